@@ -1,0 +1,46 @@
+"""Shared figure settings and the one function that writes a figure to disk."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pandas as pd  # noqa: E402
+from plotnine import element_text, theme, theme_bw  # noqa: E402
+
+#: Label every figure built from demonstration data carries, visibly.
+SYNTHETIC_LABEL = "SYNTHETIC DATA: demonstration only, not real victims"
+
+DPI = 150
+FONT = "DejaVu Sans"
+
+
+def theme_undercount(base_size: float = 10) -> theme:
+    """The house theme: plain background, DejaVu Sans everywhere."""
+    return theme_bw(base_size=base_size, base_family=FONT) + theme(
+        plot_caption=element_text(ha="left", size=base_size * 0.75),
+        plot_title=element_text(weight="bold"),
+    )
+
+
+def write_tsv(frame: pd.DataFrame, path: str | Path) -> None:
+    """Write the data behind a figure: tab-separated, LF, stable float format."""
+    frame.to_csv(path, sep="\t", index=False, lineterminator="\n", float_format="%.6g")
+
+
+def save_figure(plot, data: pd.DataFrame, png: str | Path, width: float = 8, height: float = 5) -> None:
+    """Write ``png`` and its data (the same path with ``.tsv``) deterministically.
+
+    ``plot`` is a plotnine ``ggplot`` or a composition of them.
+    """
+    png = Path(png)
+    png.parent.mkdir(parents=True, exist_ok=True)
+    write_tsv(data, png.with_suffix(".tsv"))
+    metadata = {"Software": None}
+    if hasattr(plot, "save") and "width" in plot.save.__code__.co_varnames:
+        plot.save(png, width=width, height=height, dpi=DPI, verbose=False, metadata=metadata)
+    else:  # a plotnine composition sizes itself from its parts
+        plot.save(png, dpi=DPI, metadata=metadata)
