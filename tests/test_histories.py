@@ -108,3 +108,35 @@ def test_not_utf8(tmp_path):
 def test_missing_file(tmp_path):
     with pytest.raises(TableError, match="file not found"):
         CaptureTable.from_csv(tmp_path / "nope.csv")
+
+
+def persons_frame(rows):
+    return pd.DataFrame(rows, columns=["source", "record_id", "person_id"])
+
+
+def test_build_histories_counts_people_not_records():
+    from undercount.histories import build_histories
+
+    persons = persons_frame([
+        ("a", "a1", "p1"), ("a", "a2", "p1"),  # a duplicate within source a
+        ("b", "b1", "p1"), ("b", "b2", "p2"), ("a", "a3", "p3"),
+    ])
+    table, meta = build_histories(persons, ["a", "b", "c"], caveats=["linkage caveat"])
+    assert table.lists == ("a", "b")
+    assert table.n_observed == 3
+    assert table.list_sizes() == {"a": 2, "b": 2}
+    assert meta["dropped_lists"] == ["c"]
+    assert meta["records_per_list"] == {"a": 3, "b": 2, "c": 0}
+    assert meta["notes"][0] == "linkage caveat"
+    assert "list c documents no one" in meta["notes"][1]
+
+
+def test_build_histories_one_list_is_flagged(tmp_path):
+    from undercount.histories import build_histories, read_histories
+
+    table, meta = build_histories(persons_frame([("a", "a1", "p1"), ("a", "a2", "p2")]), ["a", "b"])
+    assert "capture-recapture needs at least two" in meta["notes"][-1]
+    path = tmp_path / "h.csv"
+    table.to_csv(path)
+    again = read_histories(path, meta)
+    assert again.lists == ("a",) and again.n_observed == 2

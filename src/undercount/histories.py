@@ -13,7 +13,7 @@ import io
 import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -277,3 +277,59 @@ def table_from_memberships(
         return CaptureTable.from_arrays(lists, np.zeros((0, len(lists))), np.zeros(0), source)
     patterns = np.vstack(rows)
     return CaptureTable.from_arrays(lists, patterns, np.ones(len(rows), dtype=np.int64), source)
+
+
+def build_histories(
+    persons: pd.DataFrame, lists: Sequence[str], caveats: Sequence[str] = ()
+) -> tuple[CaptureTable, dict]:
+    """The capture-history table of linked persons over ``lists``.
+
+    Lists that document no one in this population are left out (a column of
+    zeros carries no information and breaks every model) and named in the
+    returned notes, after ``caveats`` (those of the linkage that made ``persons``).
+
+    Returns
+    -------
+    (CaptureTable, dict)
+        The table and a summary: lists used, lists dropped, people per list,
+        people observed and ``notes`` (warnings that travel with every estimate).
+    """
+    from .linkage import memberships
+
+    members = memberships(persons, lists)
+    used = [name for name in lists if any(name in m for m in members.values())]
+    dropped = [name for name in lists if name not in used]
+    if used:
+        table = table_from_memberships(used, members.values())
+    else:
+        table = CaptureTable((), np.zeros((0, 0), dtype=np.int8), np.zeros(0, dtype=np.int64))
+    notes = list(caveats)
+    notes += [f"list {name} documents no one in this population and is left out" for name in dropped]
+    if len(used) < 2:
+        notes.append(
+            f"only {len(used)} list(s) document this population ({', '.join(used) or 'none'}): "
+            "capture-recapture needs at least two, so no total can be estimated"
+        )
+    meta = {
+        "lists": used,
+        "dropped_lists": dropped,
+        "people_per_list": table.list_sizes(),
+        "records_per_list": {name: int((persons["source"] == name).sum()) for name in lists},
+        "n_observed": table.n_observed,
+        "notes": notes,
+    }
+    return table, meta
+
+
+def read_histories(path: str | Path, meta: Mapping[str, Any]) -> CaptureTable:
+    """The table a ``histories`` job wrote, whatever its number of lists.
+
+    Tables with fewer than two lists cannot be written in capture-history
+    format; they are rebuilt from the summary (one list: everyone on it).
+    """
+    lists = list(meta["lists"])
+    if len(lists) >= 2:
+        return CaptureTable.from_csv(path)
+    if len(lists) == 1:
+        return CaptureTable.from_arrays(lists, [[1]], [int(meta["n_observed"])], source=str(path))
+    return CaptureTable((), np.zeros((0, 0), dtype=np.int8), np.zeros(0, dtype=np.int64), str(path))

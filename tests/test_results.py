@@ -1,0 +1,37 @@
+import math
+
+import pandas as pd
+
+from undercount.histories import CaptureTable
+from undercount.results import ESTIMATE_COLUMNS, estimate_row, estimate_table, estimates_frame
+
+from conftest import benchmark_table
+
+
+def test_table_notes_come_first(hiv):
+    result = estimate_table(hiv, {"notes": ["table note"]}, method="chapman", settings={"pair": "largest"})
+    assert result.warnings[0] == "table note"
+    assert result.estimable
+
+
+def test_one_list_is_not_estimable():
+    table = CaptureTable.from_arrays(["a"], [[1]], [12])
+    result = estimate_table(table, {"notes": ["only 1 list(s)"]}, method="mt")
+    assert not result.estimable and result.n_observed == 12
+    assert result.warnings == ("only 1 list(s)", "not estimable: fewer than two lists")
+
+
+def test_method_that_cannot_apply_is_not_estimable(hiv):
+    result = estimate_table(hiv, {}, method="chapman", settings={"pair": "c1,zz"})
+    assert not result.estimable and "not a list of this table" in result.warnings[-1]
+
+
+def test_rows_and_frame():
+    result = estimate_table(benchmark_table("hare"), {"notes": []}, method="mt").to_dict()
+    row = estimate_row("e", "deaths", "all", "mt", result)
+    assert list(row) == ESTIMATE_COLUMNS
+    assert row["lists"] == "c1+c2+c3+c4+c5+c6" and row["warnings"] == ""
+    nan_row = dict(row, method="z", n_hat=math.nan)
+    frame = estimates_frame([nan_row, row])
+    assert list(frame["method"]) == ["mt", "z"]
+    assert isinstance(frame, pd.DataFrame)
