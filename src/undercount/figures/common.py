@@ -34,13 +34,16 @@ def write_tsv(frame: pd.DataFrame, path: str | Path) -> None:
 def save_figure(plot, data: pd.DataFrame, png: str | Path, width: float = 8, height: float = 5) -> None:
     """Write ``png`` and its data (the same path with ``.tsv``) deterministically.
 
-    ``plot`` is a plotnine ``ggplot`` or a composition of them.
+    ``plot`` is a plotnine ``ggplot`` or a composition of them; ``width`` and
+    ``height`` are in inches.
     """
+    from plotnine import ggplot
+
     png = Path(png)
     png.parent.mkdir(parents=True, exist_ok=True)
     write_tsv(data, png.with_suffix(".tsv"))
-    metadata = {"Software": None}
-    if hasattr(plot, "save") and "width" in plot.save.__code__.co_varnames:
-        plot.save(png, width=width, height=height, dpi=DPI, verbose=False, metadata=metadata)
-    else:  # a plotnine composition sizes itself from its parts
-        plot.save(png, dpi=DPI, metadata=metadata)
+    sized = plot + theme(figure_size=(width, height))
+    kwargs = {"dpi": DPI, "metadata": {"Software": None}}
+    if isinstance(sized, ggplot):
+        kwargs["verbose"] = False
+    sized.save(png, **kwargs)

@@ -1,0 +1,67 @@
+import hashlib
+
+import pandas as pd
+import pytest
+
+from undercount.figures import SYNTHETIC_LABEL, save_figure
+from undercount.figures.estimates import documented_vs_estimated_data, documented_vs_estimated_figure
+from undercount.figures.overlap import overlap_data, overlap_figure
+from undercount.figures.reported import reported_tolls_data, reported_tolls_figure, scope_class
+
+from conftest import ROOT, benchmark_table
+
+EVENTS = {"jan2022": ("January 2022", "2022-01-02"), "zhanaozen2011": ("Zhanaozen", "2011-12-16")}
+
+
+def reported():
+    return pd.read_csv(ROOT / "data" / "reported_figures.csv")
+
+
+def test_reported_tolls_keep_comparable_rows_only():
+    data = reported_tolls_data(reported(), EVENTS)
+    assert set(data["class"]) == {"reported national total", "unofficial claim (unverified)"}
+    assert not data["scope"].str.contains("Almaty city").any()  # partial counts left out
+    jan = data[data["event"] == "jan2022"].set_index("as_of")
+    assert jan.loc["2022-01-15", "days_since_start"] == 13 and jan.loc["2022-01-15", "value"] == 225
+    z = data[data["event"] == "zhanaozen2011"]
+    assert z["days_since_start"].min() == 0 and set(z[z["class"].str.startswith("unofficial")]["value"]) == {64, 70}
+    assert "≥16" in set(z["label"])
+    assert scope_class("security forces") == "partial count"
+
+
+def test_overlap_data_ranks_patterns():
+    table = benchmark_table("spina_bifida")
+    data = overlap_data(table, {"BC": "birth certificates"})
+    assert len(data) == len(table.counts) * 3
+    first = data[data["rank"] == 1]
+    assert first["count"].iloc[0] == table.counts.max()
+    assert "birth certificates" in set(data["list_label"])
+    assert data.drop_duplicates("rank")["count"].sum() == table.n_observed
+
+
+def test_documented_vs_estimated_data():
+    estimates = pd.DataFrame([
+        {"event": "jan2022", "method": "mt", "n_hat": 300.0, "ci_low": 280.0, "ci_high": 330.0, "warnings": ""},
+        {"event": "jan2022", "method": "chapman", "n_hat": float("nan"), "ci_low": float("nan"),
+         "ci_high": float("nan"), "warnings": "no overlap"},
+    ])
+    meta = {"jan2022": {"people_per_list": {"a": 200, "b": 150}, "n_observed": 260}}
+    data = documented_vs_estimated_data(estimates, meta, {"jan2022": "Jan"}, {"jan2022": {"a": "List A"}})
+    assert list(data["kind"]) == ["one source", "one source", "documented (any source)", "estimated total", "estimated total"]
+    assert list(data["item"])[:2] == ["List A", "b"]
+    assert data.iloc[4]["flag"] == "not estimable"
+    plot, _ = documented_vs_estimated_figure(data, "deaths", 0.95, synthetic=True)
+    assert SYNTHETIC_LABEL in plot.labels.caption
+
+
+def test_figures_render_deterministically(tmp_path):
+    plot, data = reported_tolls_figure(reported(), EVENTS)
+    digests = []
+    for i in range(2):
+        save_figure(plot, data, tmp_path / f"r{i}.png")
+        digests.append(hashlib.sha256((tmp_path / f"r{i}.png").read_bytes()).hexdigest())
+    assert digests[0] == digests[1]
+    assert (tmp_path / "r0.tsv").read_text().startswith("event\tevent_label")
+    plot, data = overlap_figure(benchmark_table("HIV"), "HIV", synthetic=True)
+    save_figure(plot, data, tmp_path / "o.png")
+    assert (tmp_path / "o.png").stat().st_size > 10_000
