@@ -1,0 +1,25 @@
+# undercount: from source lists of victims to estimates of the undocumented.
+# Layout and conventions: README.md; configuration: config/README.md.
+from snakemake.utils import min_version
+
+min_version("8.20")
+
+
+configfile: "config/config.yaml"
+
+
+report: "workflow/report/workflow.rst"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/ingest.smk"
+include: "workflow/rules/link.smk"
+include: "workflow/rules/histories.smk"
+include: "workflow/rules/estimate.smk"
+include: "workflow/rules/figures.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        all_outputs(),

@@ -1,0 +1,233 @@
+"""The whole Snakemake workflow on the bundled demo config, in temporary directories."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from undercount.config import load_config, sources
+from undercount.records import read_source
+from undercount.results import ESTIMATE_COLUMNS
+
+from conftest import ROOT
+
+pytestmark = pytest.mark.workflow
+
+PROJECT_PARTS = ["Snakefile", "workflow", "scripts", "config", "data", "profiles"]
+
+
+def make_workdir(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    for part in PROJECT_PARTS:
+        src = ROOT / part
+        if src.is_dir():
+            shutil.copytree(src, path / part)  # symlinked schemas are copied as files
+        else:
+            shutil.copy2(src, path / part)
+    return path
+
+
+def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, "-m", "snakemake", "--cores", "2", *args]
+    return subprocess.run(cmd, cwd=workdir, capture_output=True, text=True)
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """Two independent runs of the demo workflow, and the report of the first."""
+    done = []
+    for name in ("run1", "run2"):
+        workdir = make_workdir(tmp_path_factory.mktemp(name))
+        proc = snakemake(workdir)
+        assert proc.returncode == 0, proc.stderr[-4000:]
+        done.append(workdir)
+    proc = snakemake(done[0], "--report", "results/report.html")
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    return done
+
+
+def test_outputs_exist_and_estimates_are_tidy(runs):
+    results = runs[0] / "results"
+    estimates = pd.read_csv(results / "estimates.csv")
+    assert list(estimates.columns) == ESTIMATE_COLUMNS
+    # 2 events x 3 populations x 2 methods, stratum 'all'
+    assert len(estimates) == 12
+    assert set(estimates["stratum"]) == {"all"}
+    assert set(estimates["method"]) == {"mt", "chapman"}
+    estimable = estimates.dropna(subset=["n_hat"])
+    assert (estimable["n_hat"] >= estimable["n_observed"]).all()
+    assert (estimable["ci_low"] <= estimable["n_hat"]).all() and (estimable["n_hat"] <= estimable["ci_high"]).all()
+    # Zhanaozen torture: only one list records torture, so nothing is estimated, and it says why
+    z = estimates[(estimates["event"] == "zhanaozen2011") & (estimates["population"] == "torture")]
+    assert z["n_hat"].isna().all()
+    assert z["warnings"].str.contains("capture-recapture needs at least two").all()
+    for event in ("jan2022", "zhanaozen2011"):
+        for population in ("deaths", "detentions", "torture"):
+            folder = results / event / population
+            persons = pd.read_csv(folder / "persons.csv")
+            assert list(persons.columns) == ["source", "record_id", "person_id"]
+            assert (folder / "histories.csv").exists() and (folder / "histories.json").exists()
+            assert (results / "figures" / f"overlap_{event}_{population}.png").exists()
+    for name in ["reported_tolls", "deaths_documented_vs_estimated", "detentions_documented_vs_estimated"]:
+        assert (results / "figures" / f"{name}.png").stat().st_size > 10_000
+        assert (results / "figures" / f"{name}.tsv").exists()
+    html = (results / "report.html").read_text("utf-8", errors="replace")
+    assert "SYNTHETIC DATA" in html
+
+
+def test_histories_match_persons(runs):
+    folder = runs[0] / "results" / "jan2022" / "deaths"
+    persons = pd.read_csv(folder / "persons.csv")
+    table = pd.read_csv(folder / "histories.csv")
+    assert table["count"].sum() == persons["person_id"].nunique()
+    assert list(table.columns) == ["official", "azattyq", "arrukhkhak", "count"]
+
+
+def test_reruns_are_byte_identical(runs):
+    first, second = (r / "results" for r in runs)
+    files = ["estimates.csv"] + sorted(
+        str(p.relative_to(first)) for p in (first / "figures").iterdir() if p.suffix in (".tsv", ".png")
+    )
+    assert len(files) > 20
+    for name in files:
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
+
+
+def _name_tokens() -> set[str]:
+    config = load_config(ROOT / "config" / "config.yaml")
+    tokens: set[str] = set()
+    for event in config["events"]:
+        for spec in sources(config, event):
+            spec = type(spec)(**{**spec.__dict__, "path": str(ROOT / spec.path)})
+            for name in read_source(spec)["full_name"]:
+                tokens.update(t for t in re.split(r"[\s.,]+", name) if len(t) >= 4)
+    return tokens
+
+
+WORD = re.compile(r"[^\W\d_]{4,}")
+
+
+def _vendor_words() -> set[str]:
+    """Words of the CSS and JavaScript that Snakemake bundles into every report.
+
+    The report embeds them verbatim ("Times New Roman" in a font list), so a
+    name such as Roman would match there without any data leaking; such
+    words are ignored in report.html only (results/ and logs/ are checked
+    against every token).
+    """
+    import snakemake
+
+    assets = Path(snakemake.__file__).parent / "assets"
+    words: set[str] = set()
+    for path in assets.rglob("*"):
+        if path.is_file() and path.suffix in (".css", ".js", ".html"):
+            words.update(WORD.findall(path.read_text("utf-8", errors="replace")))
+    return words
+
+
+def _public_words() -> set[str]:
+    """Words that reach results from inputs that are not victim lists.
+
+    The cited public figures name officials (Interior Minister K. Kasymov), and
+    a synthetic victim may share the surname; the config holds labels and
+    column headers.
+    """
+    words: set[str] = set()
+    for path in (ROOT / "data" / "reported_figures.csv", ROOT / "config" / "config.yaml"):
+        words.update(WORD.findall(path.read_text("utf-8")))
+    return words
+
+
+def test_no_name_leaves_the_linkage_step(runs):
+    """Every name token of every input list is absent from results/, logs/ and the report.
+
+    Words that also come from a non-victim input (cited public figures, the
+    config) or from Snakemake's bundled report assets cannot be told apart
+    from a leak and are skipped; every other token must be absent.
+    """
+    tokens = _name_tokens() - _public_words()
+    assert len(tokens) > 300
+    vendor = _vendor_words()
+    workdir = runs[0]
+    checked = 0
+    for folder in ("results", "logs"):
+        for path in (workdir / folder).rglob("*"):
+            if path.is_file() and path.suffix != ".png":
+                words = set(WORD.findall(path.read_text("utf-8", errors="replace")))
+                if path.name == "report.html":
+                    words -= vendor
+                leaked = words & tokens
+                assert not leaked, f"{path}: {sorted(leaked)[:5]}"
+                checked += 1
+    assert checked > 30
+
+
+def _break(workdir: Path, how: str) -> str:
+    """Damage one input; return the text the error must contain."""
+    official = workdir / "data" / "demo" / "jan2022_official_deaths.csv"
+    lines = official.read_text("utf-8").splitlines()
+    if how == "missing column":
+        ngo = workdir / "data" / "demo" / "jan2022_ngo_detentions.csv"
+        rows = [line.split(",") for line in ngo.read_text("utf-8").splitlines()]
+        ngo.write_text("\n".join(",".join(r[:1] + r[2:]) for r in rows) + "\n", "utf-8")
+        return f"{ngo.relative_to(workdir)}, row 1, column 'full_name': missing required column(s) full_name"
+    if how == "mapped header absent":
+        lines[0] = lines[0].replace("Ф.И.О.", "ФИО")
+        official.write_text("\n".join(lines) + "\n", "utf-8")
+        return "row 1, column 'Ф.И.О.': config maps column 'Ф.И.О.' to 'full_name', but the file has no such column"
+    if how == "duplicate id":
+        lines.append(lines[5])
+        official.write_text("\n".join(lines) + "\n", "utf-8")
+        return f"row {len(lines)}, column '№ п/п': record_id"
+    if how == "bad date":
+        fields = lines[3].split(",")
+        fields[2] = "31.02.2022"
+        lines[3] = ",".join(fields)
+        official.write_text("\n".join(lines) + "\n", "utf-8")
+        return "row 4, column 'Дата смерти': not a date in the format '%d.%m.%Y' (found '31.02.2022')"
+    if how == "missing file":
+        official.unlink()
+        return "jan2022_official_deaths.csv: file not found (config: events.jan2022.sources.official)"
+    raise ValueError(how)
+
+
+@pytest.mark.parametrize("how", ["missing column", "mapped header absent", "duplicate id", "bad date", "missing file"])
+def test_bad_input_stops_before_writing_anything(tmp_path, how):
+    workdir = make_workdir(tmp_path / "w")
+    expected = _break(workdir, how)
+    proc = snakemake(workdir)
+    assert proc.returncode != 0
+    assert expected in proc.stderr, proc.stderr[-2000:]
+    assert not (workdir / "results").exists()
+    assert not (workdir / "private").exists()
+
+
+def test_bad_input_leaves_earlier_results_untouched(runs, tmp_path):
+    workdir = tmp_path / "w"
+    shutil.copytree(runs[0], workdir)
+    before = (workdir / "results" / "estimates.csv").read_bytes()
+    _break(workdir, "bad date")
+    proc = snakemake(workdir)
+    assert proc.returncode != 0
+    assert (workdir / "results" / "estimates.csv").read_bytes() == before
+
+
+def test_lint_reports_only_the_conda_suggestion(tmp_path):
+    workdir = make_workdir(tmp_path / "w")
+    proc = snakemake(workdir, "--lint")
+    lints = re.findall(r"^\s+\* (.+?):?$", proc.stdout + proc.stderr, flags=re.M)
+    assert lints, proc.stdout[-2000:]
+    assert set(lints) == {"Specify a conda environment or container for each rule."}
+
+
+def test_snakefmt_clean():
+    files = [ROOT / "Snakefile", *sorted((ROOT / "workflow" / "rules").glob("*.smk"))]
+    exe = Path(sys.executable).with_name("snakefmt")
+    proc = subprocess.run([str(exe), "--check", *map(str, files)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr

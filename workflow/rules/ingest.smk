@@ -1,0 +1,14 @@
+# Validate one source list and write its canonical records (with names) to the private folder.
+
+
+rule ingest:
+    input:
+        source_file,
+    output:
+        records=RECORDS,
+    log:
+        "logs/ingest/{event}/{source}.log",
+    params:
+        source=source_entry,
+    script:
+        "../../scripts/ingest.py"

@@ -1,0 +1,15 @@
+# Link the records of one population into persons; only ids leave this step.
+
+
+rule link:
+    input:
+        records=population_records,
+    output:
+        persons="results/{event}/{population}/persons.csv",
+    log:
+        "logs/link/{event}/{population}.log",
+    params:
+        sources=population_source_ids,
+        method=CONFIG["linkage"]["method"],
+    script:
+        "../../scripts/link.py"
