@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CONFIG ?= config/config.yaml
 
-.PHONY: results test report install install-test clean
+.PHONY: results test test-minimum report install install-test clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "undercount needs Python 3.11 or newer; run make PYTHON=/path/to/python3.11")'
@@ -36,6 +36,13 @@ report: $(VENV)/.installed
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
+
+# The suite against the oldest supported versions (requirements/minimum.txt), in .venv-min.
+test-minimum:
+	test -x .venv-min/bin/python || $(PYTHON) -m venv .venv-min
+	.venv-min/bin/python -m pip install --quiet -r requirements/minimum.txt
+	.venv-min/bin/python -m pip install --quiet --no-deps -e .
+	.venv-min/bin/python -m pytest -p no:cacheprovider
 
 clean:
 	rm -rf results logs .snakemake
