@@ -6,7 +6,7 @@ import pandas as pd
 
 from undercount.histories import read_histories
 from undercount.logs import script_logger
-from undercount.results import estimate_table
+from undercount.results import estimate_table, write_draws
 
 log = script_logger(snakemake.log[0], "estimate")
 with open(snakemake.input.meta, encoding="utf-8") as fh:
@@ -25,8 +25,9 @@ result = estimate_table(
 with open(snakemake.output.estimate, "w", encoding="utf-8") as fh:
     json.dump(result.to_dict(), fh, indent=2, ensure_ascii=False)
     fh.write("\n")
-log.info("%s on %s/%s: n_observed=%d n_hat=%s interval=(%s, %s)", snakemake.wildcards.label,
-         snakemake.wildcards.event, snakemake.wildcards.population, result.n_observed,
+write_draws(result, snakemake.output.draws)
+where = "/".join(str(v) for v in snakemake.wildcards)
+log.info("%s: n_observed=%d n_hat=%s interval=(%s, %s)", where, result.n_observed,
          result.n_hat, result.ci_low, result.ci_high)
 for warning in result.warnings:
     log.warning(warning)

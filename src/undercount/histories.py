@@ -9,16 +9,19 @@ appears. This is the format of ``../shared/benchmarks`` and of every
 
 from __future__ import annotations
 
+import csv
 import io
 import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 import numpy as np
-import pandas as pd
 
 from .errors import TableError
+
+if TYPE_CHECKING:  # pandas is imported where frames are used: job start-up stays light
+    import pandas as pd
 
 COUNT = "count"
 
@@ -128,8 +131,10 @@ class CaptureTable:
 
     # ------------------------------------------------------------------- I/O
     @classmethod
-    def from_frame(cls, frame: pd.DataFrame, source: str | None = None) -> "CaptureTable":
-        """Validate a data frame in capture-history format and build a table.
+    def from_rows(
+        cls, header: Sequence[str], rows: Sequence[Sequence[Any]], source: str | None = None
+    ) -> "CaptureTable":
+        """Validate rows in capture-history format (header first) and build a table.
 
         Raises
         ------
@@ -139,7 +144,7 @@ class CaptureTable:
             that is negative, missing or not a whole number, the all-zero
             pattern with a positive count, or no one observed at all.
         """
-        columns = [str(c).strip() for c in frame.columns]
+        columns = [str(c).strip() for c in header]
         if COUNT not in columns:
             raise TableError(
                 f"no '{COUNT}' column; a capture-history table has one 0/1 column per "
@@ -148,8 +153,6 @@ class CaptureTable:
             )
         if columns.count(COUNT) > 1:
             raise TableError(f"more than one '{COUNT}' column", file=source)
-        frame = frame.copy()
-        frame.columns = columns
         lists = [c for c in columns if c != COUNT]
         if len(lists) < 2:
             raise TableError(
@@ -158,12 +161,16 @@ class CaptureTable:
             )
         if any(c == "" or c.startswith("Unnamed:") for c in lists):
             raise TableError("a list column has no name in the header", file=source)
-        if len(frame) == 0:
+        if len(rows) == 0:
             raise TableError("the table has no rows", file=source)
-
+        for i, row in enumerate(rows):
+            if len(row) != len(columns):
+                raise TableError(
+                    f"expected {len(columns)} fields, found {len(row)}", file=source, row=i + 2
+                )
         values = {}
-        for col in lists + [COUNT]:
-            values[col] = _whole_numbers(frame[col], col, source)
+        for j, col in enumerate(columns):
+            values[col] = _whole_numbers([row[j] for row in rows], col, source)
         for col in lists:
             bad = ~np.isin(values[col], (0, 1))
             if bad.any():
@@ -196,6 +203,12 @@ class CaptureTable:
         return table
 
     @classmethod
+    def from_frame(cls, frame: "pd.DataFrame", source: str | None = None) -> "CaptureTable":
+        """Validate a data frame in capture-history format (see :meth:`from_rows`)."""
+        rows = frame.astype(object).where(frame.notna(), "").values.tolist()
+        return cls.from_rows(list(frame.columns), rows, source)
+
+    @classmethod
     def from_csv(cls, path: str | Path) -> "CaptureTable":
         """Read and validate a capture-history CSV file."""
         path = Path(path)
@@ -208,20 +221,28 @@ class CaptureTable:
         except UnicodeDecodeError as exc:
             raise TableError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", file=str(path)) from None
         try:
-            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
-        except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            records = [row for row in csv.reader(io.StringIO(text)) if row]
+        except csv.Error as exc:
             raise TableError(f"not a CSV table: {exc}", file=str(path)) from None
-        return cls.from_frame(frame, source=str(path))
+        if not records:
+            raise TableError("not a CSV table: the file is empty", file=str(path))
+        return cls.from_rows(records[0], records[1:], source=str(path))
 
-    def to_frame(self) -> pd.DataFrame:
+    def to_frame(self) -> "pd.DataFrame":
         """The table as a data frame in capture-history format."""
+        import pandas as pd
+
         frame = pd.DataFrame(self.patterns.astype(np.int64), columns=list(self.lists))
         frame[COUNT] = self.counts
         return frame
 
     def to_csv(self, path: str | Path) -> None:
         """Write the table (canonical row order, LF line ends)."""
-        self.to_frame().to_csv(path, index=False, lineterminator="\n")
+        with open(path, "w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh, lineterminator="\n")
+            writer.writerow([*self.lists, COUNT])
+            for pattern, count in zip(self.patterns, self.counts):
+                writer.writerow([*(int(v) for v in pattern), int(count)])
 
 
 def observable_patterns(k: int) -> np.ndarray:
@@ -240,10 +261,10 @@ def _canonical_order(patterns: np.ndarray) -> np.ndarray:
     return np.array(sorted(range(len(patterns)), key=lambda i: (sizes[i], keys[i])), dtype=np.int64)
 
 
-def _whole_numbers(series: pd.Series, column: str, source: str | None) -> np.ndarray:
+def _whole_numbers(cells: Sequence[Any], column: str, source: str | None) -> np.ndarray:
     """Parse a column of whole numbers, naming the first cell that is not one."""
-    out = np.empty(len(series), dtype=np.int64)
-    for i, value in enumerate(series.tolist()):
+    out = np.empty(len(cells), dtype=np.int64)
+    for i, value in enumerate(cells):
         text = str(value).strip() if value is not None else ""
         try:
             number = float(text)
@@ -280,7 +301,7 @@ def table_from_memberships(
 
 
 def build_histories(
-    persons: pd.DataFrame, lists: Sequence[str], caveats: Sequence[str] = ()
+    persons: "pd.DataFrame", lists: Sequence[str], caveats: Sequence[str] = ()
 ) -> tuple[CaptureTable, dict]:
     """The capture-history table of linked persons over ``lists``.
 

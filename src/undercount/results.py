@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import csv
 import math
-from typing import Any, Iterable, Mapping
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from .errors import MethodError
 from .estimators import EstimateResult, estimate, get_method, not_estimable
 from .histories import CaptureTable
+
+if TYPE_CHECKING:  # pandas only where frames are built: estimate jobs start fast
+    import pandas as pd
 
 ESTIMATE_COLUMNS = [
     "event",
@@ -41,13 +43,17 @@ def estimate_table(
 ) -> EstimateResult:
     """Estimate one workflow table, carrying the table's own caveats along.
 
-    A table with fewer than two lists, or one the method cannot handle (too
-    few lists, a pair that does not exist), gives a not-estimable result with
+    A stratum that fails the usable-stratum rule (``meta["unusable_reason"]``),
+    a table with fewer than two lists, or one the method cannot handle (too
+    few lists, a pair that does not exist) gives a not-estimable result with
     the reason instead of stopping the whole workflow.
     """
     notes = tuple(meta.get("notes", ()))
     spec = get_method(method)
     resolved = spec.resolve(settings)
+    if meta.get("unusable_reason"):
+        return not_estimable(method, table.lists, table.n_observed, meta["unusable_reason"],
+                             level=level, settings=resolved, warnings=notes)
     if table.k < 2:
         return not_estimable(method, table.lists, table.n_observed, "not estimable: fewer than two lists",
                              level=level, settings=resolved, warnings=notes)
@@ -83,13 +89,15 @@ def estimate_row(event: str, population: str, stratum: str, label: str, result: 
     }
 
 
-def estimates_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+def estimates_frame(rows: Iterable[Mapping[str, Any]]) -> "pd.DataFrame":
     """The tidy estimates table, in a stable order."""
+    import pandas as pd
+
     frame = pd.DataFrame(list(rows), columns=ESTIMATE_COLUMNS)
     return frame.sort_values(["event", "population", "stratum", "method"], kind="stable").reset_index(drop=True)
 
 
-def write_estimates(frame: pd.DataFrame, path) -> None:
+def write_estimates(frame: "pd.DataFrame", path) -> None:
     frame.to_csv(path, index=False, lineterminator="\n", float_format="%.7g")
 
 
@@ -97,3 +105,20 @@ def _number(value: Any) -> float:
     if value is None:
         return math.nan
     return float(value)
+
+
+def write_draws(result: EstimateResult, path) -> None:
+    """The draws of N (posterior or bootstrap) as one column; header only when there are none."""
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        fh.write("N\n")
+        if result.draws is not None:
+            fh.writelines(f"{float(v):.10g}\n" for v in result.draws)
+
+
+def read_draws(path):
+    """Draws written by :func:`write_draws` (None when the method made none)."""
+    import numpy as np
+
+    with open(path, encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))[1:]
+    return np.array([float(r[0]) for r in rows]) if rows else None

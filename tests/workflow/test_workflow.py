@@ -57,9 +57,22 @@ def test_outputs_exist_and_estimates_are_tidy(runs):
     estimates = pd.read_csv(results / "estimates.csv")
     assert list(estimates.columns) == ESTIMATE_COLUMNS
     # 2 events x 3 populations x 2 methods, stratum 'all'
-    assert len(estimates) == 12
-    assert set(estimates["stratum"]) == {"all"}
+    overall = estimates[estimates["stratum"] == "all"]
+    assert len(overall) == 12
     assert set(estimates["method"]) == {"mt", "chapman"}
+    # January 2022 split by city: Almaty, other, unknown, and the sum of strata, per population
+    city = estimates[estimates["stratum"].str.startswith("city:")]
+    assert set(city["event"]) == {"jan2022"}
+    assert set(city["stratum"]) == {"city:region-almaty", "city:region-other", "city:region-unknown", "city:total"}
+    for population in ("deaths", "detentions", "torture"):
+        rows = city[(city["population"] == population) & (city["method"] == "mt")].set_index("stratum")
+        total = overall[(overall["event"] == "jan2022") & (overall["population"] == population)
+                        & (overall["method"] == "mt")]["n_observed"].item()
+        # every person is in exactly one stratum: none is silently dropped
+        assert rows.drop(index="city:total")["n_observed"].sum() == total == rows.loc["city:total", "n_observed"]
+    unusable = city[city["stratum"] == "city:region-unknown"]
+    assert unusable["n_hat"].isna().all()
+    assert unusable["warnings"].str.contains("HRDAG's rule for a usable stratum").all()
     estimable = estimates.dropna(subset=["n_hat"])
     assert (estimable["n_hat"] >= estimable["n_observed"]).all()
     assert (estimable["ci_low"] <= estimable["n_hat"]).all() and (estimable["n_hat"] <= estimable["ci_high"]).all()

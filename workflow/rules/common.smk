@@ -1,5 +1,6 @@
 # Config validation, checks on every input before any job runs, and input functions.
 import os
+from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
@@ -21,6 +22,14 @@ TABLES = uc.tables(CONFIG)
 EVENTS = list(CONFIG["events"])
 METHODS = list(CONFIG["methods"])
 STRATUM = "all"
+SCHEMES = {
+    event: [
+        name
+        for name, entry in CONFIG["strata"].items()
+        if not entry.get("events") or event in entry["events"]
+    ]
+    for event in EVENTS
+}
 
 
 wildcard_constraints:
@@ -28,6 +37,8 @@ wildcard_constraints:
     population="|".join(uc.POPULATIONS),
     source="[A-Za-z][A-Za-z0-9_]*",
     label="|".join(METHODS),
+    scheme="[a-z][a-z0-9_]*",
+    stratum="[a-z0-9][a-z0-9_.-]*",
 
 
 def source_entry(wildcards):
@@ -76,12 +87,89 @@ def method_entry(wildcards):
     return CONFIG["methods"][wildcards.label]
 
 
-def estimate_files():
-    return [
+def event_start(wildcards):
+    return CONFIG["events"][wildcards.event]["start_date"]
+
+
+def scheme_entry(wildcards):
+    return CONFIG["strata"][wildcards.scheme]
+
+
+def strata_dir(wildcards):
+    return _strata_dir(wildcards.event, wildcards.population, wildcards.scheme)
+
+
+def _strata_dir(event, population, scheme):
+    return checkpoints.stratify.get(
+        event=event, population=population, scheme=scheme
+    ).output[0]
+
+
+def _strata(event, population, scheme):
+    folder = Path(_strata_dir(event, population, scheme))
+    return sorted(p.name for p in folder.iterdir() if p.is_dir())
+
+
+def stratum_table(wildcards):
+    return os.path.join(strata_dir(wildcards), wildcards.stratum, "histories.csv")
+
+
+def stratum_meta(wildcards):
+    return os.path.join(strata_dir(wildcards), wildcards.stratum, "histories.json")
+
+
+def strata_names(wildcards):
+    return _strata(wildcards.event, wildcards.population, wildcards.scheme)
+
+
+def _strata_files(wildcards, suffix):
+    base = f"results/{wildcards.event}/{wildcards.population}/strata/{wildcards.scheme}/estimates"
+    return [f"{base}/{s}/{wildcards.label}{suffix}" for s in strata_names(wildcards)]
+
+
+def strata_estimates(wildcards):
+    return _strata_files(wildcards, ".json")
+
+
+def strata_draws(wildcards):
+    return _strata_files(wildcards, ".draws.csv")
+
+
+def stratum_seed(wildcards):
+    return uc.job_seed(
+        CONFIG,
+        wildcards.event,
+        wildcards.population,
+        f"{wildcards.scheme}:{wildcards.stratum}",
+        wildcards.label,
+    )
+
+
+def total_seed(wildcards):
+    return uc.job_seed(
+        CONFIG,
+        wildcards.event,
+        wildcards.population,
+        f"{wildcards.scheme}:total",
+        wildcards.label,
+    )
+
+
+def estimate_files(wildcards=None):
+    files = [
         f"results/{event}/{population}/estimates/{label}.json"
         for event, population in TABLES
         for label in METHODS
     ]
+    for event, population in TABLES:
+        for scheme in SCHEMES[event]:
+            names = _strata(event, population, scheme)
+            base = f"results/{event}/{population}/strata/{scheme}"
+            files += [
+                f"{base}/estimates/{s}/{label}.json" for s in names for label in METHODS
+            ]
+            files += [f"{base}/total/{label}.json" for label in METHODS]
+    return files
 
 
 def population_histories(population):

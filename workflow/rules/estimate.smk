@@ -1,4 +1,5 @@
-# Estimate every table with every configured method, then gather one tidy table.
+# Estimate every table (overall and per stratum) with every configured method,
+# add strata together draw by draw, then gather one tidy table.
 
 
 rule estimate:
@@ -7,6 +8,7 @@ rule estimate:
         meta="results/{event}/{population}/histories.json",
     output:
         estimate="results/{event}/{population}/estimates/{label}.json",
+        draws="results/{event}/{population}/estimates/{label}.draws.csv",
     log:
         "logs/estimate/{event}/{population}/{label}.log",
     params:
@@ -17,9 +19,42 @@ rule estimate:
         "../../scripts/estimate.py"
 
 
+rule estimate_stratum:
+    input:
+        table=stratum_table,
+        meta=stratum_meta,
+    output:
+        estimate="results/{event}/{population}/strata/{scheme}/estimates/{stratum}/{label}.json",
+        draws="results/{event}/{population}/strata/{scheme}/estimates/{stratum}/{label}.draws.csv",
+    log:
+        "logs/estimate/{event}/{population}/{scheme}/{stratum}/{label}.log",
+    params:
+        method=method_entry,
+        seed=stratum_seed,
+        level=CONFIG["level"],
+    script:
+        "../../scripts/estimate.py"
+
+
+rule stratified_total:
+    input:
+        estimates=strata_estimates,
+        draws=strata_draws,
+    output:
+        total="results/{event}/{population}/strata/{scheme}/total/{label}.json",
+    log:
+        "logs/stratified_total/{event}/{population}/{scheme}/{label}.log",
+    params:
+        strata=strata_names,
+        seed=total_seed,
+        level=CONFIG["level"],
+    script:
+        "../../scripts/stratified_total.py"
+
+
 rule gather_estimates:
     input:
-        estimate_files(),
+        estimate_files,
     output:
         report(
             "results/estimates.csv",

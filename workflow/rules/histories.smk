@@ -1,4 +1,4 @@
-# Count linked persons by the combination of lists that document them.
+# Count linked persons by the combination of lists that document them, overall and per stratum.
 
 
 rule histories:
@@ -14,3 +14,21 @@ rule histories:
         linkage=CONFIG["linkage"]["method"],
     script:
         "../../scripts/histories.py"
+
+
+checkpoint stratify:
+    input:
+        persons="results/{event}/{population}/persons.csv",
+        records=population_records,
+    output:
+        directory("results/{event}/{population}/strata/{scheme}/tables"),
+    log:
+        "logs/stratify/{event}/{population}/{scheme}.log",
+    params:
+        sources=population_source_ids,
+        scheme=scheme_entry,
+        start_date=event_start,
+        usable=CONFIG["usable_stratum"],
+        linkage=CONFIG["linkage"]["method"],
+    script:
+        "../../scripts/stratify.py"

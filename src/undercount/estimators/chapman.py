@@ -120,9 +120,9 @@ def chapman(table: CaptureTable, *, level: float = 0.95, pair: str | None = None
 
 
 def _normal_quantile(p: float) -> float:
-    from scipy.stats import norm
+    from scipy.special import ndtri
 
-    return float(norm.ppf(p))
+    return float(ndtri(p))
 
 
 METHODS = (

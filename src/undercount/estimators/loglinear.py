@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
-from scipy import optimize, stats
-from scipy.special import gammaln, xlogy
+from scipy import optimize
+from scipy.special import gammaln, ndtri, xlogy
 
 from ..histories import CaptureTable, observable_patterns
 from .base import EstimateResult, Method, not_estimable
@@ -184,7 +184,7 @@ def profile_interval(
     """
     prof = ProfileLikelihood(X, counts, n)
     warnings: list[str] = []
-    cut = stats.chi2.ppf(level, 1) / 2.0
+    cut = ndtri(0.5 + level / 2.0) ** 2 / 2.0  # chi-square(1) quantile at `level`, halved
     hi_search = max(1.5 * n_hat, n + 1.0)
     res = optimize.minimize_scalar(
         lambda N: -prof(N), bounds=(n, hi_search), method="bounded", options={"xatol": 1e-6 * n_hat}
