@@ -72,6 +72,20 @@ def validate_config(config: Mapping[str, Any]) -> dict:
             spec.resolve(entry["settings"])
         except UndercountError as exc:
             raise ConfigError(f"config methods.{label}: {exc}") from None
+    if config["headline_method"] is None:
+        config["headline_method"] = next(iter(config["methods"]))
+    elif config["headline_method"] not in config["methods"]:
+        raise ConfigError(
+            f"config headline_method: {config['headline_method']!r} is not a label under methods "
+            f"({', '.join(config['methods'])})"
+        )
+    for event, entry in config["events"].items():
+        official = entry.get("official_source")
+        if official is not None and official not in entry["sources"]:
+            raise ConfigError(
+                f"config events.{event}.official_source: {official!r} is not one of its sources "
+                f"({', '.join(entry['sources'])})"
+            )
     return config
 
 

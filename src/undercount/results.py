@@ -122,3 +122,37 @@ def read_draws(path):
     with open(path, encoding="utf-8", newline="") as fh:
         rows = list(csv.reader(fh))[1:]
     return np.array([float(r[0]) for r in rows]) if rows else None
+
+
+def summary_table(estimates: "pd.DataFrame", histories: Mapping[str, Mapping], official: Mapping[str, str]) -> "pd.DataFrame":
+    """One row per event and population (stratum ``all``): what was documented, and each estimate.
+
+    ``histories`` maps ``"event/population"`` to the table summary. Each
+    method's cell reads ``N (low to high)``, ``not estimable`` or ``N (low to
+    high) [warnings: k]``; the warnings themselves are in results/estimates.csv.
+    """
+    import pandas as pd
+
+    rows = []
+    for key, meta in histories.items():
+        event, population = key.split("/")
+        row: dict[str, Any] = {"event": event, "population": population,
+                               "lists": len(meta["lists"]), "documented": meta["n_observed"]}
+        source = official.get(event)
+        row["on_official_list"] = meta["people_per_list"].get(source) if source else None
+        sel = estimates[(estimates["event"] == event) & (estimates["population"] == population)
+                        & (estimates["stratum"] == "all")]
+        for _, est in sel.iterrows():
+            row[est["method"]] = _cell(est)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _cell(est: Mapping[str, Any]) -> str:
+    if est["n_hat"] is None or math.isnan(est["n_hat"]):
+        return "not estimable"
+    high = "unbounded" if math.isinf(est["ci_high"]) else f"{est['ci_high']:,.0f}"
+    text = f"{est['n_hat']:,.0f} ({est['ci_low']:,.0f} to {high})"
+    warnings = est["warnings"] if isinstance(est["warnings"], str) else ""
+    count = len([w for w in warnings.split(" | ") if w])
+    return f"{text} [warnings: {count}]" if count else text

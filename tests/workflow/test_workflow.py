@@ -87,9 +87,19 @@ def test_outputs_exist_and_estimates_are_tidy(runs):
             assert list(persons.columns) == ["source", "record_id", "person_id"]
             assert (folder / "histories.csv").exists() and (folder / "histories.json").exists()
             assert (results / "figures" / f"overlap_{event}_{population}.png").exists()
-    for name in ["reported_tolls", "deaths_documented_vs_estimated", "detentions_documented_vs_estimated"]:
+    figures = ["reported_tolls", "deaths_documented_vs_estimated", "detentions_documented_vs_estimated",
+               "forest_deaths", "forest_detentions", "forest_torture", "official_coverage",
+               "reported_vs_estimated", "list_sizes_jan2022", "strata_jan2022_deaths_city"]
+    for name in figures:
         assert (results / "figures" / f"{name}.png").stat().st_size > 10_000
         assert (results / "figures" / f"{name}.tsv").exists()
+    assert not (results / "figures" / "list_sizes_zhanaozen2011.png").exists()  # no published lists
+    summary = pd.read_csv(results / "summary.csv")
+    assert len(summary) == 6 and {"mt", "chapman", "documented", "on_official_list"} <= set(summary.columns)
+    provenance = pd.read_csv(results / "provenance.tsv", sep="\t")
+    inputs = provenance[provenance["kind"] == "input sha256"]
+    assert len(inputs) == 12  # 11 source lists and the reported figures
+    assert (provenance["kind"] == "seed").sum() == len(estimates) + 1
     html = (results / "report.html").read_text("utf-8", errors="replace")
     assert "SYNTHETIC DATA" in html
 

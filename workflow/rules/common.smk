@@ -5,8 +5,10 @@ from pathlib import Path
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
+import undercount
 from undercount import config as uc
 from undercount.errors import UndercountError
+from undercount.provenance import tree_digest
 
 validate(config, schema="../schemas/config.schema.yaml")
 
@@ -16,6 +18,12 @@ try:
 except UndercountError as exc:
     raise WorkflowError(f"undercount: {exc}") from None
 
+# A digest of the library's code is a parameter of every rule: results computed by
+# an older version of undercount are recomputed, not silently kept.
+_LIB = Path(undercount.__file__).parent
+CODE = tree_digest(
+    [p for p in _LIB.rglob("*") if p.is_file() and p.suffix in (".py", ".yaml")], _LIB
+)[:16]
 PRIVATE = CONFIG["private_dir"]
 RECORDS = os.path.join(PRIVATE, "{event}", "records", "{source}.csv")
 TABLES = uc.tables(CONFIG)
@@ -172,6 +180,50 @@ def estimate_files(wildcards=None):
     return files
 
 
+OFFICIAL = {
+    e: CONFIG["events"][e]["official_source"]
+    for e in EVENTS
+    if CONFIG["events"][e].get("official_source")
+}
+
+
+def event_label(wildcards):
+    return CONFIG["events"][wildcards.event]["label"]
+
+
+def official_of_event(wildcards):
+    return OFFICIAL.get(wildcards.event)
+
+
+def strata_title(wildcards):
+    return (
+        f"{CONFIG['events'][wildcards.event]['label']}: {wildcards.population} "
+        f"by {wildcards.scheme}"
+    )
+
+
+def events_with_list_sizes():
+    if not CONFIG["reported_figures"]:
+        return []
+    import pandas as pd
+
+    reported = pd.read_csv(CONFIG["reported_figures"])
+    named = reported[reported["quantity"] == "named_list_size"]
+    return [e for e in EVENTS if (named["event"] == e).sum() >= 2]
+
+
+def all_histories():
+    return [f"results/{e}/{p}/histories.json" for e, p in TABLES]
+
+
+def all_source_ids():
+    return [f"{e}/{s.id}" for e in EVENTS for s in uc.sources(CONFIG, e)]
+
+
+def all_source_files():
+    return [s.path for e in EVENTS for s in uc.sources(CONFIG, e)]
+
+
 def population_histories(population):
     return [
         f"results/{event}/{population}/histories.json"
@@ -181,7 +233,21 @@ def population_histories(population):
 
 
 def all_outputs():
-    out = ["results/estimates.csv", "results/figures/reported_tolls.png"]
+    out = [
+        "results/estimates.csv",
+        "results/summary.csv",
+        "results/provenance.tsv",
+        "results/figures/reported_tolls.png",
+    ]
+    out += [f"results/figures/forest_{p}.png" for p in CONFIG["populations"]]
+    out += [f"results/figures/list_sizes_{e}.png" for e in events_with_list_sizes()]
+    out += [
+        f"results/figures/strata_{e}_{p}_{s}.png" for e, p in TABLES for s in SCHEMES[e]
+    ]
+    if CONFIG["reported_figures"]:
+        out.append("results/figures/reported_vs_estimated.png")
+    if OFFICIAL and population_histories("deaths"):
+        out.append("results/figures/official_coverage.png")
     out += [f"results/figures/overlap_{e}_{p}.png" for e, p in TABLES]
     out += [
         f"results/figures/{p}_documented_vs_estimated.png"

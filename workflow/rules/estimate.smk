@@ -12,6 +12,7 @@ rule estimate:
     log:
         "logs/estimate/{event}/{population}/{label}.log",
     params:
+        code=CODE,
         method=method_entry,
         seed=estimate_seed,
         level=CONFIG["level"],
@@ -29,6 +30,7 @@ rule estimate_stratum:
     log:
         "logs/estimate/{event}/{population}/{scheme}/{stratum}/{label}.log",
     params:
+        code=CODE,
         method=method_entry,
         seed=stratum_seed,
         level=CONFIG["level"],
@@ -45,6 +47,7 @@ rule stratified_total:
     log:
         "logs/stratified_total/{event}/{population}/{scheme}/{label}.log",
     params:
+        code=CODE,
         strata=strata_names,
         seed=total_seed,
         level=CONFIG["level"],
@@ -64,6 +67,7 @@ rule gather_estimates:
     log:
         "logs/gather_estimates.log",
     params:
+        code=CODE,
         stratum=STRATUM,
     script:
         "../../scripts/gather_estimates.py"

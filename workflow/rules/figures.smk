@@ -14,6 +14,7 @@ rule figure_reported_tolls:
     log:
         "logs/figures/reported_tolls.log",
     params:
+        code=CODE,
         events={
             e: [CONFIG["events"][e]["label"], CONFIG["events"][e]["start_date"]]
             for e in EVENTS
@@ -37,6 +38,7 @@ rule figure_overlap:
     log:
         "logs/figures/overlap_{event}_{population}.log",
     params:
+        code=CODE,
         title=overlap_title,
         labels=event_source_labels,
         synthetic=CONFIG["synthetic"],
@@ -58,6 +60,7 @@ rule figure_documented_vs_estimated:
     log:
         "logs/figures/{population}_documented_vs_estimated.log",
     params:
+        code=CODE,
         event_labels={e: CONFIG["events"][e]["label"] for e in EVENTS},
         source_labels={e: source_labels(e) for e in EVENTS},
         stratum=STRATUM,
@@ -65,3 +68,117 @@ rule figure_documented_vs_estimated:
         synthetic=CONFIG["synthetic"],
     script:
         "../../scripts/figure_documented_vs_estimated.py"
+
+
+rule figure_forest:
+    input:
+        estimates="results/estimates.csv",
+    output:
+        png=report(
+            "results/figures/forest_{population}.png",
+            caption="../report/forest.rst",
+            category="Estimates",
+        ),
+        tsv="results/figures/forest_{population}.tsv",
+    log:
+        "logs/figures/forest_{population}.log",
+    params:
+        code=CODE,
+        event_labels={e: CONFIG["events"][e]["label"] for e in EVENTS},
+        level=CONFIG["level"],
+        synthetic=CONFIG["synthetic"],
+    script:
+        "../../scripts/figure_forest.py"
+
+
+rule figure_official_coverage:
+    input:
+        estimates="results/estimates.csv",
+        histories=population_histories("deaths"),
+    output:
+        png=report(
+            "results/figures/official_coverage.png",
+            caption="../report/official_coverage.rst",
+            category="2022 versus 2011",
+        ),
+        tsv="results/figures/official_coverage.tsv",
+    log:
+        "logs/figures/official_coverage.log",
+    params:
+        code=CODE,
+        official=OFFICIAL,
+        event_labels={e: CONFIG["events"][e]["label"] for e in EVENTS},
+        level=CONFIG["level"],
+        synthetic=CONFIG["synthetic"],
+    script:
+        "../../scripts/figure_official_coverage.py"
+
+
+rule figure_strata:
+    input:
+        estimates="results/estimates.csv",
+        strata=strata_dir,
+    output:
+        png=report(
+            "results/figures/strata_{event}_{population}_{scheme}.png",
+            caption="../report/strata.rst",
+            category="Strata",
+            subcategory="{event}",
+        ),
+        tsv="results/figures/strata_{event}_{population}_{scheme}.tsv",
+    log:
+        "logs/figures/strata_{event}_{population}_{scheme}.log",
+    params:
+        code=CODE,
+        official=official_of_event,
+        title=strata_title,
+        level=CONFIG["level"],
+        synthetic=CONFIG["synthetic"],
+    script:
+        "../../scripts/figure_strata.py"
+
+
+rule figure_reported_vs_estimated:
+    input:
+        reported=CONFIG["reported_figures"],
+        estimates="results/estimates.csv",
+    output:
+        png=report(
+            "results/figures/reported_vs_estimated.png",
+            caption="../report/reported_vs_estimated.rst",
+            category="2022 versus 2011",
+        ),
+        tsv="results/figures/reported_vs_estimated.tsv",
+    log:
+        "logs/figures/reported_vs_estimated.log",
+    params:
+        code=CODE,
+        events={
+            e: [CONFIG["events"][e]["label"], CONFIG["events"][e]["start_date"]]
+            for e in EVENTS
+        },
+        method=CONFIG["headline_method"],
+        level=CONFIG["level"],
+        synthetic=CONFIG["synthetic"],
+    script:
+        "../../scripts/figure_reported_vs_estimated.py"
+
+
+rule figure_list_sizes:
+    input:
+        reported=CONFIG["reported_figures"],
+    output:
+        png=report(
+            "results/figures/list_sizes_{event}.png",
+            caption="../report/list_sizes.rst",
+            category="Reported figures",
+        ),
+        tsv="results/figures/list_sizes_{event}.tsv",
+    log:
+        "logs/figures/list_sizes_{event}.log",
+    params:
+        code=CODE,
+        label=event_label,
+        level=CONFIG["level"],
+    script:
+        "../../scripts/figure_list_sizes.py"

@@ -10,6 +10,7 @@ rule histories:
     log:
         "logs/histories/{event}/{population}.log",
     params:
+        code=CODE,
         sources=population_source_ids,
         linkage=CONFIG["linkage"]["method"],
     script:
@@ -25,6 +26,7 @@ checkpoint stratify:
     log:
         "logs/stratify/{event}/{population}/{scheme}.log",
     params:
+        code=CODE,
         sources=population_source_ids,
         scheme=scheme_entry,
         start_date=event_start,

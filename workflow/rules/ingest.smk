@@ -9,6 +9,7 @@ rule ingest:
     log:
         "logs/ingest/{event}/{source}.log",
     params:
+        code=CODE,
         source=source_entry,
     script:
         "../../scripts/ingest.py"

@@ -9,6 +9,7 @@ rule link:
     log:
         "logs/link/{event}/{population}.log",
     params:
+        code=CODE,
         sources=population_source_ids,
         method=CONFIG["linkage"]["method"],
     script:

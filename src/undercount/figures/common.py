@@ -26,6 +26,13 @@ def theme_undercount(base_size: float = 10) -> theme:
     )
 
 
+def wrap(text: str, width: int = 110) -> str:
+    """Wrap each line of a caption to ``width`` characters (figures have fixed widths)."""
+    import textwrap
+
+    return "\n".join(textwrap.fill(line, width) if line else "" for line in text.split("\n"))
+
+
 def write_tsv(frame: pd.DataFrame, path: str | Path) -> None:
     """Write the data behind a figure: tab-separated, LF, stable float format."""
     frame.to_csv(path, sep="\t", index=False, lineterminator="\n", float_format="%.6g")
@@ -42,6 +49,8 @@ def save_figure(plot, data: pd.DataFrame, png: str | Path, width: float = 8, hei
     png = Path(png)
     png.parent.mkdir(parents=True, exist_ok=True)
     write_tsv(data, png.with_suffix(".tsv"))
+    if getattr(plot, "labels", None) is not None and getattr(plot.labels, "caption", None):
+        plot.labels.caption = wrap(plot.labels.caption, int(width * 14))
     sized = plot + theme(figure_size=(width, height))
     kwargs = {"dpi": DPI, "metadata": {"Software": None}}
     if isinstance(sized, ggplot):

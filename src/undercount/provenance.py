@@ -1,0 +1,69 @@
+"""Provenance: what exactly a set of results was computed from."""
+
+from __future__ import annotations
+
+import hashlib
+import platform
+import sys
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+PACKAGES = ("undercount", "numpy", "scipy", "pandas", "statsmodels", "plotnine", "matplotlib",
+            "snakemake", "jsonschema", "openpyxl", "numba", "splink", "duckdb")
+
+
+def sha256(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def tree_digest(paths: Iterable[str | Path], root: str | Path) -> str:
+    """One SHA-256 over files (relative path and content), independent of their order."""
+    digest = hashlib.sha256()
+    root = Path(root)
+    for path in sorted(Path(p) for p in paths):
+        digest.update(str(path.relative_to(root)).encode("utf-8") + b"\0")
+        digest.update(Path(path).read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def package_versions(names: Iterable[str] = PACKAGES) -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for name in names:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def provenance_rows(
+    inputs: Mapping[str, str],
+    config_files: Iterable[str],
+    code_root: str | Path,
+    seeds: Mapping[str, int],
+    master_seed: int,
+) -> list[dict[str, Any]]:
+    """Rows of ``kind, name, value``: input and config digests, code digest, versions, seeds."""
+    import undercount
+
+    rows: list[dict[str, Any]] = []
+    for name, path in inputs.items():
+        rows.append({"kind": "input sha256", "name": f"{name}: {path}", "value": sha256(path)})
+    for path in config_files:
+        rows.append({"kind": "config sha256", "name": str(path), "value": sha256(path)})
+    code_root = Path(code_root)
+    code = [p for p in code_root.rglob("*") if p.is_file() and p.suffix in (".py", ".yaml")]
+    rows.append({"kind": "code sha256", "name": "src/undercount (all .py and .yaml files)",
+                 "value": tree_digest(code, code_root)})
+    for name, version in package_versions().items():
+        rows.append({"kind": "version", "name": name, "value": version})
+    rows.append({"kind": "seed", "name": "master seed (config)", "value": str(master_seed)})
+    for name, seed in sorted(seeds.items()):
+        rows.append({"kind": "seed", "name": name, "value": str(seed)})
+    rows.append({"kind": "platform", "name": "interpreter", "value": sys.implementation.name})
+    return rows
