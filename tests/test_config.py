@@ -20,13 +20,13 @@ def test_demo_config_validates_with_defaults():
     assert config["synthetic"] is True
     assert config["methods"]["mt"] == {"settings": {}, "method": "mt"}
     assert ("jan2022", "deaths") in tables(config)
-    assert len(tables(config)) == 6
+    assert len(tables(config)) == 8  # 2 events x 4 populations
 
 
 def test_defaults_filled():
     config = validate_config({"events": {"e": {"label": "E", "start_date": "2020-01-01",
                                                "sources": {"a": {"path": "a.csv", "kind": "casualty"}}}}})
-    assert config["level"] == 0.95 and config["populations"] == ["deaths", "detentions", "torture"]
+    assert config["level"] == 0.95 and config["populations"] == ["deaths", "detentions", "torture", "deaths_in_custody"]
     assert config["methods"] == {"mt": {"settings": {}, "method": "mt"}}
     assert tables(config) == [("e", "deaths")]
 

@@ -21,6 +21,7 @@ POPULATIONS: dict[str, tuple[str, str | None]] = {
     "deaths": ("casualty", None),
     "detentions": ("detention", None),
     "torture": ("detention", "torture_alleged"),
+    "deaths_in_custody": ("detention", "died_in_custody"),
 }
 
 

@@ -299,6 +299,9 @@ def total_over_strata(
     base = {"method": first["method"], "lists": lists, "ci_level": level, "model": first.get("model"),
             "settings": first.get("settings", {}), "details": details}
     n_observed = int(sum(r["n_observed"] for r, _ in results.values()))
+    if all(r["n_hat"] is None for r, _ in results.values()):
+        return base | {"n_observed": n_observed, "n_hat": None, "ci_low": None, "ci_high": None,
+                       "warnings": warnings + ["not estimable as a total: no stratum has an estimate"]}
     if estimable_without_draws:
         return base | {"n_observed": n_observed, "n_hat": None, "ci_low": None, "ci_high": None,
                        "warnings": warnings + [

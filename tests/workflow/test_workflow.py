@@ -56,20 +56,20 @@ def test_outputs_exist_and_estimates_are_tidy(runs):
     results = runs[0] / "results"
     estimates = pd.read_csv(results / "estimates.csv")
     assert list(estimates.columns) == ESTIMATE_COLUMNS
-    # 2 events x 3 populations x 2 methods, stratum 'all'
+    # 2 events x 4 populations x 2 methods, stratum 'all'
     overall = estimates[estimates["stratum"] == "all"]
-    assert len(overall) == 12
+    assert len(overall) == 16
     assert set(estimates["method"]) == {"mt", "chapman"}
     # January 2022 split by city: Almaty, other, unknown, and the sum of strata, per population
     city = estimates[estimates["stratum"].str.startswith("city:")]
     assert set(city["event"]) == {"jan2022"}
     assert set(city["stratum"]) == {"city:region-almaty", "city:region-other", "city:region-unknown", "city:total"}
-    for population in ("deaths", "detentions", "torture"):
-        rows = city[(city["population"] == population) & (city["method"] == "mt")].set_index("stratum")
-        total = overall[(overall["event"] == "jan2022") & (overall["population"] == population)
-                        & (overall["method"] == "mt")]["n_observed"].item()
-        # every person is in exactly one stratum: none is silently dropped
-        assert rows.drop(index="city:total")["n_observed"].sum() == total == rows.loc["city:total", "n_observed"]
+    assert set(city["population"]) == {"deaths"}
+    rows = city[city["method"] == "mt"].set_index("stratum")
+    total = overall[(overall["event"] == "jan2022") & (overall["population"] == "deaths")
+                    & (overall["method"] == "mt")]["n_observed"].item()
+    # every person is in exactly one stratum: none is silently dropped
+    assert rows.drop(index="city:total")["n_observed"].sum() == total == rows.loc["city:total", "n_observed"]
     unusable = city[city["stratum"] == "city:region-unknown"]
     assert unusable["n_hat"].isna().all()
     assert unusable["warnings"].str.contains("HRDAG's rule for a usable stratum").all()
@@ -81,7 +81,7 @@ def test_outputs_exist_and_estimates_are_tidy(runs):
     assert z["n_hat"].isna().all()
     assert z["warnings"].str.contains("capture-recapture needs at least two").all()
     for event in ("jan2022", "zhanaozen2011"):
-        for population in ("deaths", "detentions", "torture"):
+        for population in ("deaths", "detentions", "torture", "deaths_in_custody"):
             folder = results / event / population
             persons = pd.read_csv(folder / "persons.csv")
             assert list(persons.columns) == ["source", "record_id", "person_id"]
@@ -95,7 +95,7 @@ def test_outputs_exist_and_estimates_are_tidy(runs):
         assert (results / "figures" / f"{name}.tsv").exists()
     assert not (results / "figures" / "list_sizes_zhanaozen2011.png").exists()  # no published lists
     summary = pd.read_csv(results / "summary.csv")
-    assert len(summary) == 6 and {"mt", "chapman", "documented", "on_official_list"} <= set(summary.columns)
+    assert len(summary) == 8 and {"mt", "chapman", "documented", "on_official_list"} <= set(summary.columns)
     provenance = pd.read_csv(results / "provenance.tsv", sep="\t")
     inputs = provenance[provenance["kind"] == "input sha256"]
     assert len(inputs) == 12  # 11 source lists and the reported figures

@@ -30,19 +30,24 @@ TABLES = uc.tables(CONFIG)
 EVENTS = list(CONFIG["events"])
 METHODS = list(CONFIG["methods"])
 STRATUM = "all"
-SCHEMES = {
-    event: [
+
+
+def _schemes(event, population):
+    return [
         name
         for name, entry in CONFIG["strata"].items()
-        if not entry.get("events") or event in entry["events"]
+        if (not entry.get("events") or event in entry["events"])
+        and (not entry.get("populations") or population in entry["populations"])
     ]
-    for event in EVENTS
-}
+
+
+SCHEMES = {(e, p): _schemes(e, p) for e in EVENTS for p in CONFIG["populations"]}
 
 
 wildcard_constraints:
     event="|".join(EVENTS),
-    population="|".join(uc.POPULATIONS),
+    # longest first, so deaths_in_custody is never read as deaths + "_in_custody..."
+    population="|".join(sorted(uc.POPULATIONS, key=len, reverse=True)),
     source="[A-Za-z][A-Za-z0-9_]*",
     label="|".join(METHODS),
     scheme="[a-z][a-z0-9_]*",
@@ -170,7 +175,7 @@ def estimate_files(wildcards=None):
         for label in METHODS
     ]
     for event, population in TABLES:
-        for scheme in SCHEMES[event]:
+        for scheme in SCHEMES[(event, population)]:
             names = _strata(event, population, scheme)
             base = f"results/{event}/{population}/strata/{scheme}"
             files += [
@@ -242,7 +247,9 @@ def all_outputs():
     out += [f"results/figures/forest_{p}.png" for p in CONFIG["populations"]]
     out += [f"results/figures/list_sizes_{e}.png" for e in events_with_list_sizes()]
     out += [
-        f"results/figures/strata_{e}_{p}_{s}.png" for e, p in TABLES for s in SCHEMES[e]
+        f"results/figures/strata_{e}_{p}_{s}.png"
+        for e, p in TABLES
+        for s in SCHEMES[(e, p)]
     ]
     if CONFIG["reported_figures"]:
         out.append("results/figures/reported_vs_estimated.png")

@@ -47,13 +47,23 @@ def overlap_data(table: CaptureTable, labels: Mapping[str, str] | None = None) -
                     "on_list": bool(pattern[j]),
                 }
             )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["rank", "pattern", "count", "n_lists", "list", "list_label", "on_list"])
 
 
 def overlap_figure(table: CaptureTable, title: str, labels: Mapping[str, str] | None = None,
                    synthetic: bool = False):
     """(plot, data): an UpSet-style view of the capture histories of one table."""
     data = overlap_data(table, labels)
+    if data.empty:
+        from plotnine import annotate, theme_void
+
+        empty = (
+            ggplot()
+            + annotate("text", x=0, y=0, label="No list documents anyone in this population.", size=12)
+            + labs(title=title, subtitle=(SYNTHETIC_LABEL if synthetic else None))
+            + theme_void()
+        )
+        return empty, data
     data["x"] = pd.Categorical(data["rank"].astype(str), categories=[str(r) for r in sorted(data["rank"].unique())])
     bars = data.drop_duplicates("rank")
     top = (
