@@ -49,9 +49,20 @@ def test_documented_vs_estimated_data():
     data = documented_vs_estimated_data(estimates, meta, {"jan2022": "Jan"}, {"jan2022": {"a": "List A"}})
     assert list(data["kind"]) == ["one source", "one source", "documented (any source)", "estimated total", "estimated total"]
     assert list(data["item"])[:2] == ["List A", "b"]
-    assert data.iloc[4]["flag"] == "not estimable"
+    assert data.iloc[4]["flag"] == "not estimable ⚠1"
     plot, _ = documented_vs_estimated_figure(data, "deaths", 0.95, synthetic=True)
     assert SYNTHETIC_LABEL in plot.labels.caption
+    assert "⚠1: no overlap" in plot.labels.caption  # the caveat is on the figure itself
+
+
+def test_warning_footnotes_number_distinct_warnings():
+    from undercount.figures import warning_footnotes
+
+    labels, text = warning_footnotes(pd.Series(["a | b", "", "b", None, "c" * 300]))
+    assert labels == ["⚠1,2", "", "⚠2", "", "⚠3"]
+    lines = text.split("\n")
+    assert lines[:2] == ["⚠1: a", "⚠2: b"]
+    assert lines[2].startswith("⚠3: ccc") and lines[2].endswith("(full text in results/estimates.csv)")
 
 
 def test_figures_render_deterministically(tmp_path):

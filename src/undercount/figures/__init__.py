@@ -10,7 +10,8 @@ from .common import (
     SYNTHETIC_LABEL,
     save_figure,
     theme_undercount,
+    warning_footnotes,
     write_tsv,
 )
 
-__all__ = ["SYNTHETIC_LABEL", "save_figure", "theme_undercount", "write_tsv"]
+__all__ = ["SYNTHETIC_LABEL", "save_figure", "theme_undercount", "warning_footnotes", "write_tsv"]

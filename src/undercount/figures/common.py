@@ -22,6 +22,7 @@ def theme_undercount(base_size: float = 10) -> theme:
     """The house theme: plain background, DejaVu Sans everywhere."""
     return theme_bw(base_size=base_size, base_family=FONT) + theme(
         plot_caption=element_text(ha="left", size=base_size * 0.75),
+        plot_caption_position="plot",
         plot_title=element_text(weight="bold"),
     )
 
@@ -50,9 +51,38 @@ def save_figure(plot, data: pd.DataFrame, png: str | Path, width: float = 8, hei
     png.parent.mkdir(parents=True, exist_ok=True)
     write_tsv(data, png.with_suffix(".tsv"))
     if getattr(plot, "labels", None) is not None and getattr(plot.labels, "caption", None):
-        plot.labels.caption = wrap(plot.labels.caption, int(width * 14))
+        plot.labels.caption = wrap(plot.labels.caption, int(width * 15))
+        # room for long captions (warning footnotes): about 0.17 inch per line beyond three
+        height += 0.17 * max(0, plot.labels.caption.count("\n") - 2)
     sized = plot + theme(figure_size=(width, height))
     kwargs = {"dpi": DPI, "metadata": {"Software": None}}
     if isinstance(sized, ggplot):
         kwargs["verbose"] = False
     sized.save(png, **kwargs)
+
+
+def warning_footnotes(warnings: "pd.Series", max_chars: int = 220) -> tuple[list[str], str]:
+    """Number the distinct warnings of the drawn estimates.
+
+    ``warnings`` holds one string per drawn row, warnings joined by `` | `` (the
+    form of results/estimates.csv). Returns a label per row (``⚠1,3``, or empty)
+    and the footnote text, one numbered line per distinct warning, so every
+    caveat of every estimate is on the figure itself. Very long warnings are
+    shortened with an ellipsis and the pointer to results/estimates.csv.
+    """
+    numbers: dict[str, int] = {}
+    labels = []
+    for text in warnings.fillna("").astype(str):
+        ids = []
+        for w in (part.strip() for part in text.split(" | ")):
+            if not w:
+                continue
+            if w not in numbers:
+                numbers[w] = len(numbers) + 1
+            ids.append(numbers[w])
+        labels.append("⚠" + ",".join(str(i) for i in sorted(set(ids))) if ids else "")
+    lines = []
+    for w, i in numbers.items():
+        short = w if len(w) <= max_chars else w[: max_chars - 1].rstrip() + "… (full text in results/estimates.csv)"
+        lines.append(f"⚠{i}: {short}")
+    return labels, "\n".join(lines)

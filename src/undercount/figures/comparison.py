@@ -28,7 +28,7 @@ from plotnine import (
     theme,
 )
 
-from .common import SYNTHETIC_LABEL, theme_undercount
+from .common import SYNTHETIC_LABEL, theme_undercount, warning_footnotes
 from .reported import reported_tolls_data
 
 WARN = "with warnings"
@@ -57,9 +57,11 @@ def forest_data(estimates: pd.DataFrame, population: str, event_labels: Mapping[
     rows["high_drawn"] = [h if _finite(h) else (cap if (h is not None and not pd.isna(h)) else np.nan)
                           for h in rows["ci_high"]]
     rows["row"] = rows["table"] + "  ·  " + rows["method"]
+    rows = rows.sort_values(["event", "table", "method"]).reset_index(drop=True)
+    rows["flag"], _ = warning_footnotes(rows["warnings"])
     cols = ["event", "event_label", "population", "table", "method", "row", "n_observed", "n_hat", "ci_low",
-            "ci_high", "high_drawn", "x", "status", "warnings"]
-    return rows[cols].sort_values(["event", "table", "method"]).reset_index(drop=True)
+            "ci_high", "high_drawn", "x", "status", "flag", "warnings"]
+    return rows[cols]
 
 
 def forest_figure(estimates: pd.DataFrame, population: str, event_labels: Mapping[str, str],
@@ -72,14 +74,15 @@ def forest_figure(estimates: pd.DataFrame, population: str, event_labels: Mappin
         ggplot(drawn, aes(y="row", x="x", color="method", shape="status"))
         + geom_segment(aes(x="ci_low", xend="high_drawn", yend="row"), size=0.8)
         + geom_point(size=2.6, fill="white")
+        + geom_text(aes(x="x", label="flag"), nudge_y=0.38, size=6.5, color="#444444", family="DejaVu Sans")
         + facet_wrap("event_label", scales="free", ncol=1)
         + scale_shape_manual(values={CLEAN: "o", WARN: "^", "not estimable": "x"})
         + labs(x="people", y="table (stratum)  ·  method", color="method", shape="",
                title=f"{population.capitalize()}: every method on every table",
                caption=_caption([
                    f"Points: estimates; lines: {round(100 * level)}% intervals (unbounded ends drawn to the edge). "
-                   "Triangles carry warnings, crosses are not estimable (drawn at the documented count):",
-                   "read them in results/estimates.csv before quoting a number."], synthetic))
+                   "Triangles carry warnings, crosses are not estimable (drawn at the documented count).",
+                   "Warnings (⚠n next to an estimate):", warning_footnotes(data["warnings"])[1]], synthetic))
         + theme_undercount()
     )
     return plot, data
@@ -118,16 +121,20 @@ def coverage_data(estimates: pd.DataFrame, histories: Mapping[str, Mapping], off
 
 
 def coverage_figure(data: pd.DataFrame, level: float, synthetic: bool):
+    data = data.copy()
+    data["flag"], footnotes = warning_footnotes(data["warnings"])
     plot = (
         ggplot(data, aes("method", "share", ymin="share_low", ymax="share_high"))
         + geom_pointrange(color="#c0392b")
+        + geom_text(aes(label="flag"), nudge_x=0.25, size=7, family="DejaVu Sans")
         + geom_hline(yintercept=1.0, linetype="dashed")
         + facet_wrap("event_label")
         + scale_y_continuous(limits=(0, 1.05), labels=lambda ys: [f"{100 * y:.0f}%" for y in ys])
         + labs(x="method", y="share of the estimated total on the official list",
                title="How much of the estimated death toll the official list covers",
                caption=_caption([f"Lines: {round(100 * level)}% intervals (the official count divided by the "
-                                 "interval ends of the estimated total). Dashed: complete coverage."], synthetic))
+                                 "interval ends of the estimated total). Dashed: complete coverage.",
+                                 "Warnings of the estimates (⚠n):", footnotes], synthetic))
         + theme_undercount()
     )
     return plot, data
@@ -150,9 +157,12 @@ def strata_data(estimates: pd.DataFrame, strata_meta: Mapping[str, Mapping], off
                 "undercount": est["n_hat"] - meta["n_observed"] if _finite(est["n_hat"]) else np.nan,
                 "status": "not estimable" if not _finite(est["n_hat"]) else (
                     WARN if isinstance(est["warnings"], str) and est["warnings"] else CLEAN),
+                "warnings": est["warnings"] if isinstance(est["warnings"], str) else "",
             })
-    return pd.DataFrame(rows, columns=["stratum", "method", "documented", "official", "n_hat", "ci_low",
-                                       "ci_high", "undercount", "status"])
+    data = pd.DataFrame(rows, columns=["stratum", "method", "documented", "official", "n_hat", "ci_low",
+                                       "ci_high", "undercount", "status", "warnings"])
+    data["flag"], _ = warning_footnotes(data["warnings"])
+    return data
 
 
 def strata_figure(data: pd.DataFrame, title: str, level: float, synthetic: bool):
@@ -164,13 +174,15 @@ def strata_figure(data: pd.DataFrame, title: str, level: float, synthetic: bool)
         + geom_point(bars, aes(y="official"), shape="_", size=12)
         + geom_errorbar(aes(ymin="ci_low", ymax="ci_high", color="method"), width=0.2, position=dodge)
         + geom_point(aes(y="n_hat", color="method", shape="status"), size=3, position=dodge)
+        + geom_text(aes(y="ci_high", label="flag", group="method"), position=dodge, va="bottom", size=6.5,
+                    family="DejaVu Sans")
         + scale_shape_manual(values={CLEAN: "o", WARN: "^", "not estimable": "x"})
         + labs(x="stratum", y="people", color="method", shape="", title=title,
                caption=_caption([
                    "Grey bars: documented by any list; black dashes: on the official list; points and lines: "
                    f"estimates with {round(100 * level)}% intervals.",
                    "The gap between bar and estimate is the undocumented part; strata failing the usable-stratum "
-                   "rule have no estimate."], synthetic))
+                   "rule have no estimate.", "Warnings (⚠n):", warning_footnotes(data["warnings"])[1]], synthetic))
         + theme_undercount()
     )
     return plot, data
@@ -198,6 +210,9 @@ def reported_vs_estimated_figure(reported: pd.DataFrame, estimates: pd.DataFrame
                                  events: Mapping[str, tuple[str, str]], method: str, level: float,
                                  synthetic: bool):
     tolls, est = reported_vs_estimated_data(reported, estimates, events, method)
+    est = est.copy()
+    flags, footnotes = warning_footnotes(est["warnings"])
+    est["label"] = [f"{m} {f}".strip() for m, f in zip(est["method"], flags)]
     est_ok = est[est["n_hat"].notna()]
     estimate_note = (f"Red: estimated total ({method}, {round(100 * level)}% interval) from "
                      + ("SYNTHETIC DEMO LISTS, NOT the real events: it only shows where an estimate from "
@@ -207,14 +222,15 @@ def reported_vs_estimated_figure(reported: pd.DataFrame, estimates: pd.DataFrame
         + geom_point(aes(shape="class"), size=2.3)
         + geom_pointrange(est_ok, aes("days_since_start", "n_hat", ymin="ci_low", ymax="ci_high"),
                           color="#c0392b", inherit_aes=False)
-        + geom_text(est_ok, aes("days_since_start", "ci_high", label="method"), color="#c0392b",
+        + geom_text(est_ok, aes("days_since_start", "ci_high", label="label"), color="#c0392b",
                     va="bottom", size=7, inherit_aes=False)
         + facet_wrap("event_label", scales="free", ncol=1)
         + scale_x_continuous(trans="log1p", breaks=[0, 1, 3, 7, 14, 30, 60, 120, 240, 365])
         + scale_shape_manual(values={"reported national total": "o", "unofficial claim (unverified)": "^"})
         + labs(x="days since the event began (log scale)", y="deaths", shape="",
                title="Reported death tolls over time and the estimated total",
-               caption=("Black: real reported figures (data/reported_figures.csv, each cited). " + estimate_note))
+               caption=("Black: real reported figures (data/reported_figures.csv, each cited). " + estimate_note
+                        + "\nWarnings of the estimate (⚠n):\n" + footnotes))
         + theme_undercount()
         + theme(legend_position="bottom")
     )

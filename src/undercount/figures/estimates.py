@@ -18,7 +18,7 @@ from plotnine import (
     scale_x_continuous,
 )
 
-from .common import SYNTHETIC_LABEL, theme_undercount
+from .common import SYNTHETIC_LABEL, theme_undercount, warning_footnotes
 
 KIND_COLOURS = {"one source": "#7f7f7f", "documented (any source)": "#222222", "estimated total": "#c0392b"}
 
@@ -52,11 +52,13 @@ def documented_vs_estimated_data(
             order += 1
             warnings = est["warnings"] if isinstance(est["warnings"], str) else ""
             estimable = not pd.isna(est["n_hat"])
-            flag = ("⚠" if warnings else "") if estimable else "not estimable"
+            flag = "" if estimable else "not estimable"
             rows.append({"event": event, "event_label": label, "order": order, "kind": "estimated total",
                          "item": f"estimate: {est['method']}", "value": est["n_hat"] if estimable else meta["n_observed"],
                          "low": est["ci_low"], "high": est["ci_high"], "warnings": warnings, "flag": flag})
     data = pd.DataFrame(rows)
+    labels, _ = warning_footnotes(data["warnings"])
+    data["flag"] = [" ".join(x for x in (f, l) if x) for f, l in zip(data["flag"], labels)]
     data["y"] = [f"{e}|{o:02d}|{i}" for e, o, i in zip(data["event"], data["order"], data["item"])]
     return data
 
@@ -72,8 +74,9 @@ def documented_vs_estimated_figure(data: pd.DataFrame, population: str, level: f
     plot_data["y"] = pd.Categorical(plot_data["y"], categories=order)
     labels = dict(zip(plot_data["y"].astype(str), plot_data["item"]))
     intervals = plot_data[plot_data["low"].notna()]
+    _, footnotes = warning_footnotes(plot_data["warnings"])
     notes = [f"Lines: {round(100 * level)}% intervals; methods and settings in results/estimates.csv.",
-             "⚠ = this estimate carries warnings: read them in results/estimates.csv before using it."]
+             "Warnings of the estimates (⚠n next to an estimate):", footnotes]
     if synthetic:
         notes.insert(0, SYNTHETIC_LABEL)
     plot = (
