@@ -46,7 +46,7 @@ SCHEMES = {(e, p): _schemes(e, p) for e in EVENTS for p in CONFIG["populations"]
 
 wildcard_constraints:
     event="|".join(EVENTS),
-    # longest first, so deaths_in_custody is never read as deaths + "_in_custody..."
+    # longest first, so deaths_in_custody is never read as deaths followed by a scheme
     population="|".join(sorted(uc.POPULATIONS, key=len, reverse=True)),
     source="[A-Za-z][A-Za-z0-9_]*",
     label="|".join(METHODS),
