@@ -13,13 +13,14 @@ import numpy as np
 from ..errors import MethodError
 from ..histories import CaptureTable
 from .base import EstimateResult, Method, Setting, not_estimable
-from . import chapman, closed, loglinear
+from . import chapman, closed, loglinear, search
 
 # One line per estimator module; each module exposes METHODS, a tuple of Method.
 _MODULES = (
     chapman,
     loglinear,
     closed,
+    search,
 )
 
 REGISTRY: dict[str, Method] = {}
