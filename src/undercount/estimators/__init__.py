@@ -13,7 +13,7 @@ import numpy as np
 from ..errors import MethodError
 from ..histories import CaptureTable
 from .base import EstimateResult, Method, Setting, not_estimable
-from . import chapman, closed, loglinear, search
+from . import chapman, closed, loglinear, search, stepwise
 
 # One line per estimator module; each module exposes METHODS, a tuple of Method.
 _MODULES = (
@@ -21,6 +21,7 @@ _MODULES = (
     loglinear,
     closed,
     search,
+    stepwise,
 )
 
 REGISTRY: dict[str, Method] = {}
