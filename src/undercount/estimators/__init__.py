@@ -13,7 +13,7 @@ import numpy as np
 from ..errors import MethodError
 from ..histories import CaptureTable
 from .base import EstimateResult, Method, Setting, not_estimable
-from . import chapman, closed, loglinear, search, stepwise
+from . import chapman, closed, coverage, loglinear, search, stepwise
 
 # One line per estimator module; each module exposes METHODS, a tuple of Method.
 _MODULES = (
@@ -22,6 +22,7 @@ _MODULES = (
     closed,
     search,
     stepwise,
+    coverage,
 )
 
 REGISTRY: dict[str, Method] = {}
