@@ -15,7 +15,7 @@ def test_newton_matches_numpy_fitter():
     patterns, counts = table.cells()
     X = design_matrix(patterns, main_effects(4) + ((0, 1), (0, 2), (1, 3)))
     y = counts.astype(float)
-    beta, mu, ll_core, converged, _ = K.newton_poisson(X, y, np.zeros(X.shape[1]), False, 1e-12, 100)
+    beta, mu, ll_core, converged, _ = K.newton_poisson(X, y, np.zeros(X.shape[1]), 0, 1e-12, 100)
     ref = fit_poisson(X, y)
     assert converged
     # the same concave problem solved to a Newton decrement of 1e-12 on both sides
@@ -30,9 +30,9 @@ def test_warm_start_used_only_when_better():
     patterns, counts = table.cells()
     X = design_matrix(patterns, main_effects(4))
     y = counts.astype(float)
-    cold = K.newton_poisson(X, y, np.zeros(5), False, 1e-12, 100)
+    cold = K.newton_poisson(X, y, np.zeros(5), 0, 1e-12, 100)
     terrible = np.full(5, 30.0)  # exp(150): far worse than the least-squares start
-    warm = K.newton_poisson(X, y, terrible, True, 1e-12, 100)
+    warm = K.newton_poisson(X, y, terrible, 1, 1e-12, 100)
     np.testing.assert_allclose(warm[0], cold[0], rtol=1e-9)
 
 
@@ -57,7 +57,7 @@ def test_existence_precheck_agrees_with_linear_programme(k, counts, pairs_mask):
     X, y = _random_case(counts, k, pairs_mask)
     if y.sum() == 0:
         return
-    beta, mu, _, converged, _ = K.newton_poisson(X, y, np.zeros(X.shape[1]), False, 1e-10, 100)
+    beta, mu, _, converged, _ = K.newton_poisson(X, y, np.zeros(X.shape[1]), 0, 1e-10, 100)
     lp = mle_exists(X, y)
     for have_mu in (False, True):
         code = K.existence_precheck(X, y, mu, have_mu and converged)

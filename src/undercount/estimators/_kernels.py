@@ -135,8 +135,8 @@ def newton_poisson(X, y, beta0, use_beta0, tol, max_iter):
     ----------
     X : (m, p) float64, C-contiguous, full column rank
     y : (m,) float64 counts
-    beta0 : (p,) warm start, used when ``use_beta0`` and at least as good as
-        the least-squares start
+    beta0 : (p,) warm start, used when ``use_beta0`` is 1 and it is at least
+        as good as the least-squares start, or always when ``use_beta0`` is 2
     tol : stop when the Newton decrement ``score' I^-1 score`` is below tol
     max_iter : iteration limit
 
@@ -148,15 +148,20 @@ def newton_poisson(X, y, beta0, use_beta0, tol, max_iter):
         while some coefficients drift off; ``converged`` then usually stays
         False and the caller's existence check decides.
     """
-    beta = start_values(X, y)
-    eta, mu = _eta_mu(X, beta)
-    ll = _core_loglik(y, eta, mu)
-    if use_beta0:
-        eta_w, mu_w = _eta_mu(X, beta0)
-        ll_w = _core_loglik(y, eta_w, mu_w)
-        if ll_w >= ll:
-            beta = beta0.copy()
-            eta, mu, ll = eta_w, mu_w, ll_w
+    if use_beta0 == 2:  # trusted warm start (a nested model's MLE): no least-squares start
+        beta = beta0.copy()
+        eta, mu = _eta_mu(X, beta)
+        ll = _core_loglik(y, eta, mu)
+    else:
+        beta = start_values(X, y)
+        eta, mu = _eta_mu(X, beta)
+        ll = _core_loglik(y, eta, mu)
+        if use_beta0:
+            eta_w, mu_w = _eta_mu(X, beta0)
+            ll_w = _core_loglik(y, eta_w, mu_w)
+            if ll_w >= ll:
+                beta = beta0.copy()
+                eta, mu, ll = eta_w, mu_w, ll_w
     m, p = X.shape
     converged = False
     it = 0
@@ -212,6 +217,32 @@ def matrix_rank(X):
 
 
 @njit(cache=True)
+def _positive_definite(G):
+    """Cholesky succeeds with every pivot above 1e-10 of the largest diagonal entry."""
+    p = G.shape[0]
+    L = np.zeros((p, p))
+    scale = 0.0
+    for i in range(p):
+        if G[i, i] > scale:
+            scale = G[i, i]
+    tiny = 1e-10 * scale
+    for j in range(p):
+        s = G[j, j]
+        for k in range(j):
+            s -= L[j, k] * L[j, k]
+        if s <= tiny:
+            return False
+        d = np.sqrt(s)
+        L[j, j] = d
+        for i in range(j + 1, p):
+            t = G[i, j]
+            for k in range(j):
+                t -= L[i, k] * L[j, k]
+            L[i, j] = t / d
+    return True
+
+
+@njit(cache=True)
 def existence_precheck(X, y, mu, have_mu):
     """Cheap exact cases of the Fienberg-Rinaldo existence question.
 
@@ -253,6 +284,11 @@ def existence_precheck(X, y, mu, have_mu):
             b += 1
     if n_pos == 0:
         return DOES_NOT_EXIST
+    # X_P of full column rank (the common case): a Cholesky factorisation of
+    # X_P' X_P is far cheaper than the SVD below
+    G = XP.T @ XP
+    if _positive_definite(G):
+        return EXISTS
     u, s, vt = np.linalg.svd(XP, True)  # full V': its last rows span the null space
     tol = s[0] * max(n_pos, p) * 2.220446049250313e-16 * 10.0
     r = 0

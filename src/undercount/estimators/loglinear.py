@@ -283,7 +283,7 @@ def fit_spec(counts: np.ndarray, spec: ModelSpec, *, beta0: np.ndarray | None = 
                         rank, False, False, False)
     use = beta0 is not None and len(beta0) == p
     beta, mu_k, ll_core, converged, _ = K.newton_poisson(
-        X, y, np.asarray(beta0, dtype=float) if use else np.zeros(p), use, FIT_TOL, FIT_MAX_ITER
+        X, y, np.asarray(beta0, dtype=float) if use else np.zeros(p), int(use), FIT_TOL, FIT_MAX_ITER
     )
     mu = np.zeros(len(counts))
     mu[keep] = mu_k
@@ -352,7 +352,7 @@ class ProfileLikelihood:
         n0 = max(float(N) - self.n, 0.0)
         y = np.append(self._counts, n0)
         beta, mu, ll_core, converged, _ = K.newton_poisson(
-            self._X, y, self._beta, self._warm, FIT_TOL, FIT_MAX_ITER
+            self._X, y, self._beta, int(self._warm), FIT_TOL, FIT_MAX_ITER
         )
         if n0 > 0 and converged and np.all(np.abs(beta) < 50):
             self._beta = beta

@@ -129,6 +129,7 @@ class Candidate:
     terms: tuple[Term, ...] | None = None
     lists: tuple[str, ...] = ()
     minus_infinity: tuple[str, ...] = ()
+    beta: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def label(self) -> str:
@@ -179,6 +180,8 @@ class _TermFitter:
         self.failed: list[frozenset] = []
         self.lp_calls = 0
         self.fits = 0
+        self.base_cols = list(range(self.k + 1))
+        self.zeros = [np.zeros(p) for p in range(self.X.shape[1] + 1)]
         self.everything_exists = self.all_exist()
 
     def fit(self, interactions: Sequence[Term]) -> Candidate:
@@ -206,7 +209,7 @@ class _TermFitter:
         if any(self.margin[t] == 0 for t in largest):
             return False
         X = np.ascontiguousarray(self.X)
-        beta, mu, _, converged, _ = K.newton_poisson(X, self.y, np.zeros(X.shape[1]), False,
+        beta, mu, _, converged, _ = K.newton_poisson(X, self.y, np.zeros(X.shape[1]), 0,
                                                      FIT_TOL, FIT_MAX_ITER)
         code = K.existence_precheck(X, self.y, mu, bool(converged))
         if code == K.UNDECIDED:
@@ -226,13 +229,16 @@ class _TermFitter:
                     dropped.append(t)
                     rows = ~self.inside[t] if rows is None else rows & ~self.inside[t]
         minf = tuple(":".join(self.lists[j] for j in t) for t in dropped)
-        cols = list(range(self.k + 1)) + [self.col[t] for t in interactions if t not in dropped]
-        bad = Candidate(None, order, math.nan, len(cols) + len(dropped), math.nan, False, True,
-                        interactions, self.lists, minf)
+        cols = self.base_cols + [self.col[t] for t in interactions if t not in dropped]
+
+        def failure(identifiable: bool = True) -> Candidate:
+            return Candidate(None, order, math.nan, len(cols) + len(dropped), math.nan, False,
+                             identifiable, interactions, self.lists, minf)
+
         if self.empty_overlaps == "fail" and any(self.margin[t] == 0 for t in interactions):
-            return bad
+            return failure()
         if self.failed and any(f <= key for f in self.failed):
-            return bad
+            return failure()
         if rows is None:
             X = np.ascontiguousarray(self.X[:, cols])
             y = self.y
@@ -242,9 +248,17 @@ class _TermFitter:
         p = X.shape[1]
         self.fits += 1
         if rows is not None and K.matrix_rank(X) < p:
-            bad.identifiable = False
-            return bad
-        beta, mu, ll_core, converged, _ = K.newton_poisson(X, y, np.zeros(p), False, FIT_TOL, FIT_MAX_ITER)
+            return failure(identifiable=False)
+        beta0, use = self.zeros[p], 0
+        if interactions and rows is None:
+            # warm start from the model without the last term (fitted before: the
+            # enumeration and the greedy moves grow models one term at a time)
+            parent = self.cache.get(frozenset(interactions[:-1]))
+            if parent is not None and parent.ok and parent.beta is not None and len(parent.beta) == p - 1:
+                beta0 = self.zeros[p].copy()
+                beta0[:-1] = parent.beta
+                use = 2
+        beta, mu, ll_core, converged, _ = K.newton_poisson(X, y, beta0, use, FIT_TOL, FIT_MAX_ITER)
         if self.everything_exists:
             exists = True
         else:
@@ -258,8 +272,10 @@ class _TermFitter:
             self.failed.append(key)
         loglik = float(ll_core - self.const)
         n_hat = self.n + math.exp(min(beta[0], K.ETA_LIMIT))
-        return Candidate(None, order, loglik, p + len(dropped), n_hat, exists, True, interactions,
+        cand = Candidate(None, order, loglik, p + len(dropped), n_hat, exists, True, interactions,
                          self.lists, minf)
+        cand.beta = beta if rows is None else None
+        return cand
 
     def full_fit(self, cand: Candidate) -> ModelFit:
         spec = terms_spec(self.patterns, self.counts, main_effects(self.k) + cand.terms, self.lists,
@@ -290,7 +306,7 @@ def _greedy(fitter: _TermFitter, criterion: str) -> list[Candidate]:
                     moves.append(current | {t})
         improved = None
         for m in moves:
-            cand = fitter.fit(tuple(m))
+            cand = fitter.fit(sort_terms(m))
             if not cand.ok:
                 continue
             value = cand.criterion(criterion, fitter.n)

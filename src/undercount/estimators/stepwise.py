@@ -118,7 +118,7 @@ class _Stepper:
             return False, None, None
         use = beta0 is not None and len(beta0) == p
         beta, mu, _, converged, _ = K.newton_poisson(
-            X, y, beta0 if use else np.zeros(p), use, FIT_TOL, FIT_MAX_ITER
+            X, y, beta0 if use else np.zeros(p), int(use), FIT_TOL, FIT_MAX_ITER
         )
         ok = existence(X, y, mu, bool(converged))
         if rows is None:
