@@ -85,3 +85,15 @@ def test_needs_three_lists_and_a_seed():
         estimate(two, "sample-coverage", seed=1)
     with pytest.raises(MethodError, match="--seed"):
         estimate(HAV, "sample-coverage")
+
+
+def test_statistics_invariant_to_list_order():
+    patterns, counts = benchmark_table("dga_MY5").cells()
+    base = coverage_statistics(patterns, counts)
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        order = rng.permutation(5)
+        permuted = CaptureTable.from_arrays([f"L{j}" for j in order], patterns[:, order], counts)
+        other = coverage_statistics(*permuted.cells())
+        for key in ("C", "independence", "high-coverage", "low-coverage"):
+            assert float(other[key][0]) == pytest.approx(float(base[key][0]), rel=1e-12)

@@ -3,6 +3,7 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from undercount.estimators import estimate
 from undercount.estimators.loglinear import fit_spec, main_effects, terms_spec
@@ -175,3 +176,48 @@ def test_search_settings_checked(hiv):
         estimate(hiv, "loglinear-bic", settings={"candidates": "all"})
     result = estimate(hiv, "loglinear-aic", settings={"search": "greedy", "interval": "lognormal"})
     assert result.details["search"] == "greedy" and math.isfinite(result.ci_high)
+
+
+def test_artificial_3_documented_answers():
+    """Chan, Silverman & Vincent (2021), Table 2, as the benchmark notes document it.
+
+    Every model with A:B has no MLE (under either convention for the empty
+    pairs A:C and B:C); with all three two-list terms and the empty ones at
+    minus infinity, the parameters are not identifiable. None is ever reported.
+    """
+    table = benchmark_table("Artificial_3")
+    patterns, counts = table.cells()
+    for convention in ("fail", "minus-infinity"):
+        for m in hierarchical_models(3):
+            fit = fit_spec(counts, terms_spec(patterns, counts, main_effects(3) + m, table.lists, convention))
+            if (0, 1) in m:
+                assert not fit.ok
+                if len(m) < 3:
+                    assert fit.identifiable and not fit.exists
+        everything = fit_spec(counts, terms_spec(patterns, counts, main_effects(3) + ((0, 1), (0, 2), (1, 2)),
+                                                 table.lists, "minus-infinity"))
+        assert not everything.identifiable
+    for method in ("loglinear-aic", "loglinear-bic"):
+        assert estimate(table, method).model == "A + B + C"
+
+
+@settings(max_examples=25, deadline=None)
+@given(counts=st.lists(st.integers(min_value=0, max_value=50), min_size=7, max_size=7),
+       order=st.permutations([0, 1, 2]))
+def test_selection_invariant_to_list_order(counts, order):
+    from undercount.histories import CaptureTable
+
+    pats = np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 0], [1, 0, 1], [0, 1, 1], [1, 1, 1]])
+    if sum(counts[3:]) == 0 or sum(counts) == 0:
+        return
+    table = CaptureTable.from_arrays(["A", "B", "C"], pats, counts)
+    if table.k < 3:
+        return
+    permuted = CaptureTable.from_arrays([table.lists[j] for j in order], pats[:, order], counts)
+    a = estimate(table, "loglinear-bic", settings={"interval": "lognormal"})
+    b = estimate(permuted, "loglinear-bic", settings={"interval": "lognormal"})
+    assert a.estimable == b.estimable
+    if a.estimable:
+        assert a.n_hat >= table.n_observed
+        if "exactly equally well" not in " ".join(a.warnings):
+            assert b.n_hat == pytest.approx(a.n_hat, rel=1e-6)

@@ -112,7 +112,7 @@ def _evaluate(statistic, patterns, lists, tables: np.ndarray, workers: int, prog
 
     chunks = [tables[i:i + CHUNK] for i in range(0, len(tables), CHUNK)]
     results: list[np.ndarray | None] = [None] * len(chunks)
-    with tqdm(total=len(tables), desc=desc, disable=not progress, leave=False, unit="fit") as bar:
+    with tqdm(total=len(tables), desc=desc, disable=not progress, leave=False, unit="rep") as bar:
         if workers <= 1 or len(chunks) == 1:
             for i, chunk in enumerate(chunks):
                 results[i] = _run_chunk(statistic, patterns, lists, chunk)
