@@ -486,10 +486,16 @@ def failure_reason(fit: ModelFit, patterns: np.ndarray, lists: Sequence[str]) ->
                 empty.append(t)
     text = (
         f"the maximum-likelihood estimate of model {label} does not exist for this table "
-        "(Fienberg-Rinaldo check): some fitted cell counts are driven to zero and a "
-        "coefficient to minus infinity, so the number a fitting routine prints depends only "
+        "(Fienberg-Rinaldo check): the likelihood keeps rising as some fitted cell counts go "
+        "to zero and coefficients diverge, so the number a fitting routine prints depends only "
         "on when it stopped iterating"
     )
+    boundary = fit.n_hat if math.isfinite(fit.beta[0]) else math.nan
+    if math.isfinite(boundary) and boundary < fit.n + 0.01:
+        text += (
+            f"; at that boundary the unobserved cell is empty too, so a routine that does not "
+            f"check would report N = n = {fit.n:,}"
+        )
     if empty:
         names = ", ".join(
             f"{' and '.join(lists[j] for j in t)} ({term_label(t, lists)})" for t in empty
