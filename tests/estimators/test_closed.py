@@ -95,3 +95,13 @@ def test_theta_setting_changes_the_model():
     b = estimate(table, "mth-poisson", settings={"theta": 1.5})
     assert b.model == "Mth Poisson1.5" and b.settings["theta"] == 1.5
     assert a.n_hat != b.n_hat
+
+
+def test_heterogeneity_needs_three_lists():
+    from undercount.errors import MethodError
+    from undercount.histories import CaptureTable
+
+    two = CaptureTable.from_arrays(["A", "B"], [[1, 0], [0, 1], [1, 1]], [30, 20, 10])
+    with pytest.raises(MethodError, match="at least 3 lists"):
+        estimate(two, "mh-chao")
+    assert estimate(two, "m0").estimable

@@ -244,6 +244,8 @@ METHODS = tuple(
         + ("; Darroch et al. (1993)" if h == "darroch" else "")
         + ("; Chao (1987)" if h == "chao" else ""),
         settings=_settings(h),
+        # with two lists a heterogeneity column is not identifiable next to list effects
+        min_lists=3 if h is not None else 2,
     )
     for name, base, h in _MODELS
 )
