@@ -85,6 +85,8 @@ def test_artificial_3_rcapture_choice_is_a_boundary_fit():
         f"{b} {h}" for b in ("Mh", "Mth") for h in ("Poisson2", "Darroch", "Gamma3.5")
     }
     assert all(c.n_hat == pytest.approx(96, abs=0.01) for c in boundary)
+    flagged = [w for w in result.warnings if "6 of Rcapture's 10 models" in w]
+    assert flagged and "N = n = 96" in flagged[0] and "Mth Darroch" in flagged[0]
 
 
 def test_boundary_winner_is_flagged():
@@ -98,9 +100,12 @@ def test_boundary_winner_is_flagged():
     table = CaptureTable.from_arrays(["A", "B", "C"], observable_patterns(3), [56, 51, 57, 0, 29, 0, 0])
     result = estimate(table, "loglinear-aic", settings={"candidates": "rcapture"})
     assert result.model == "Mt"
-    assert any("no maximum-likelihood estimate" in w and "Mth Poisson2" in w and "N = 193.0" in w
-               and "everyone already observed" in w for w in result.warnings)
+    assert any("no maximum-likelihood estimate" in w and "Mth Poisson2" in w and "N = n = 193" in w
+               and "smallest AIC on its boundary fit" in w for w in result.warnings)
     assert result.details["boundary_fits"]
+    # the same flag for a hierarchical search, where excluded models are only named when one would win
+    hier = estimate(table, "loglinear-aic")
+    assert all("Rcapture's 10 models" not in w for w in hier.warnings)
 
 
 def test_exhaustive_search_is_exhaustive(hiv):

@@ -503,12 +503,29 @@ def _search_estimate(
         details["model_average"] = {k: v for k, v in avg.items() if k != "weights"}
     warnings: list[str] = []
     winner = sel.boundary_winner()
-    if winner is not None:
-        value, cand = winner
-        boundary = [c for c in sel.candidates if c.identifiable and not c.exists]
+    boundary = [c for c in sel.candidates if c.identifiable and not c.exists]
+    if boundary and (winner is not None or candidates == "rcapture"):
         details["boundary_fits"] = [
             {"model": c.label, criterion: c.criterion(criterion, sel.n), "n_hat": c.n_hat} for c in boundary
         ]
+    if candidates == "rcapture" and boundary:
+        empty = all(c.n_hat < sel.n + 0.5 for c in boundary)
+        text = (
+            f"{len(boundary)} of Rcapture's {len(sel.candidates)} models have no maximum-likelihood "
+            f"estimate on this table and were left out: {', '.join(c.label for c in boundary)}"
+            + (f" (their fits run to a boundary where nobody is unobserved, N = n = {sel.n:,})"
+               if empty else "")
+            + ". Rcapture's closedp reports such fits without a flag, and its minimum-BIC "
+            "choice can be one of them"
+        )
+        if winner is not None:
+            text += (
+                f"; here {winner[1].label} has the smallest {criterion.upper()} on its boundary fit "
+                f"({winner[0]:.2f})"
+            )
+        warnings.append(text)
+    elif winner is not None:
+        value, cand = winner
         warnings.append(
             f"{len(boundary)} candidate model(s) have no maximum-likelihood estimate on this table "
             f"and were left out; one of them, {cand.label}, has a smaller {criterion.upper()} on "
