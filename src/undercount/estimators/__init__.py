@@ -13,12 +13,16 @@ import numpy as np
 from ..errors import MethodError
 from ..histories import CaptureTable
 from .base import EstimateResult, Method, Setting, not_estimable
-from . import chapman, loglinear
+from . import chapman, closed, coverage, loglinear, search, stepwise
 
 # One line per estimator module; each module exposes METHODS, a tuple of Method.
 _MODULES = (
     chapman,
     loglinear,
+    closed,
+    search,
+    stepwise,
+    coverage,
 )
 
 REGISTRY: dict[str, Method] = {}

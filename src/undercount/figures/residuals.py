@@ -1,0 +1,128 @@
+"""Figure: Pearson residuals per capture pattern of a fitted log-linear model.
+
+A residual ``(observed - fitted) / sqrt(fitted)`` far outside +-2 marks a
+pattern the model does not reproduce, a hint of dependence or heterogeneity
+it leaves out. Cells a minus-infinity term deletes (structural zeros) have no
+residual and are marked. The data come from ``details["cells"]`` of any
+log-linear result (``mt``, ``loglinear``, ``loglinear-aic/bic``, ``stepwise``,
+the Rcapture models), as an :class:`EstimateResult` or its JSON form.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Mapping, Sequence
+
+import pandas as pd
+from plotnine import (
+    aes,
+    geom_hline,
+    geom_point,
+    geom_segment,
+    geom_text,
+    ggplot,
+    labs,
+    scale_color_manual,
+    theme,
+    element_text,
+)
+
+from .common import SYNTHETIC_LABEL, theme_undercount
+
+#: Residuals beyond this size are highlighted.
+LARGE = 2.0
+
+COLOURS = {"within ±2": "#4d4d4d", "beyond ±2": "#c0392b", "structural zero": "#7f7f7f"}
+
+
+def _as_dict(result: Any) -> Mapping[str, Any]:
+    return result.to_dict() if hasattr(result, "to_dict") else result
+
+
+def residuals_data(result: Any, labels: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """One row per observable capture pattern: observed, fitted, Pearson residual.
+
+    Columns: ``order`` (canonical pattern order), ``pattern`` (0/1 string),
+    ``lists_on`` (names of the lists, ``+``-joined, through ``labels``),
+    ``n_lists``, ``observed``, ``fitted``, ``pearson`` (NaN for deleted
+    cells), ``deleted``, ``kind``.
+    """
+    res = _as_dict(result)
+    cells = (res.get("details") or {}).get("cells")
+    if not cells:
+        raise ValueError(
+            f"the {res.get('method')} result carries no per-cell fit (details['cells']): "
+            "residuals exist only for log-linear models with an estimate"
+        )
+    lists: Sequence[str] = res["lists"]
+    labels = dict(labels or {})
+    rows = []
+    for order, cell in enumerate(cells, start=1):
+        pattern = cell["pattern"]
+        on = [labels.get(name, name) for name, bit in zip(lists, pattern) if bit == "1"]
+        pearson = cell["pearson"]
+        pearson = math.nan if pearson is None else float(pearson)
+        if cell["deleted"]:
+            kind = "structural zero"
+        elif abs(pearson) > LARGE:
+            kind = "beyond ±2"
+        else:
+            kind = "within ±2"
+        rows.append({
+            "order": order,
+            "pattern": pattern,
+            "lists_on": "+".join(on),
+            "n_lists": len(on),
+            "observed": int(cell["observed"]),
+            "fitted": float(cell["fitted"]),
+            "pearson": pearson,
+            "deleted": bool(cell["deleted"]),
+            "kind": kind,
+        })
+    return pd.DataFrame(rows)
+
+
+def residuals_figure(result: Any, *, synthetic: bool, title: str | None = None,
+                     labels: Mapping[str, str] | None = None):
+    """(plot, data): Pearson residuals per pattern, patterns on the x axis.
+
+    ``title`` defaults to the model; the caption gives method, deviance and
+    degrees of freedom, and the synthetic-data label when ``synthetic``.
+    """
+    res = _as_dict(result)
+    data = residuals_data(res, labels)
+    details = res.get("details") or {}
+    plot_data = data.copy()
+    plot_data["x"] = pd.Categorical(plot_data["pattern"], categories=list(plot_data["pattern"]))
+    plot_data["y"] = plot_data["pearson"].fillna(0.0)
+    drawn = plot_data[~plot_data["deleted"]]
+    zeros = plot_data[plot_data["deleted"]]
+    notes = [
+        f"Method {res.get('method')}; deviance {details.get('deviance', float('nan')):.1f} on "
+        f"{details.get('df')} df. Residual = (observed - fitted) / sqrt(fitted); dashed lines at ±2.",
+        "Patterns: 1 = on the list, in list order " + ", ".join(res["lists"]) + ".",
+    ]
+    if len(zeros):
+        notes.append("x: structural zero (a pair of lists set to minus infinity), no residual.")
+    if synthetic:
+        notes.insert(0, SYNTHETIC_LABEL)
+    plot = (
+        ggplot(drawn, aes("x", "y", color="kind"))
+        + geom_hline(yintercept=0, color="#999999")
+        + geom_hline(yintercept=[-LARGE, LARGE], linetype="dashed", color="#999999")
+        + geom_segment(aes(xend="x", y=0, yend="y"))
+        + geom_point(size=2.5)
+        + scale_color_manual(values=COLOURS, drop=False)
+        + labs(
+            x="capture pattern",
+            y="Pearson residual",
+            color="",
+            title=title or f"Fit of {res.get('model')}",
+            caption="\n".join(notes),
+        )
+        + theme_undercount()
+        + theme(axis_text_x=element_text(rotation=90, family="DejaVu Sans Mono", size=7))
+    )
+    if len(zeros):
+        plot = plot + geom_text(zeros, aes("x", "y"), label="x", color=COLOURS["structural zero"], size=9)
+    return plot, data
