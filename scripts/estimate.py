@@ -6,19 +6,20 @@ import pandas as pd
 
 from undercount.histories import read_histories
 from undercount.logs import script_logger
-from undercount.results import estimate_table, write_draws
+from undercount.results import estimate_table, workflow_settings, write_draws
 
 log = script_logger(snakemake.log[0], "estimate")
 with open(snakemake.input.meta, encoding="utf-8") as fh:
     meta = json.load(fh)
 table = read_histories(snakemake.input.table, meta)
 entry = snakemake.params.method
+settings = workflow_settings(entry["method"], entry.get("settings"), snakemake.threads)
 result = estimate_table(
     table,
     meta,
     method=entry["method"],
     model=entry.get("model"),
-    settings=entry.get("settings"),
+    settings=settings,
     seed=snakemake.params.seed,
     level=snakemake.params.level,
 )

@@ -13,6 +13,9 @@ from .histories import CaptureTable
 if TYPE_CHECKING:  # pandas only where frames are built: estimate jobs start fast
     import pandas as pd
 
+#: Settings that change how a method runs, never what it returns: left out of the table.
+EXECUTION_SETTINGS = frozenset({"workers", "progress"})
+
 ESTIMATE_COLUMNS = [
     "event",
     "population",
@@ -68,6 +71,22 @@ def estimate_table(
     return replace(result, warnings=notes + tuple(result.warnings))
 
 
+def workflow_settings(method: str, settings: Mapping[str, Any] | None, threads: int) -> dict[str, Any]:
+    """Settings for a method run by the workflow: the config's, plus workers and progress.
+
+    A method that can use several processes gets as many as the job has threads
+    (unless the config says otherwise), so it respects Snakemake's scheduling;
+    progress bars are switched off, since job logs are files.
+    """
+    names = {s.name for s in get_method(method).settings}
+    out = dict(settings or {})
+    if "workers" in names:
+        out.setdefault("workers", int(threads))
+    if "progress" in names:
+        out.setdefault("progress", False)
+    return out
+
+
 def estimate_row(event: str, population: str, stratum: str, label: str, result: Mapping[str, Any]) -> dict:
     """One row of results/estimates.csv from a result's JSON form."""
     settings = result.get("settings") or {}
@@ -84,7 +103,9 @@ def estimate_row(event: str, population: str, stratum: str, label: str, result: 
         "ci_level": result["ci_level"],
         "estimator": result["method"],
         "model": result.get("model") or "",
-        "settings": "; ".join(f"{k}={v}" for k, v in sorted(settings.items()) if v is not None),
+        "settings": "; ".join(
+            f"{k}={v}" for k, v in sorted(settings.items()) if v is not None and k not in EXECUTION_SETTINGS
+        ),
         "warnings": " | ".join(result["warnings"]),
     }
 
