@@ -102,3 +102,10 @@ def test_total_not_formed_from_interval_ends():
 def test_slug():
     assert slug("Almaty city") == "almaty-city"
     assert slug("Алматы") == "almati"
+
+
+def test_draws_without_estimate_are_left_out_and_said():
+    total = add_draws({"a": {"n_observed": 10, "draws": np.array([20.0, np.nan, 22.0])},
+                       "b": {"n_observed": 5, "draws": np.array([6.0, 7.0])}}, 0.95, np.random.default_rng(0))
+    assert np.isfinite(total.draws).all() and len(total.draws) == 2
+    assert "stratum a: 1 of 3 draws had no estimate" in total.warnings[0]

@@ -225,8 +225,19 @@ def add_draws(
     bound for it, and the total says so in its warnings.
     """
     warnings: list[str] = []
-    usable_draws = {k: np.asarray(v["draws"], dtype=float) for k, v in strata.items()
-                    if v.get("draws") is not None and len(v["draws"])}
+    usable_draws = {}
+    for k, v in strata.items():
+        if v.get("draws") is None or not len(v["draws"]):
+            continue
+        d = np.asarray(v["draws"], dtype=float)
+        finite = d[np.isfinite(d)]
+        if len(finite) < len(d):
+            warnings.append(
+                f"stratum {k}: {len(d) - len(finite)} of {len(d)} draws had no estimate and are left out "
+                "of the sum"
+            )
+        if len(finite):
+            usable_draws[k] = finite
     n_observed = int(sum(int(v["n_observed"]) for v in strata.values()))
     if not usable_draws:
         nan = float("nan")
