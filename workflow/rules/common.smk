@@ -8,6 +8,7 @@ from snakemake.utils import validate
 import undercount
 from undercount import config as uc
 from undercount.errors import UndercountError
+from undercount.figures.residuals import has_residuals
 from undercount.provenance import tree_digest
 
 validate(config, schema="../schemas/config.schema.yaml")
@@ -237,6 +238,17 @@ def population_histories(population):
     ]
 
 
+RESIDUAL_LABELS = [
+    label
+    for label, entry in CONFIG["methods"].items()
+    if has_residuals(entry["method"])
+]
+
+
+def residual_inputs(wildcards):
+    return [f"results/{e}/{p}/estimates/{wildcards.label}.json" for e, p in TABLES]
+
+
 def all_outputs():
     out = [
         "results/estimates.csv",
@@ -250,6 +262,11 @@ def all_outputs():
         f"results/figures/strata_{e}_{p}_{s}.png"
         for e, p in TABLES
         for s in SCHEMES[(e, p)]
+    ]
+    out += [
+        f"results/figures/residuals/{label}/{e}_{p}.png"
+        for label in RESIDUAL_LABELS
+        for e, p in TABLES
     ]
     if CONFIG["reported_figures"]:
         out.append("results/figures/reported_vs_estimated.png")

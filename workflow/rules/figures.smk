@@ -182,3 +182,32 @@ rule figure_list_sizes:
         level=CONFIG["level"],
     script:
         "../../scripts/figure_list_sizes.py"
+
+
+rule figure_residuals:
+    input:
+        residual_inputs,
+    output:
+        png=report(
+            expand(
+                "results/figures/residuals/{{label}}/{table}.png",
+                table=[f"{e}_{p}" for e, p in TABLES],
+            ),
+            caption="../report/residuals.rst",
+            category="Model fit",
+            subcategory="{label}",
+        ),
+        tsv=expand(
+            "results/figures/residuals/{{label}}/{table}.tsv",
+            table=[f"{e}_{p}" for e, p in TABLES],
+        ),
+    log:
+        "logs/figures/residuals_{label}.log",
+    params:
+        code=CODE,
+        tables=[f"{e}/{p}" for e, p in TABLES],
+        event_labels={e: CONFIG["events"][e]["label"] for e in EVENTS},
+        source_labels={e: source_labels(e) for e in EVENTS},
+        synthetic=CONFIG["synthetic"],
+    script:
+        "../../scripts/figure_residuals.py"

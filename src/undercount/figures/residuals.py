@@ -126,3 +126,30 @@ def residuals_figure(result: Any, *, synthetic: bool, title: str | None = None,
     if len(zeros):
         plot = plot + geom_text(zeros, aes("x", "y"), label="x", color=COLOURS["structural zero"], size=9)
     return plot, data
+
+
+def has_residuals(method: str) -> bool:
+    """Whether results of the registered ``method`` carry per-cell fits (log-linear models)."""
+    from ..estimators import get_method
+
+    module = get_method(method).function.__module__.rsplit(".", 1)[-1]
+    return module in {"loglinear", "closed", "search", "stepwise"}
+
+
+def residuals_or_reason(result: Any, *, synthetic: bool, title: str, labels: Mapping[str, str] | None = None):
+    """(plot, data) of :func:`residuals_figure`, or a panel saying why there is no fit to show."""
+    try:
+        return residuals_figure(result, synthetic=synthetic, title=title, labels=labels)
+    except ValueError:
+        from plotnine import annotate, theme_void
+
+        res = _as_dict(result)
+        reason = (res.get("warnings") or ["no estimate"])[-1]
+        plot = (
+            ggplot()
+            + annotate("text", x=0, y=0, label="No fitted model to show.", size=12)
+            + labs(title=title, subtitle=(SYNTHETIC_LABEL if synthetic else None), caption=reason)
+            + theme_void()
+        )
+        return plot, pd.DataFrame(columns=["order", "pattern", "lists_on", "n_lists", "observed", "fitted",
+                                           "pearson", "deleted", "kind"])
