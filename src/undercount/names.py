@@ -251,7 +251,8 @@ def fold_variants(token: str, hint: str = "auto") -> tuple[str, ...]:
 #: Kazakh -ұлы/-улы/-uly (son of) and -қызы/-кызы/-kyzy (daughter of).
 _PATRONYMIC = re.compile(r"(ovich|evich|ich|ovna|evna|uli|kisi)$")
 _RUSSIAN_PATRONYMIC = re.compile(r"(ovich|evich|ovna|evna)$")
-_SURNAME_ENDING = re.compile(r"(ova|eva|ina|ov|ev|in|uli|kisi)$")
+# -ин/-ина only loses its feminine -а: Тұрсын and Тұрсынов share a root ending in -ын
+_SURNAME_ENDING = re.compile(r"(ova|eva|ov|ev|uli|kisi)$")
 _FEMALE_PATRONYMIC = re.compile(r"(ovna|evna|kisi)$")
 _MALE_PATRONYMIC = re.compile(r"(ovich|evich|uli)$")
 
@@ -260,11 +261,14 @@ def surname_stem(folded: str) -> str:
     """A folded surname without gendered, dropped or patronymic-style endings.
 
     Жагипаров, Жагипарова, Жагипар and Жагипарұлы share the stem ``shagipar``;
-    Жұмабаев and Жұмабай share ``shumaba``.
+    Жұмабаев and Жұмабай share ``shumaba``; Ильин and Ильина share ``ilin``,
+    and Тұрсынов and Тұрсын ``tursin`` (-ин itself is kept: Kazakh roots end so).
     """
+    if folded.endswith("ina") and len(folded) > 4:
+        folded = folded[:-1]
     stem = _SURNAME_ENDING.sub("", folded)
-    if len(stem) < 3:  # too short to strip (Ильин): only the feminine -а goes
-        return folded[:-1] if folded.endswith(("ova", "eva", "ina")) else folded
+    if len(stem) < 3:  # too short to strip: only the feminine -а goes
+        return folded[:-1] if folded.endswith(("ova", "eva")) else folded
     # Жұмабаев / Жұмабай, Нұрғалиев / Нұрғали: the glide before -ев comes and goes
     return stem[:-1] if stem.endswith("i") and len(stem) > 3 else stem
 
