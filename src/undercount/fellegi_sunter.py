@@ -45,7 +45,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from .names import parse_name, patronymic_stem, place_key, surname_stem
+from .names import initial_of, parse_name, patronymic_stem, place_in_text, place_key, region_key, surname_stem
 
 #: Words per name kept for comparison (surname, given name and one more).
 MAX_WORDS = 3
@@ -77,7 +77,7 @@ COMPARISONS: tuple[Comparison, ...] = (
     Comparison("sex", ("differs", "agrees")),
     Comparison("age", ("differs by more than 2 years", "within 2 years", "same")),
     Comparison("date", ("differs by more than 3 days", "within 3 days", "within 1 day", "same day")),
-    Comparison("place", ("differs", "same")),
+    Comparison("place", ("differs", "same region, place unknown on one side", "same place")),
 )
 
 
@@ -100,6 +100,7 @@ class Features:
     age: np.ndarray  # (n,) float, nan unknown
     day: np.ndarray  # (n,) float day number, nan unknown
     place: np.ndarray  # (n,) int32 place id, -1 unknown
+    region: np.ndarray  # (n,) int32 region id (given, or of a known place), -1 unknown
     source: np.ndarray  # (n,) int32 source code
     vocab: list[tuple[str, ...]] = field(default_factory=list)
 
@@ -112,8 +113,13 @@ def _known(value):
     return None if value is None or (not isinstance(value, str) and pd.isna(value)) else value
 
 
-def prepare(records: pd.DataFrame, *, date_column: str, place_column: str | None = None) -> Features:
-    """Parse names, sexes, ages, dates and places of canonical records once."""
+def prepare(records: pd.DataFrame, *, date_column: str, place_column: str | None = None,
+            region_columns: Sequence[str] = ("region", "facility")) -> Features:
+    """Parse names, sexes, ages, dates, places and regions of canonical records once.
+
+    The region is the one given (``region`` of casualty lists), else that of
+    the place, else that of a place named in the facility ("ИВС г. Тараз").
+    """
     n = len(records)
     words = np.full((n, MAX_WORDS), -1, dtype=np.int32)
     first = np.full((n, MAX_WORDS), -1, dtype=np.int32)
@@ -125,6 +131,7 @@ def prepare(records: pd.DataFrame, *, date_column: str, place_column: str | None
     age = np.full(n, np.nan)
     day = np.full(n, np.nan)
     place = np.full(n, -1, dtype=np.int32)
+    region = np.full(n, -1, dtype=np.int32)
     vocab: dict[tuple[str, ...], int] = {}
     places: dict[str, int] = {}
 
@@ -136,22 +143,24 @@ def prepare(records: pd.DataFrame, *, date_column: str, place_column: str | None
     ages = records["age"].tolist() if "age" in records else [None] * n
     dates = records[date_column].tolist() if date_column in records else [None] * n
     where = records[place_column].tolist() if place_column and place_column in records else [None] * n
+    hints = [records[c].tolist() for c in region_columns if c in records]
+    region_ids: dict[str, int] = {}
     for r in range(n):
         parsed = parse_name(str(_known(names[r]) or ""))
         readings = parsed.variants or tuple((w,) for w in parsed.words)
         for k, vs in enumerate(readings[:MAX_WORDS]):
             words[r, k] = word_id(tuple(vs))
-            first[r, k] = ord(vs[0][0])
+            first[r, k] = _code(initial_of(vs[0]))
         weak[r] = parsed.is_initials_only
         if parsed.initials:
             if weak[r]:
-                initial[r] = ord(parsed.initials[0][0])
+                initial[r] = _code(parsed.initials[0])
             if len(parsed.initials) > 1:
-                pat_initial[r] = ord(parsed.initials[1][0])
+                pat_initial[r] = _code(parsed.initials[1])
         if parsed.patronymic is not None:
             stem = patronymic_stem(parsed.patronymic)
             pat[r] = word_id(("=" + stem,))  # compared by stem only
-            pat_initial[r] = ord(stem[0])
+            pat_initial[r] = _code(initial_of(stem))
         s = _known(sexes[r]) or parsed.sex
         sex[r] = {"M": 1, "F": 2}.get(s, 0)
         a = _known(ages[r])
@@ -163,6 +172,11 @@ def prepare(records: pd.DataFrame, *, date_column: str, place_column: str | None
         p = place_key(_known(where[r]))
         if p is not None:
             place[r] = places.setdefault(p, len(places))
+        g = region_key(_known(where[r]))
+        for hint in hints:
+            g = g or region_key(_known(hint[r])) or region_key(place_in_text(_known(hint[r])))
+        if g is not None:
+            region[r] = region_ids.setdefault(g, len(region_ids))
     inverse = [None] * len(vocab)
     for stems, i in vocab.items():
         inverse[i] = stems
@@ -170,7 +184,12 @@ def prepare(records: pd.DataFrame, *, date_column: str, place_column: str | None
         source = pd.factorize(records["source"].astype(str))[0].astype(np.int32)
     else:
         source = np.zeros(n, dtype=np.int32)
-    return Features(words, first, initial, weak, pat, pat_initial, sex, age, day, place, source, inverse)
+    return Features(words, first, initial, weak, pat, pat_initial, sex, age, day, place, region, source, inverse)
+
+
+def _code(initial: str) -> int:
+    """An initial (one letter, or ``sh``/``ch``) as a number."""
+    return sum(ord(ch) << (8 * k) for k, ch in enumerate(initial))
 
 
 # --------------------------------------------------------------- blocking
@@ -188,12 +207,12 @@ def blocking_keys(features: Features) -> tuple[np.ndarray, np.ndarray]:
     vocab = features.vocab
     for r in range(features.n):
         ids = [w for w in features.words[r] if w >= 0]
-        letters = [chr(c) for c in features.first[r] if c >= 0]
+        letters = [int(c) for c in features.first[r] if c >= 0]
         if features.initial[r] >= 0:
-            letters.append(chr(features.initial[r]))
+            letters.append(int(features.initial[r]))
         d = features.day[r]
         for k, w in enumerate(ids):
-            others = set(letters[:k] + letters[k + 1 :]) if features.initial[r] < 0 else {chr(features.initial[r])}
+            others = set(letters[:k] + letters[k + 1 :]) if features.initial[r] < 0 else {int(features.initial[r])}
             for stem in dict.fromkeys(surname_stem(v) for v in vocab[w]):
                 for letter in others:
                     rec.append(r)
@@ -369,7 +388,10 @@ def _compare_chunk(f: Features, i: np.ndarray, j: np.ndarray, sim: _WordSimilari
     day = np.select([np.isnan(dd), dd == 0, dd <= 1, dd <= 3], [0, 4, 3, 2], 1).astype(np.int8)
 
     la, lb = f.place[i], f.place[j]
-    place = np.where((la >= 0) & (lb >= 0), np.where(la == lb, 2, 1), 0).astype(np.int8)
+    ra, rb = f.region[i], f.region[j]
+    place = np.where((ra >= 0) & (rb >= 0), np.where(ra == rb, 2, 1), 0).astype(np.int8)
+    both = (la >= 0) & (lb >= 0)
+    place[both] = np.where(la[both] == lb[both], 3, 1)
     same = (f.source[i] == f.source[j]).astype(np.int8)
     return np.stack([name, pat, sex, age, day, place, same], axis=1)
 
@@ -425,7 +447,7 @@ M_PRIOR: tuple[tuple[float, ...], ...] = (
     (0.02, 0.98),
     (0.05, 0.25, 0.7),
     (0.05, 0.1, 0.2, 0.65),
-    (0.05, 0.95),
+    (0.05, 0.15, 0.8),
 )
 
 
@@ -518,8 +540,10 @@ def fit_em(
     kind = patterns[:, C].astype(int)
     totals = np.bincount(kind, weights=counts, minlength=2) + np.bincount(
         bpat[:, C].astype(int), weights=bcounts, minlength=2)
-    # start: candidate pairs whose every name word agrees and whose date does not differ
-    post = np.where((patterns[:, 0] >= 5) & (patterns[:, 4] != 1), 0.9, 0.01)
+    # start: candidate pairs whose names fit (every word, or initials) and whose dates
+    # are not days apart; a start that leaves the initials-only list out can trap EM
+    # in a solution where that list matches no one
+    post = np.where((patterns[:, 0] >= 3) & ~np.isin(patterns[:, 4], (1, 2)), 0.9, 0.01)
     prior = m = u = None
     converged = False
     it = 0

@@ -337,6 +337,15 @@ class ParsedName:
         return None
 
 
+def initial_of(folded: str) -> str:
+    """The sound a folded word starts with, as an initial: ``sh`` (Ж, Ш), ``ch`` (Ч) or one letter.
+
+    З and С both fold to ``s``, Ж and Ш to ``sh``: keeping ``sh`` whole stops
+    "Сыдыков З.К." from fitting "Жандос Сыдықов".
+    """
+    return folded[:2] if folded[:2] in ("sh", "ch") else folded[:1]
+
+
 def parse_name(full_name: str) -> ParsedName:
     """Split a full name in any order into folded words, initials and patronymic.
 
@@ -357,7 +366,7 @@ def parse_name(full_name: str) -> ParsedName:
         if not readings:
             continue
         if len(bare) == 1 or (w.endswith(".") and len(bare) <= 2):
-            initials.append(readings[0][0])
+            initials.append(initial_of(readings[0]))
         else:
             words.append(readings)
     patronymic = None
@@ -420,3 +429,55 @@ def place_key(text: str | None) -> str | None:
     if not skeleton:
         return None
     return _PLACE_INDEX.get(skeleton, skeleton)
+
+
+#: The region (oblast, or city of republican significance) of each place of
+#: :data:`PLACE_VARIANTS`, and the ways lists write regions.
+PLACE_REGION: dict[str, str] = {
+    "almaty": "almaty_city", "taldykorgan": "almaty_oblast", "kyzylorda": "kyzylorda_oblast",
+    "shymkent": "shymkent_city", "taraz": "zhambyl_oblast", "aktobe": "aktobe_oblast",
+    "oskemen": "east_kazakhstan_oblast", "zhanaozen": "mangystau_oblast", "shetpe": "mangystau_oblast",
+    "aktau": "mangystau_oblast",
+}
+REGION_VARIANTS: dict[str, tuple[str, ...]] = {
+    "almaty_city": ("г. Алматы", "Алматы қаласы", "Almaty city"),
+    "shymkent_city": ("г. Шымкент", "Шымкент қаласы", "Shymkent city"),
+    "almaty_oblast": ("Алматинская область", "Алматы облысы", "Almaty Region", "Almaty oblysy"),
+    "kyzylorda_oblast": ("Кызылординская область", "Қызылорда облысы", "Kyzylorda Region"),
+    "zhambyl_oblast": ("Жамбылская область", "Жамбыл облысы", "Zhambyl Region", "Jambyl Region"),
+    "aktobe_oblast": ("Актюбинская область", "Ақтөбе облысы", "Aktobe Region"),
+    "east_kazakhstan_oblast": ("Восточно-Казахстанская область", "Шығыс Қазақстан облысы",
+                               "East Kazakhstan Region"),
+    "mangystau_oblast": ("Мангистауская область", "Маңғыстау облысы", "Mangystau Region", "Mangistau Region"),
+}
+_REGION_INDEX: dict[str, str] = {
+    "".join(fold(w) for w in re.split(r"[\s\-.]+", v) if w): key
+    for key, variants in REGION_VARIANTS.items() for v in variants
+}
+
+
+def region_key(text: str | None) -> str | None:
+    """The region of a place or region name: "Алматинская область" and "Taldykorgan" -> ``almaty_oblast``.
+
+    None when blank or not a known place or region.
+    """
+    if text is None or not str(text).strip():
+        return None
+    text = str(text).strip()
+    skeleton = "".join(fold(w) for w in re.split(r"[\s\-.]+", text) if w)
+    if skeleton in _REGION_INDEX:
+        return _REGION_INDEX[skeleton]
+    return PLACE_REGION.get(place_key(text) or "")
+
+
+def place_in_text(text: str | None) -> str | None:
+    """The first known place named inside a longer text ("СИЗО-1 г. Алматы" -> ``almaty``)."""
+    if text is None:
+        return None
+    words = [w for w in re.split(r"[\s,;()]+", str(text)) if w]
+    for size in (2, 1):
+        for k in range(len(words) - size + 1):
+            key = place_key(" ".join(words[k : k + size]))
+            if key in PLACE_VARIANTS:
+                return key
+    return None
