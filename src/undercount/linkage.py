@@ -262,18 +262,20 @@ def cluster(linkage: Linkage, threshold: float, *, conflict: float = CONFLICT) -
 
     1. Pairs with probability >= ``threshold`` form a graph; its connected
        components are the candidates for persons.
-    2. Within a component of three or more records, pairs are merged greedily
-       from the most probable down, but two groups merge only if no record
-       of one has a match probability below ``conflict`` with a record of the
-       other, nor two records of the same source whose own probability is
-       below ``threshold`` (a list names a person once, bar duplicates that
-       must match in their own right). Every pair inside a component is
-       compared for this, including pairs blocking never proposed.
+    2. Records with full names are merged greedily along those pairs, from
+       the most probable down, but two groups merge only if no record of one
+       has a match probability below ``conflict`` with a record of the other,
+       nor two records of the same source whose own probability is below
+       ``threshold`` (a list names a person once, bar duplicates that must
+       match in their own right). Every pair inside a group is compared for
+       this, including pairs blocking never proposed.
     3. Records that give only initials ("Жагипаров Е.Б.") join last. The
        persons such a record could be exclude each other, so its probability
-       of being person c is odds_c / (1 + sum of the odds of all candidates);
-       it joins the best candidate only if that is at least the threshold.
-       Between two namesakes that share the initial it stays on its own.
+       of being person c is odds_c / (1 + sum of the odds of every candidate
+       person, above the threshold or not); it joins the best candidate only
+       if that is at least the threshold. Between two namesakes that share
+       the initial it stays on its own. Initials-only records that fit no
+       one join each other (duplicates) on the same terms as full names.
 
     Ties are broken by the records' source and id, so the result does not
     depend on the order of the input rows.
@@ -282,87 +284,93 @@ def cluster(linkage: Linkage, threshold: float, *, conflict: float = CONFLICT) -
     from scipy.sparse.csgraph import connected_components
 
     n = linkage.n
+    keys = np.asarray(linkage.keys, dtype=object)
     rank = np.empty(n, dtype=np.int64)
-    rank[np.argsort(np.asarray(linkage.keys, dtype=object), kind="stable")] = np.arange(n)
-    sel = linkage.probability >= threshold
-    ei, ej, ep = linkage.i[sel], linkage.j[sel], linkage.probability[sel]
-    labels = np.arange(n)
-    if len(ei) == 0:
-        return labels
-    graph = coo_matrix((np.ones(len(ei)), (ei, ej)), shape=(n, n))
-    _, comp = connected_components(graph, directed=False)
-    sizes = np.bincount(comp, minlength=n)
-    weak = linkage.features.weak
+    rank[np.argsort(keys, kind="stable")] = np.arange(n)
+    weak = np.asarray(linkage.features.weak, dtype=bool)
+    src = np.asarray(linkage.features.source)
     uf = _UnionFind(n)
-    # components of two records: their single edge decides
-    pair_comp = sizes[comp[ei]] == 2
-    for a, b in zip(ei[pair_comp], ej[pair_comp]):
-        uf.union(int(a), int(b))
-    big = np.flatnonzero(sizes >= 3)
-    if len(big):
-        members_of: dict[int, list[int]] = defaultdict(list)
-        in_big = np.isin(comp, big)
-        for r in np.flatnonzero(in_big):
-            members_of[int(comp[r])].append(int(r))
-        aa, bb = [], []
-        for members in members_of.values():
-            m = np.asarray(members)
-            x, y = np.triu_indices(len(m), k=1)
-            aa.append(m[x])
-            bb.append(m[y])
-        a_all, b_all = np.concatenate(aa), np.concatenate(bb)
-        p_all = linkage.pair_probability(a_all, b_all)
-        src = linkage.features.source
-        same = src[a_all] == src[b_all]
-        bad = (p_all < conflict) | (same & (p_all < threshold))
-        clash = {(int(a), int(b)) for a, b in zip(a_all[bad], b_all[bad])}
-        edges_of: dict[int, list[tuple[float, int, int, int, int]]] = defaultdict(list)
-        for a, b, p in zip(ei[~pair_comp], ej[~pair_comp], ep[~pair_comp]):
-            a, b = int(a), int(b)
-            lo, hi = (a, b) if rank[a] < rank[b] else (b, a)
-            edges_of[int(comp[a])].append((-float(p), int(rank[lo]), int(rank[hi]), a, b))
-        for c in sorted(members_of, key=lambda c: min(rank[r] for r in members_of[c])):
-            _merge_component(sorted(edges_of[c]), members_of[c], weak, rank, clash, uf, threshold)
-    return np.asarray([uf.find(r) for r in range(n)])
+    members: dict[int, list[int]] = {}
+    known: dict[tuple[int, int], float] = {
+        (int(a), int(b)): float(p) for a, b, p in zip(linkage.i, linkage.j, linkage.probability)
+    }
 
+    def lookup(pairs: list[tuple[int, int]]) -> list[float]:
+        missing = [pq for pq in pairs if pq not in known]
+        if missing:
+            a = np.array([x for x, _ in missing], dtype=np.int64)
+            b = np.array([y for _, y in missing], dtype=np.int64)
+            for pq, p in zip(missing, linkage.pair_probability(a, b)):
+                known[pq] = float(p)
+        return [known[pq] for pq in pairs]
 
-def _merge_component(edges, members, weak, rank, clash, uf: "_UnionFind", threshold: float) -> None:
-    groups: dict[int, list[int]] = {r: [r] for r in members}
-
-    def conflicted(ra: int, rb: int) -> bool:
-        return any((min(x, y), max(x, y)) in clash for x in groups[ra] for y in groups[rb])
+    def clash(x: int, y: int, p: float) -> bool:
+        return p < conflict or (src[x] == src[y] and p < threshold)
 
     def merge(a: int, b: int) -> bool:
         ra, rb = uf.find(a), uf.find(b)
-        if ra == rb or conflicted(ra, rb):
+        if ra == rb:
+            return False
+        ga, gb = members.get(ra, [ra]), members.get(rb, [rb])
+        cross = [(min(x, y), max(x, y)) for x in ga for y in gb]
+        if any(clash(x, y, p) for (x, y), p in zip(cross, lookup(cross))):
             return False
         uf.union(ra, rb)
         root = uf.find(ra)
-        other = rb if root == ra else ra
-        groups[root] = groups[root] + groups.pop(other)
+        members[root] = ga + gb
+        members.pop(rb if root == ra else ra, None)
         return True
 
-    for _, _, _, a, b in edges:  # full names first
+    sel = linkage.probability >= threshold
+    ei, ej, ep = linkage.i[sel], linkage.j[sel], linkage.probability[sel]
+    if len(ei) == 0:
+        return np.arange(n)
+    graph = coo_matrix((np.ones(len(ei)), (ei, ej)), shape=(n, n))
+    _, comp = connected_components(graph, directed=False)
+    # compare every pair inside each component at once (cheaper than one by one)
+    by_comp: dict[int, list[int]] = defaultdict(list)
+    for r in np.unique(np.r_[ei, ej]):
+        by_comp[int(comp[r])].append(int(r))
+    aa, bb = [], []
+    for group in by_comp.values():
+        if len(group) >= 3:
+            g = np.asarray(group)
+            x, y = np.triu_indices(len(g), k=1)
+            aa.append(np.minimum(g[x], g[y]))
+            bb.append(np.maximum(g[x], g[y]))
+    if aa:
+        lookup(list(zip(np.concatenate(aa).tolist(), np.concatenate(bb).tolist())))
+    lo = np.where(rank[ei] < rank[ej], ei, ej)
+    hi = np.where(rank[ei] < rank[ej], ej, ei)
+    order = np.lexsort((rank[hi], rank[lo], -ep))
+    edges = [(int(lo[k]), int(hi[k]), float(ep[k])) for k in order]
+    for a, b, _ in edges:  # full names first
         if not weak[a] and not weak[b]:
             merge(a, b)
+    # initials-only records: every candidate person, whatever its probability
+    candidates: dict[int, list[tuple[int, float]]] = defaultdict(list)
+    wi, wj, wp = linkage.i, linkage.j, linkage.probability
+    involve = (weak[wi] | weak[wj]) & (wp >= conflict)
+    for a, b, p in zip(wi[involve], wj[involve], wp[involve]):
+        a, b, p = int(a), int(b), float(p)
+        if weak[a] and not weak[b]:
+            candidates[a].append((b, p))
+        if weak[b] and not weak[a]:
+            candidates[b].append((a, p))
     attached = set()
-    for w in sorted((r for r in members if weak[r]), key=lambda r: rank[r]):
+    for w in sorted(candidates, key=lambda r: rank[r]):
         best: dict[int, float] = {}
-        for neg_p, _, _, a, b in edges:
-            other = b if a == w else a
-            if w in (a, b) and not weak[other]:
-                root = uf.find(other)
-                best[root] = max(best.get(root, 0.0), -neg_p)
-        if not best:
-            continue
-        # the persons it could be exclude each other: P(person c) = odds_c / (1 + sum of odds)
+        for other, p in candidates[w]:
+            root = uf.find(other)
+            best[root] = max(best.get(root, 0.0), p)
         odds = {c: p / (1.0 - p) if p < 1 else 1e12 for c, p in best.items()}
         c, top = min(odds.items(), key=lambda kv: (-kv[1], rank[kv[0]]))
-        if top / (1.0 + sum(odds.values())) >= threshold and merge(w, c):
+        if best[c] >= threshold and top / (1.0 + sum(odds.values())) >= threshold and merge(w, c):
             attached.add(w)
-    for _, _, _, a, b in edges:  # initials-only records that fit no full name: their duplicates
+    for a, b, _ in edges:  # initials-only records that fit no full name: their duplicates
         if weak[a] and weak[b] and a not in attached and b not in attached:
             merge(a, b)
+    return np.asarray([uf.find(r) for r in range(n)])
 
 
 def _persons_frame(sources, record_ids, keys, labels, probability) -> pd.DataFrame:
