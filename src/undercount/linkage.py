@@ -45,7 +45,7 @@ from .names import ParsedName, parse_name, surname_stem
 AGE_TOLERANCE = 2
 METHODS = ("probabilistic", "deterministic")
 #: Match probability from which a pair is linked, unless the config says otherwise.
-DEFAULT_THRESHOLD = 0.9
+DEFAULT_THRESHOLD = 0.5
 #: Two records whose own match probability is below this never end up in one person.
 CONFLICT = 0.01
 #: Decimals of probabilities written to files (byte-identical reruns).
