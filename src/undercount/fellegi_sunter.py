@@ -260,34 +260,10 @@ def candidate_pairs(features: Features, max_block: int = 5000) -> tuple[np.ndarr
 
 # ------------------------------------------------------------- comparison
 def jaro_winkler(a: str, b: str) -> float:
-    """Jaro-Winkler similarity (prefix scale 0.1, at most 4 letters)."""
-    if a == b:
-        return 1.0
-    la, lb = len(a), len(b)
-    if not la or not lb:
-        return 0.0
-    window = max(max(la, lb) // 2 - 1, 0)
-    used = [False] * lb
-    ma = []
-    for i, ch in enumerate(a):
-        lo, hi = max(0, i - window), min(lb, i + window + 1)
-        for j in range(lo, hi):
-            if not used[j] and b[j] == ch:
-                used[j] = True
-                ma.append(ch)
-                break
-    m = len(ma)
-    if m == 0:
-        return 0.0
-    mb = [b[j] for j in range(lb) if used[j]]
-    transpositions = sum(x != y for x, y in zip(ma, mb)) / 2
-    jaro = (m / la + m / lb + (m - transpositions) / m) / 3
-    prefix = 0
-    for x, y in zip(a[:4], b[:4]):
-        if x != y:
-            break
-        prefix += 1
-    return jaro + prefix * 0.1 * (1 - jaro)
+    """Jaro-Winkler similarity (prefix scale 0.1, at most 4 letters), by RapidFuzz."""
+    from rapidfuzz.distance import JaroWinkler
+
+    return float(JaroWinkler.similarity(a, b))
 
 
 class _WordSimilarity:
@@ -295,8 +271,12 @@ class _WordSimilarity:
     Жагипар), 1 close stems (Jaro-Winkler >= FUZZY), else 0."""
 
     def __init__(self, vocab: Sequence[tuple[str, ...]]) -> None:
-        self.vocab = vocab
+        from rapidfuzz.distance import JaroWinkler
+
+        self.vocab = [frozenset(r) for r in vocab]
+        self.stems = [frozenset(surname_stem(v) for v in r) for r in vocab]
         self.v = max(len(vocab), 1)
+        self.jw = JaroWinkler.similarity
 
     def __call__(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         out = np.zeros(a.shape, dtype=np.int8)
@@ -311,16 +291,13 @@ class _WordSimilarity:
 
     @lru_cache(maxsize=None)
     def _level(self, x: int, y: int) -> int:
-        if x == y:
+        if x == y or not self.vocab[x].isdisjoint(self.vocab[y]):
             return 3
-        rx, ry = self.vocab[x], self.vocab[y]
-        if set(rx) & set(ry):
-            return 3
-        sx, sy = {surname_stem(v) for v in rx}, {surname_stem(v) for v in ry}
-        if sx & sy:
+        sx, sy = self.stems[x], self.stems[y]
+        if not sx.isdisjoint(sy):
             return 2
-        best = max(jaro_winkler(p, q) for p in sx for q in sy)
-        return 1 if best >= FUZZY else 0
+        jw = self.jw
+        return 1 if any(jw(p, q, score_cutoff=FUZZY) for p in sx for q in sy) else 0
 
 
 def compare(features: Features, i: np.ndarray, j: np.ndarray, chunk: int = 400_000) -> np.ndarray:
@@ -499,6 +476,18 @@ def background_weights(features: Features, candidates: tuple[np.ndarray, np.ndar
     return per_pair[kind]
 
 
+def _distinct_rows(rows: np.ndarray, weights: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct rows of a small-integer matrix (sorted) with their counts or summed weights."""
+    rows = np.asarray(rows, dtype=np.int64)
+    base = int(rows.max()) + 1 if rows.size else 1
+    code = np.zeros(len(rows), dtype=np.int64)
+    for c in range(rows.shape[1]):
+        code = code * base + rows[:, c]
+    uniq, first, inverse = np.unique(code, return_index=True, return_inverse=True)
+    totals = np.bincount(inverse.ravel(), weights=weights, minlength=len(uniq))
+    return rows[first].astype(np.int8), totals
+
+
 def fit_em(
     gamma: np.ndarray,
     background: np.ndarray | None = None,
@@ -528,12 +517,11 @@ def fit_em(
     C = len(COMPARISONS)
     if len(gamma) == 0:
         raise ValueError("no candidate pairs to estimate the model from")
-    patterns, counts = np.unique(gamma, axis=0, return_counts=True)
+    patterns, counts = _distinct_rows(gamma)
     counts = counts.astype(float)
     if background is not None and len(background):
-        bpat, inverse = np.unique(background, axis=0, return_inverse=True)
         weights = np.ones(len(background)) if background_weights is None else np.asarray(background_weights, float)
-        bcounts = np.bincount(inverse.ravel(), weights=weights, minlength=len(bpat))
+        bpat, bcounts = _distinct_rows(background, weights)
     else:
         bpat, bcounts = np.zeros((0, C + 1), dtype=gamma.dtype), np.zeros(0)
     sizes = [len(c.levels) + 1 for c in COMPARISONS]

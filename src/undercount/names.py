@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 # ----------------------------------------------------------------- romanise
 #: Kazakh-specific letters as Russian-language lists write them.
@@ -162,6 +163,7 @@ def script_hint(text: str) -> str:
     return "auto"
 
 
+@lru_cache(maxsize=1 << 16)
 def fold(token: str, j: str = "auto") -> str:
     """One comparable skeleton for a name written in any of :data:`SYSTEMS`.
 
@@ -346,6 +348,7 @@ def initial_of(folded: str) -> str:
     return folded[:2] if folded[:2] in ("sh", "ch") else folded[:1]
 
 
+@lru_cache(maxsize=1 << 16)
 def parse_name(full_name: str) -> ParsedName:
     """Split a full name in any order into folded words, initials and patronymic.
 
@@ -413,6 +416,7 @@ _PLACE_INDEX: dict[str, str] = {
 }
 
 
+@lru_cache(maxsize=1 << 16)
 def place_key(text: str | None) -> str | None:
     """One key per place for any spelling: Almaty, Алматы, Alma-Ata, г. Алматы -> ``almaty``.
 
@@ -456,6 +460,7 @@ _REGION_INDEX: dict[str, str] = {
 }
 
 
+@lru_cache(maxsize=1 << 16)
 def region_key(text: str | None) -> str | None:
     """The region of a place or region name: "Алматинская область" and "Taldykorgan" -> ``almaty_oblast``.
 
@@ -470,6 +475,7 @@ def region_key(text: str | None) -> str | None:
     return PLACE_REGION.get(place_key(text) or "")
 
 
+@lru_cache(maxsize=1 << 16)
 def place_in_text(text: str | None) -> str | None:
     """The first known place named inside a longer text ("СИЗО-1 г. Алматы" -> ``almaty``)."""
     if text is None:
