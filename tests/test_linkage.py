@@ -273,3 +273,18 @@ def test_list_order_and_row_order_do_not_change_persons(order, seed):
 
 
 ZH_DEATHS = demo_records("zhanaozen2011", "casualty")
+
+
+def test_config_linkage_section_defaults_and_checks():
+    from undercount.config import validate_config
+    from undercount.errors import ConfigError
+
+    base = {"events": {"e": {"label": "E", "start_date": "2022-01-01",
+                             "sources": {"a": {"path": "a.csv", "kind": "casualty"}}}}}
+    linkage = validate_config(base)["linkage"]
+    assert linkage == {"method": "probabilistic", "threshold": 0.5, "thresholds": [0.3, 0.5, 0.7, 0.9, 0.99],
+                       "sensitivity_methods": ["mt"], "truth": None}
+    for bad, where in [({"threshold": 1.0}, "linkage.threshold"), ({"thresholds": []}, "linkage.thresholds"),
+                       ({"method": "splink"}, "linkage.method"), ({"typo": 1}, "linkage")]:
+        with pytest.raises(ConfigError, match=where):
+            validate_config(base | {"linkage": bad})

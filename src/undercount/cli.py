@@ -149,7 +149,8 @@ def cmd_link(args: argparse.Namespace) -> int:
 
     records = pd.concat(frames, ignore_index=True)
     if args.method == "probabilistic":
-        fitted = fit_linkage(records, date_column=date_column(kind), place=place_column(kind))
+        progress = sys.stderr.isatty() if args.progress is None else args.progress
+        fitted = fit_linkage(records, date_column=date_column(kind), place=place_column(kind), progress=progress)
         persons = fitted.persons(args.threshold)
         if args.model and fitted.model is not None:
             fitted.model.table().round(6).to_csv(args.model, index=False, lineterminator="\n")
@@ -228,6 +229,8 @@ def build_parser() -> argparse.ArgumentParser:
     lnk.add_argument("--method", choices=METHODS, default="probabilistic", help="matcher (default probabilistic)")
     lnk.add_argument("--model", default=None, metavar="CSV",
                      help="also write the estimated m and u of every comparison level")
+    lnk.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                     help="progress bar while comparing pairs (default: when standard error is a terminal)")
     lnk.set_defaults(func=cmd_link)
 
     sim = sub.add_parser(

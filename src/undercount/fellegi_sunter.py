@@ -37,6 +37,7 @@ merging of large-scale administrative records. APSR 113, 353-371.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -300,7 +301,8 @@ class _WordSimilarity:
         return 1 if any(jw(p, q, score_cutoff=FUZZY) for p in sx for q in sy) else 0
 
 
-def compare(features: Features, i: np.ndarray, j: np.ndarray, chunk: int = 400_000) -> np.ndarray:
+def compare(features: Features, i: np.ndarray, j: np.ndarray, chunk: int = 400_000,
+            progress: bool = False) -> np.ndarray:
     """Comparison vectors for the pairs (i, j): (len(i), len(COMPARISONS) + 1) int8.
 
     The last column is not a comparison but the pair's kind: 1 when both
@@ -309,7 +311,12 @@ def compare(features: Features, i: np.ndarray, j: np.ndarray, chunk: int = 400_0
     """
     sim = _WordSimilarity(features.vocab)
     out = np.zeros((len(i), len(COMPARISONS) + 1), dtype=np.int8)
-    for start in range(0, len(i), chunk):
+    starts = range(0, len(i), chunk)
+    if progress and len(starts) > 1:
+        from tqdm import tqdm
+
+        starts = tqdm(starts, desc="comparing pairs", unit="chunk", file=sys.stderr)
+    for start in starts:
         sl = slice(start, start + chunk)
         out[sl] = _compare_chunk(features, i[sl], j[sl], sim)
     return out

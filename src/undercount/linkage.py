@@ -228,12 +228,14 @@ class Linkage:
                               self.best_probability())
 
 
-def fit_linkage(records: pd.DataFrame, *, date_column: str, place: str | None = None) -> Linkage:
+def fit_linkage(records: pd.DataFrame, *, date_column: str, place: str | None = None,
+                progress: bool = False) -> Linkage:
     """Compare every candidate pair of ``records`` and estimate the Fellegi–Sunter model.
 
     ``records`` are canonical records (with ``source``) of one kind from all
     sources of one event. The returned :class:`Linkage` clusters at any
-    threshold without comparing again.
+    threshold without comparing again. ``progress`` shows a progress bar on
+    standard error while pairs are compared (for large lists).
     """
     from .fellegi_sunter import background_pairs, background_weights, candidate_pairs, compare, fit_em, prepare
 
@@ -245,7 +247,7 @@ def fit_linkage(records: pd.DataFrame, *, date_column: str, place: str | None = 
         raise ValueError("record ids repeat within a source")
     features = prepare(records, date_column=date_column, place_column=place)
     i, j = candidate_pairs(features)
-    gamma = compare(features, i, j)
+    gamma = compare(features, i, j, progress=progress)
     if len(gamma) == 0:
         model = None
         probability = np.zeros(0)
