@@ -4,7 +4,6 @@ import pandas as pd
 
 from undercount.config import POPULATIONS
 from undercount.figures import save_figure
-
 from undercount.figures.linkage import linkage_accuracy_figure
 from undercount.linkage import accuracy_table, read_truth
 from undercount.logs import script_logger
@@ -23,7 +22,6 @@ for name, path in zip(snakemake.params.tables, snakemake.input.linked):
                  population, r["threshold"], r["precision"], r["recall"], r["f1"], r["persons_found"],
                  r["true_persons"])
 accuracy = pd.concat(tables, ignore_index=True)
-
 accuracy.to_csv(snakemake.output.table, index=False, lineterminator="\n", float_format="%.6g")
 plot, data = linkage_accuracy_figure(accuracy, threshold=snakemake.params.threshold,
                                      synthetic=snakemake.params.synthetic)

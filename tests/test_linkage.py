@@ -112,7 +112,6 @@ class _Fixed(Linkage):
     """A linkage whose pair probabilities are set by hand (every other pair: 0.001)."""
 
     def __init__(self, keys, pairs, weak=(), sources=None):
-        n = len(keys)
         sources = sources or [k[0] for k in keys]
         codes = pd.factorize(pd.Series(sources))[0]
 
