@@ -187,6 +187,12 @@ def test_pairwise_accuracy_by_hand():
     assert pairwise_accuracy(["a", "b"], ["x", "y"])["f1"] == 1.0  # no pairs anywhere
 
 
+def test_accuracy_of_an_empty_population_keeps_numeric_columns():
+    empty = pd.DataFrame(columns=["threshold", "source", "record_id", "person_id", "match_probability"])
+    acc = accuracy_table(empty, TRUTH, event="jan2022", population="torture", kind="detention")
+    assert acc.empty and acc["f1"].dtype == float and acc["records"].dtype == int
+
+
 def test_truth_file_is_validated(tmp_path):
     bad = tmp_path / "truth.csv"
     bad.write_text("event,kind,source,record_id\njan,casualty,a,1\n", "utf-8")

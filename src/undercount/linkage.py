@@ -573,7 +573,9 @@ def accuracy_table(
             raise InputError(f"the truth file has no entry for record {where} of {event} {kind} lists")
         acc = pairwise_accuracy(block["person_id"], true)
         rows.append({"event": event, "population": population, "threshold": float(threshold), **acc})
-    return pd.DataFrame(rows, columns=ACCURACY_COLUMNS)
+    types = {"threshold": float, "records": int, "precision": float, "recall": float, "f1": float,
+             "persons_found": int, "true_persons": int}
+    return pd.DataFrame(rows, columns=ACCURACY_COLUMNS).astype(types)
 
 
 def _person_id(key: str) -> str:
