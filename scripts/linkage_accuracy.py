@@ -15,7 +15,8 @@ for name, path in zip(snakemake.params.tables, snakemake.input.linked):
     event, population = name.split("/")
     kind, _flag = POPULATIONS[population]
     linked = pd.read_csv(path, dtype={"source": str, "record_id": str, "person_id": str})
-    acc = accuracy_table(linked, truth, event=event, population=population, kind=kind)
+    acc = accuracy_table(linked, truth, event=event, population=population, kind=kind,
+                         thresholds=snakemake.params.thresholds)
     tables.append(acc)
     for _, r in acc.iterrows():
         log.info("%s %s threshold %g: precision %.4f recall %.4f F1 %.4f; persons %d (true %d)", event,

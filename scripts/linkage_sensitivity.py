@@ -12,7 +12,9 @@ log = script_logger(snakemake.log[0], "linkage_sensitivity")
 event, population = snakemake.wildcards.event, snakemake.wildcards.population
 linked = pd.read_csv(snakemake.input.linked, dtype={"source": str, "record_id": str, "person_id": str})
 rows = []
-for threshold, block in linked.groupby("threshold", sort=True):
+for threshold in sorted(float(t) for t in snakemake.params.thresholds):
+    # every threshold gets its rows, also for a population nobody documents
+    block = linked[linked["threshold"].astype(float) == threshold]
     table, meta = build_histories(block, snakemake.params.sources, [CAVEATS["probabilistic"]])
     for entry in snakemake.params.methods:
         seed = snakemake.params.seeds[f"{threshold:g}|{entry['label']}"]

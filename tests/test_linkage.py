@@ -191,6 +191,9 @@ def test_accuracy_of_an_empty_population_keeps_numeric_columns():
     empty = pd.DataFrame(columns=["threshold", "source", "record_id", "person_id", "match_probability"])
     acc = accuracy_table(empty, TRUTH, event="jan2022", population="torture", kind="detention")
     assert acc.empty and acc["f1"].dtype == float and acc["records"].dtype == int
+    acc = accuracy_table(empty, TRUTH, event="jan2022", population="torture", kind="detention",
+                         thresholds=[0.9, 0.5])
+    assert acc["threshold"].tolist() == [0.5, 0.9] and (acc["records"] == 0).all() and (acc["f1"] == 1).all()
 
 
 def test_truth_file_is_validated(tmp_path):

@@ -556,17 +556,23 @@ def pairwise_accuracy(predicted: Sequence, true: Sequence) -> dict[str, float]:
 
 
 def accuracy_table(
-    linked: pd.DataFrame, truth: pd.DataFrame, *, event: str, population: str, kind: str
+    linked: pd.DataFrame, truth: pd.DataFrame, *, event: str, population: str, kind: str,
+    thresholds: Sequence[float] | None = None,
 ) -> pd.DataFrame:
     """Accuracy at every threshold of a :func:`link_population_thresholds` table.
 
-    Records without a truth entry make the comparison meaningless, so they
-    raise :class:`~undercount.errors.InputError`.
+    ``thresholds`` (default: those in ``linked``) each get a row, also when the
+    population has no records (a row of zeros, precision and recall 1: no pair
+    to get wrong). Records without a truth entry make the comparison
+    meaningless, so they raise :class:`~undercount.errors.InputError`.
     """
     t = truth[(truth["event"] == event) & (truth["kind"] == kind)]
     lookup = dict(zip(zip(t["source"], t["record_id"]), t["person"]))
+    if thresholds is None:
+        thresholds = linked["threshold"].unique()
     rows = []
-    for threshold, block in linked.groupby("threshold", sort=True):
+    for threshold in sorted(set(float(x) for x in thresholds)):
+        block = linked[linked["threshold"].astype(float) == threshold]
         true = [lookup.get((s, r)) for s, r in zip(block["source"].astype(str), block["record_id"].astype(str))]
         if any(x is None for x in true):
             where = next(f"{s}/{r}" for (s, r), x in zip(zip(block["source"], block["record_id"]), true) if x is None)

@@ -49,6 +49,7 @@ rule linkage_sensitivity:
         code=CODE,
         sources=population_source_ids,
         methods=SENSITIVITY_METHODS,
+        thresholds=THRESHOLDS,
         seeds=sensitivity_seeds,
         level=CONFIG["level"],
     script:
@@ -97,6 +98,7 @@ rule linkage_accuracy:
     params:
         code=CODE,
         tables=[f"{e}/{p}" for e, p in TABLES],
+        thresholds=THRESHOLDS,
         threshold=LINKAGE["threshold"],
         synthetic=CONFIG["synthetic"],
     script:
