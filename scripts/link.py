@@ -1,21 +1,36 @@
-"""Rule link: records of one population -> persons.csv (source, record_id, person_id)."""
+"""Rule link: records of one population -> persons.csv (source, record_id, person_id, match_probability).
+
+With the probabilistic matcher the persons at the main threshold are taken
+from link_thresholds' output (one fit serves every threshold); the
+deterministic matcher links the records here.
+"""
+
+import pandas as pd
 
 from undercount.config import POPULATIONS
-from undercount.linkage import link_population
+from undercount.linkage import PERSON_COLUMNS, link_population
 from undercount.logs import script_logger
 from undercount.records import read_records
 
 log = script_logger(snakemake.log[0], "link")
-kind, flag = POPULATIONS[snakemake.wildcards.population]
-records = {
-    source: read_records(path, kind)
-    for source, path in zip(snakemake.params.sources, snakemake.input.records)
-}
-persons = link_population(records, kind=kind, flag=flag, method=snakemake.params.method)
+method = snakemake.params.method
+if method == "probabilistic":
+    linked = pd.read_csv(snakemake.input.linked, dtype={"source": str, "record_id": str})
+    threshold = float(snakemake.params.threshold)
+    persons = linked[linked["threshold"] == threshold][PERSON_COLUMNS].reset_index(drop=True)
+    if persons.empty and not linked.empty:
+        raise ValueError(f"threshold {threshold} missing from {snakemake.input.linked}")
+    log.info("linkage method: probabilistic, threshold %g", threshold)
+else:
+    kind, flag = POPULATIONS[snakemake.wildcards.population]
+    records = {
+        source: read_records(path, kind)
+        for source, path in zip(snakemake.params.sources, snakemake.input.records)
+    }
+    persons = link_population(records, kind=kind, flag=flag, method=method)
+    log.info("linkage method: %s; records in: %d", method, sum(len(r) for r in records.values()))
 persons.to_csv(snakemake.output.persons, index=False, lineterminator="\n")
-log.info("linkage method: %s", snakemake.params.method)
-log.info("records in: %d; kept for %s: %d", sum(len(r) for r in records.values()),
-         snakemake.wildcards.population, len(persons))
+log.info("records kept for %s: %d", snakemake.wildcards.population, len(persons))
 log.info("persons: %d", persons["person_id"].nunique())
 for source, group in persons.groupby("source", sort=False):
     log.info("  %-12s %5d records -> %5d persons", source, len(group), group["person_id"].nunique())

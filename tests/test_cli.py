@@ -73,3 +73,84 @@ def test_console_script_installed(tmp_path):
     done = subprocess.run(exe + ["estimate", str(TABLES / "hare.csv"), "--method", "mt", "--format", "json"],
                           capture_output=True, text=True, check=True)
     assert json.loads(done.stdout)["n_observed"] == 68
+
+
+# ------------------------------------------------------------------ link
+def _canonical_lists(tmp_path, event="zhanaozen2011", kind="casualty", xlsx=()):
+    """The demo lists of one event and kind, written with canonical headers."""
+    from undercount.config import load_config, sources
+    from undercount.records import read_source
+
+    from conftest import ROOT
+
+    config = load_config(ROOT / "config" / "config.yaml")
+    args, names = [], set()
+    for spec in sources(config, event, kind):
+        spec = type(spec)(**{**spec.__dict__, "path": str(ROOT / spec.path)})
+        frame = read_source(spec).drop(columns=["_row"])
+        names.update(w for n in frame["full_name"] for w in n.replace(".", " ").split() if len(w) >= 4)
+        path = tmp_path / f"{spec.id}.{'xlsx' if spec.id in xlsx else 'csv'}"
+        if spec.id in xlsx:
+            frame.to_excel(path, index=False)
+        else:
+            frame.to_csv(path, index=False)
+        args.append(f"{spec.id}={path}")
+    return args, names
+
+
+def test_link_writes_ids_and_probabilities_without_names(tmp_path, capsys):
+    import pandas as pd
+
+    lists, names = _canonical_lists(tmp_path, xlsx=("press",))
+    out = tmp_path / "persons.csv"
+    code, stdout, err = run(capsys, "link", *lists, "--out", str(out), "--model", str(tmp_path / "m.csv"))
+    assert code == 0, err
+    persons = pd.read_csv(out)
+    assert list(persons.columns) == ["source", "record_id", "person_id", "match_probability"]
+    assert len(persons) == 64 and persons["person_id"].nunique() == 40  # the demo's 40 true persons
+    assert persons["match_probability"].between(0, 1).all()
+    text = out.read_text("utf-8") + (tmp_path / "m.csv").read_text("utf-8") + err + stdout
+    assert not [n for n in names if n in text]
+    assert "64 casualty records from 3 list(s) -> 40 persons" in err
+    # a higher threshold never finds fewer persons
+    code, _, _ = run(capsys, "link", *lists, "--out", str(out), "--threshold", "0.999")
+    assert code == 0 and pd.read_csv(out)["person_id"].nunique() >= 40
+
+
+def test_link_matches_the_workflow_function(tmp_path, capsys):
+    import pandas as pd
+
+    from undercount.linkage import link
+    from undercount.records import SourceSpec, read_source
+
+    lists, _ = _canonical_lists(tmp_path)
+    out = tmp_path / "persons.csv"
+    assert run(capsys, "link", *lists, "--out", str(out))[0] == 0
+    frames = [read_source(SourceSpec(id=a.split("=")[0], path=a.split("=")[1], kind="casualty"))
+              .assign(source=a.split("=")[0]) for a in lists]
+    direct = link(pd.concat(frames, ignore_index=True), date_column="date_of_death")
+    cli = pd.read_csv(out, dtype={"record_id": str})
+    assert cli["person_id"].tolist() == direct["person_id"].tolist()
+
+
+def test_link_bad_input_exits_2_with_file_row_and_column(tmp_path, capsys):
+    lists, _ = _canonical_lists(tmp_path)
+    official = tmp_path / "official.csv"
+    lines = official.read_text("utf-8").splitlines()
+    header = lines[0].split(",")
+    fields = lines[3].split(",")
+    fields[header.index("date_of_death")] = "2011-02-31"
+    lines[3] = ",".join(fields)
+    official.write_text("\n".join(lines) + "\n", "utf-8")
+    code, out, err = run(capsys, "link", *lists, "--out", str(tmp_path / "p.csv"))
+    assert code == EXIT_BAD_INPUT and out == ""
+    assert f"{official}, row 4, column 'date_of_death': not a date" in err
+    assert not (tmp_path / "p.csv").exists()
+    assert run(capsys, "link", "nolabel", "--out", "x.csv")[0] == EXIT_BAD_INPUT
+    assert run(capsys, "link", f"a={tmp_path / 'missing.csv'}", "--out", "x.csv")[0] == EXIT_BAD_INPUT
+    detention, _ = _canonical_lists(tmp_path / "d", event="zhanaozen2011", kind="detention") \
+        if (tmp_path / "d").mkdir() is None else (None, None)
+    code, _, err = run(capsys, "link", lists[1], detention[0], "--out", str(tmp_path / "p.csv"))
+    assert code == EXIT_BAD_INPUT and "all lists must be of one kind" in err
+    with pytest.raises(SystemExit):
+        main(["link", lists[0], "--out", "x.csv", "--threshold", "1.5"])

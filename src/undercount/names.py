@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 # ----------------------------------------------------------------- romanise
 #: Kazakh-specific letters as Russian-language lists write them.
@@ -131,8 +132,46 @@ _APOSTROPHE_2017 = {"a'": "a", "g'": "g", "n'": "n", "o'": "o", "u'": "u", "i'":
 _APOSTROPHES = "'’ʼ`´ʻ"
 
 
-def fold(token: str) -> str:
+#: Letters and clusters that only German-style spellings use (Schagiparow, Tschingis).
+_GERMAN_MARK = re.compile(r"sch|w|tsch|ss(?=[aeiouy])")
+#: Letters that only the Kazakh Latin alphabets (2017, 2018, 2021) use.
+_KAZLATIN_MARK = re.compile(r"[qğǵñńŋáóúýäöüūşı']")
+J_MODES = ("auto", "german", "kazakh_latin")
+
+
+def script_hint(text: str) -> str:
+    """Which reading of the letter J a Latin-script name calls for.
+
+    German-style spellings write J for Й and for the iotated vowels (Jerlan,
+    Ilijas, Juri); the Kazakh Latin alphabets write J for Ж (Janar, Jeñis).
+    A name whose words show German marks (sch, w, tsch, ss between vowels)
+    returns ``"german"``; one with letters that only Kazakh Latin has
+    (q, ğ, ñ, ä, ş, apostrophes, acutes...) returns ``"kazakh_latin"``;
+    anything else (Cyrillic, or Latin with no telling letter) ``"auto"``.
+    """
+    s = unicodedata.normalize("NFC", text).lower()
+    for a in _APOSTROPHES[1:]:
+        s = s.replace(a, "'")
+    if _CYRILLIC.search(s):
+        return "auto"
+    german = bool(_GERMAN_MARK.search(s))
+    kazlatin = bool(_KAZLATIN_MARK.search(s))
+    if german and not kazlatin:
+        return "german"
+    if kazlatin and not german:
+        return "kazakh_latin"
+    return "auto"
+
+
+@lru_cache(maxsize=1 << 16)
+def fold(token: str, j: str = "auto") -> str:
     """One comparable skeleton for a name written in any of :data:`SYSTEMS`.
+
+    ``j`` says how to read the letter J in Latin spellings: ``"german"`` (Й
+    and the iotated vowels: Jerlan, Ilijas, Abajuly), ``"kazakh_latin"`` (Ж:
+    Janar, Jeksenbaev) or ``"auto"``, which reads J as Ж except at the start
+    before E (Jerlan) and between a vowel and E (Nurlybajew). :func:`script_hint`
+    picks the mode from a whole name; :func:`fold_variants` gives every reading.
 
     Examples
     --------
@@ -140,7 +179,11 @@ def fold(token: str) -> str:
     {'erlan'}
     >>> {fold(x) for x in ["Жагипаров", "Zhagiparov", "Schagiparow", "Shagiparov", "Jagiparov"]}
     {'shagiparov'}
+    >>> fold("Ilijas", j="german") == fold("Ілияс")
+    True
     """
+    if j not in J_MODES:
+        raise ValueError(f"unknown J mode {j!r}; known: {J_MODES}")
     s = unicodedata.normalize("NFC", token).lower()
     for a in _APOSTROPHES[1:]:
         s = s.replace(a, "'")
@@ -154,80 +197,293 @@ def fold(token: str) -> str:
     s = unicodedata.normalize("NFKD", s)
     s = "".join(ch for ch in s if not unicodedata.combining(ch))
     s = re.sub(r"[^a-z]", "", s)
-    # German spellings
-    s = s.replace("schtsch", "shch").replace("tsch", "ch").replace("sch", "sh").replace("w", "v")
+    # German spellings: tsch is Ч; in German-style names a plain ch is Х (Achmet)
+    s = s.replace("schtsch", "shch").replace("tsch", "\0").replace("sch", "sh").replace("w", "v")
+    if j == "german":
+        s = s.replace("ch", "h")
+    s = s.replace("\0", "ch")
     s = s.replace("dzh", "zh").replace("dsh", "zh").replace("dj", "zh")
-    # J: German iotation in Je at the start (Jerlan) and before e after a vowel
-    # (Nurlybajew); elsewhere the Kazakh Latin letter for Zh (Janar, Jumabaev,
-    # Jomart), far more common in Kazakh lists than German Ju/Jo (Juri).
-    s = re.sub(r"^j(?=e)", "y", s)
-    s = re.sub(r"(?<=[aeiouy])[jy](?=e)", "", s)
-    s = s.replace("j", "zh")
+    if j == "german":
+        s = s.replace("j", "y")
+    elif j == "kazakh_latin":
+        s = s.replace("j", "zh")
+    else:
+        # J: German iotation in Je at the start (Jerlan) and before e after a vowel
+        # (Nurlybajew); elsewhere the Kazakh Latin letter for Zh (Janar, Jumabaev,
+        # Jomart), far more common in Kazakh lists than German Ju/Jo (Juri).
+        s = re.sub(r"^j(?=e)", "y", s)
+        s = re.sub(r"(?<=[aeiouy])[jy](?=e)", "", s)
+        s = s.replace("j", "zh")
+    # Т+Ж and Т+Ш (Бақытжан) read as Ч in German style (Bakytschan): one form
+    s = s.replace("tzh", "ch").replace("tsh", "ch")
     s = s.replace("kh", "h").replace("x", "h").replace("q", "k").replace("gh", "g").replace("ck", "k")
     s = s.replace("tz", "s").replace("ts", "s").replace("z", "s")
     s = s.replace("shch", "sh").replace("zh", "sh")
-    s = s.replace("ng", "n")
+    # BGN writes Ң+Ғ as "nggh", Russian Cyrillic as "нг": one n either way
+    s = s.replace("ngg", "ng").replace("ng", "n")
     s = s.replace("y", "i")
     s = re.sub(r"^ie", "e", s)
+    # a glide between vowels comes and goes (Нұрлыбаев / Nurlybajew / Nurlybaiev)
+    s = re.sub(r"(?<=[aeou])i(?=e)", "", s)
     s = re.sub(r"(.)\1+", r"\1", s).replace("shsh", "sh")
     return s
 
 
+def fold_variants(token: str, hint: str = "auto") -> tuple[str, ...]:
+    """Every skeleton a token can stand for, the most likely first.
+
+    A Latin J is ambiguous when nothing in the name tells German from Kazakh
+    Latin ("Jeksenbaev" is Жексенбаев in Kazakh Latin and Ексенбаев in German
+    style), and so is "ch" (Ч in English and Kazakh Latin, Х in German); with ``hint="auto"`` all three readings are returned, without
+    repeats. With a hint from :func:`script_hint`, only that reading.
+    """
+    lower = token.lower()
+    if hint != "auto" or ("j" not in lower and "ch" not in lower):
+        return (fold(token, hint),)
+    out: list[str] = []
+    for mode in J_MODES:
+        f = fold(token, mode)
+        if f not in out:
+            out.append(f)
+    return tuple(out)
+
+
 # ----------------------------------------------------------- name structure
+#: Patronymic endings as folded: Russian -ович/-евич/-овна/-евна (and -ич),
+#: Kazakh -ұлы/-улы/-uly (son of) and -қызы/-кызы/-kyzy (daughter of).
 _PATRONYMIC = re.compile(r"(ovich|evich|ich|ovna|evna|uli|kisi)$")
-_SURNAME_ENDING = re.compile(r"(ova|eva|ina|ov|ev|in|uli|kisi)$")
+_RUSSIAN_PATRONYMIC = re.compile(r"(ovich|evich|ovna|evna)$")
+# -ин/-ина only loses its feminine -а: Тұрсын and Тұрсынов share a root ending in -ын
+_SURNAME_ENDING = re.compile(r"(ova|eva|ov|ev|uli|kisi)$")
+_FEMALE_PATRONYMIC = re.compile(r"(ovna|evna|kisi)$")
+_MALE_PATRONYMIC = re.compile(r"(ovich|evich|uli)$")
 
 
 def surname_stem(folded: str) -> str:
     """A folded surname without gendered, dropped or patronymic-style endings.
 
     Жагипаров, Жагипарова, Жагипар and Жагипарұлы share the stem ``shagipar``;
-    Жұмабаев and Жұмабай share ``shumaba``.
+    Жұмабаев and Жұмабай share ``shumaba``; Ильин and Ильина share ``ilin``,
+    and Тұрсынов and Тұрсын ``tursin`` (-ин itself is kept: Kazakh roots end so).
     """
+    if folded.endswith("ina") and len(folded) > 4:
+        folded = folded[:-1]
     stem = _SURNAME_ENDING.sub("", folded)
-    if len(stem) < 3:
-        return folded
+    if len(stem) < 3:  # too short to strip: only the feminine -а goes
+        return folded[:-1] if folded.endswith(("ova", "eva")) else folded
     # Жұмабаев / Жұмабай, Нұрғалиев / Нұрғали: the glide before -ев comes and goes
+    return stem[:-1] if stem.endswith("i") and len(stem) > 3 else stem
+
+
+def patronymic_stem(folded: str) -> str:
+    """The father's name inside a folded patronymic, comparable across styles.
+
+    Бауыржанович, Бауыржановна, Бауыржанұлы and Bauyrzhanqyzy all give
+    ``bauirshan``; Абаевич and Абайұлы both give ``aba``.
+    """
+    stem = _PATRONYMIC.sub("", folded)
+    if len(stem) < 2:
+        return folded
     return stem[:-1] if stem.endswith("i") and len(stem) > 3 else stem
 
 
 @dataclass(frozen=True)
 class ParsedName:
-    """A name split into folded full words, initials and a patronymic."""
+    """A name split into folded full words, initials and a patronymic.
+
+    ``words`` are folded full words in the order written (surname and given
+    name cannot be told apart in general); ``variants`` gives, per word, every
+    folded reading of an ambiguous Latin spelling (see :func:`fold_variants`),
+    the first being ``words[i]``.
+    """
 
     words: tuple[str, ...]
     initials: tuple[str, ...]
     patronymic: str | None
+    variants: tuple[tuple[str, ...], ...] = ()
 
     @property
     def stems(self) -> frozenset[str]:
         return frozenset(surname_stem(w) for w in self.words)
 
+    @property
+    def stem_variants(self) -> tuple[frozenset[str], ...]:
+        """Per word, the stems of all its readings."""
+        variants = self.variants or tuple((w,) for w in self.words)
+        return tuple(frozenset(surname_stem(v) for v in vs) for vs in variants)
 
+    @property
+    def patronymic_stem(self) -> str | None:
+        return None if self.patronymic is None else patronymic_stem(self.patronymic)
+
+    @property
+    def is_initials_only(self) -> bool:
+        """At most one full word, the rest initials ("Жагипаров Е.Б.")."""
+        return len(self.words) <= 1 and bool(self.initials)
+
+    @property
+    def sex(self) -> str | None:
+        """Sex implied by the name, when it says: a patronymic, or an -ова/-ева surname.
+
+        -ина is not used: it also ends given names (Зарина, Мәдина).
+        """
+        if self.patronymic is not None:
+            if _FEMALE_PATRONYMIC.search(self.patronymic):
+                return "F"
+            if _MALE_PATRONYMIC.search(self.patronymic):
+                return "M"
+        female = any(w.endswith(("ova", "eva", "kisi")) for w in self.words)
+        male = any(w.endswith(("ov", "ev", "uli")) for w in self.words)
+        if female != male:
+            return "F" if female else "M"
+        return None
+
+
+def initial_of(folded: str) -> str:
+    """The sound a folded word starts with, as an initial: ``sh`` (Ж, Ш), ``ch`` (Ч) or one letter.
+
+    З and С both fold to ``s``, Ж and Ш to ``sh``: keeping ``sh`` whole stops
+    "Сыдыков З.К." from fitting "Жандос Сыдықов".
+    """
+    return folded[:2] if folded[:2] in ("sh", "ch") else folded[:1]
+
+
+@lru_cache(maxsize=1 << 16)
 def parse_name(full_name: str) -> ParsedName:
     """Split a full name in any order into folded words, initials and patronymic.
 
-    Initials are one-letter words (``Е.``, ``Е.Б.``). A word with a patronymic
-    ending counts as the patronymic only when the name has at least three full
-    words, since since 1992 the same endings also form surnames.
+    Initials are one-letter words (``Е.``, ``Е.Б.``). A word with a Russian
+    patronymic ending (-ович, -овна...) is the patronymic in a name of at
+    least three words; a Kazakh -ұлы/-қызы word too, but only when no Russian
+    one is there and the name has three full words, since since 1992 the same
+    endings also form surnames ("Ерлан Жагипарұлы" is given name + surname).
     """
     text = unicodedata.normalize("NFC", full_name)
+    hint = script_hint(text)
     raw = [w for w in re.split(r"[\s,]+", text.replace(".", ". ")) if w.strip(". ")]
-    words: list[str] = []
+    words: list[tuple[str, ...]] = []
     initials: list[str] = []
     for w in raw:
         bare = w.strip(".")
-        folded = fold(bare)
-        if not folded:
+        readings = tuple(v for v in fold_variants(bare, hint) if v)
+        if not readings:
             continue
         if len(bare) == 1 or (w.endswith(".") and len(bare) <= 2):
-            initials.append(folded[0])
+            initials.append(initial_of(readings[0]))
         else:
-            words.append(folded)
+            words.append(readings)
     patronymic = None
     if len(words) >= 3:
-        for i in range(len(words) - 1, -1, -1):
-            if _PATRONYMIC.search(words[i]):
-                patronymic = words.pop(i)
-                break
-    return ParsedName(tuple(words), tuple(initials), patronymic)
+        primary = [r[0] for r in words]
+        at = next((i for i in range(len(primary) - 1, -1, -1) if _RUSSIAN_PATRONYMIC.search(primary[i])), None)
+        if at is None:
+            at = next((i for i in range(len(primary) - 1, -1, -1) if _PATRONYMIC.search(primary[i])), None)
+        if at is not None:
+            patronymic = words.pop(at)[0]
+    return ParsedName(tuple(r[0] for r in words), tuple(initials), patronymic, tuple(words))
+
+
+# ------------------------------------------------------------------ places
+#: Places of ../shared/sources/kazakh-names.md with the spellings seen in lists:
+#: current Kazakh and Russian Cyrillic, Latin, and Soviet-era names.
+PLACE_VARIANTS: dict[str, tuple[str, ...]] = {
+    "almaty": ("Алматы", "Almaty", "Alma-Ata", "Алма-Ата", "Verny", "Верный"),
+    "taldykorgan": ("Талдықорған", "Талдыкорган", "Taldykorgan", "Taldyqorgan", "Taldy-Kurgan", "Талды-Курган"),
+    "kyzylorda": ("Қызылорда", "Кызылорда", "Kyzylorda", "Qyzylorda", "Kzyl-Orda", "Кзыл-Орда", "Ak-Mechet"),
+    "shymkent": ("Шымкент", "Shymkent", "Chimkent", "Чимкент"),
+    "taraz": ("Тараз", "Taraz", "Zhambyl", "Жамбыл", "Dzhambul", "Джамбул", "Aulie-Ata", "Аулие-Ата"),
+    "aktobe": ("Ақтөбе", "Актобе", "Aktobe", "Aqtobe", "Aktyubinsk", "Актюбинск"),
+    "oskemen": ("Өскемен", "Oskemen", "Öskemen", "Ust-Kamenogorsk", "Усть-Каменогорск"),
+    "zhanaozen": ("Жаңаөзен", "Жанаозен", "Zhanaozen", "Janaozen", "Jañaözen", "Novy Uzen", "Новый Узень"),
+    "shetpe": ("Шетпе", "Shetpe", "Şetpe"),
+    "aktau": ("Ақтау", "Актау", "Aktau", "Aqtau", "Shevchenko", "Шевченко"),
+}
+_PLACE_PREFIX = re.compile(
+    r"^(г|гор|город|қ|қала|пос|п|пгт|с|село|ауыл|city of|city|town of|town)\.?\s+", re.IGNORECASE
+)
+_PLACE_SUFFIX = re.compile(r"\s+(city|town|қаласы|ауылы|кенті)$", re.IGNORECASE)
+
+
+def _place_skeleton(text: str) -> str:
+    text = unicodedata.normalize("NFC", text).strip()
+    text = _PLACE_PREFIX.sub("", text)
+    text = _PLACE_SUFFIX.sub("", text)
+    return "".join(fold(w) for w in re.split(r"[\s\-]+", text) if w)
+
+
+_PLACE_INDEX: dict[str, str] = {
+    _place_skeleton(v): key for key, variants in PLACE_VARIANTS.items() for v in variants
+}
+
+
+@lru_cache(maxsize=1 << 16)
+def place_key(text: str | None) -> str | None:
+    """One key per place for any spelling: Almaty, Алматы, Alma-Ata, г. Алматы -> ``almaty``.
+
+    Places not in :data:`PLACE_VARIANTS` give their folded skeleton, so that
+    two spellings of an unlisted village still compare equal when they fold
+    alike. Blank input gives None.
+    """
+    if text is None:
+        return None
+    text = str(text).strip()
+    if not text:
+        return None
+    skeleton = _place_skeleton(text)
+    if not skeleton:
+        return None
+    return _PLACE_INDEX.get(skeleton, skeleton)
+
+
+#: The region (oblast, or city of republican significance) of each place of
+#: :data:`PLACE_VARIANTS`, and the ways lists write regions.
+PLACE_REGION: dict[str, str] = {
+    "almaty": "almaty_city", "taldykorgan": "almaty_oblast", "kyzylorda": "kyzylorda_oblast",
+    "shymkent": "shymkent_city", "taraz": "zhambyl_oblast", "aktobe": "aktobe_oblast",
+    "oskemen": "east_kazakhstan_oblast", "zhanaozen": "mangystau_oblast", "shetpe": "mangystau_oblast",
+    "aktau": "mangystau_oblast",
+}
+REGION_VARIANTS: dict[str, tuple[str, ...]] = {
+    "almaty_city": ("г. Алматы", "Алматы қаласы", "Almaty city"),
+    "shymkent_city": ("г. Шымкент", "Шымкент қаласы", "Shymkent city"),
+    "almaty_oblast": ("Алматинская область", "Алматы облысы", "Almaty Region", "Almaty oblysy"),
+    "kyzylorda_oblast": ("Кызылординская область", "Қызылорда облысы", "Kyzylorda Region"),
+    "zhambyl_oblast": ("Жамбылская область", "Жамбыл облысы", "Zhambyl Region", "Jambyl Region"),
+    "aktobe_oblast": ("Актюбинская область", "Ақтөбе облысы", "Aktobe Region"),
+    "east_kazakhstan_oblast": ("Восточно-Казахстанская область", "Шығыс Қазақстан облысы",
+                               "East Kazakhstan Region"),
+    "mangystau_oblast": ("Мангистауская область", "Маңғыстау облысы", "Mangystau Region", "Mangistau Region"),
+}
+_REGION_INDEX: dict[str, str] = {
+    "".join(fold(w) for w in re.split(r"[\s\-.]+", v) if w): key
+    for key, variants in REGION_VARIANTS.items() for v in variants
+}
+
+
+@lru_cache(maxsize=1 << 16)
+def region_key(text: str | None) -> str | None:
+    """The region of a place or region name: "Алматинская область" and "Taldykorgan" -> ``almaty_oblast``.
+
+    None when blank or not a known place or region.
+    """
+    if text is None or not str(text).strip():
+        return None
+    text = str(text).strip()
+    skeleton = "".join(fold(w) for w in re.split(r"[\s\-.]+", text) if w)
+    if skeleton in _REGION_INDEX:
+        return _REGION_INDEX[skeleton]
+    return PLACE_REGION.get(place_key(text) or "")
+
+
+@lru_cache(maxsize=1 << 16)
+def place_in_text(text: str | None) -> str | None:
+    """The first known place named inside a longer text ("СИЗО-1 г. Алматы" -> ``almaty``)."""
+    if text is None:
+        return None
+    words = [w for w in re.split(r"[\s,;()]+", str(text)) if w]
+    for size in (2, 1):
+        for k in range(len(words) - size + 1):
+            key = place_key(" ".join(words[k : k + size]))
+            if key in PLACE_VARIANTS:
+                return key
+    return None

@@ -85,7 +85,7 @@ def test_outputs_exist_and_estimates_are_tidy(runs):
         for population in ("deaths", "detentions", "torture", "deaths_in_custody"):
             folder = results / event / population
             persons = pd.read_csv(folder / "persons.csv")
-            assert list(persons.columns) == ["source", "record_id", "person_id"]
+            assert list(persons.columns) == ["source", "record_id", "person_id", "match_probability"]
             assert (folder / "histories.csv").exists() and (folder / "histories.json").exists()
             assert (results / "figures" / f"overlap_{event}_{population}.png").exists()
     figures = ["reported_tolls", "deaths_documented_vs_estimated", "detentions_documented_vs_estimated",
@@ -112,6 +112,52 @@ def test_outputs_exist_and_estimates_are_tidy(runs):
     assert "SYNTHETIC DATA" in html
 
 
+def test_linkage_accuracy_meets_the_target_and_is_reported(runs):
+    """results/linkage/accuracy.csv against data/demo/truth.csv: F1 >= 0.98 at the main threshold."""
+    results = runs[0] / "results"
+    accuracy = pd.read_csv(results / "linkage" / "accuracy.csv")
+    assert list(accuracy.columns) == ["event", "population", "threshold", "records", "precision", "recall", "f1",
+                                      "persons_found", "true_persons"]
+    assert set(accuracy["threshold"]) == {0.3, 0.5, 0.7, 0.9, 0.99}
+    estimates = pd.read_csv(results / "estimates.csv")
+    tables = estimates[estimates["stratum"] == "all"][["event", "population"]].drop_duplicates()
+    assert len(accuracy) == len(tables) * 5
+    main = accuracy[accuracy["threshold"] == 0.5].set_index(["event", "population"])
+    assert (main["f1"] >= 0.98).all(), main
+    truth = pd.read_csv(runs[0] / "data" / "demo" / "truth.csv")
+    true_people = truth.groupby(["event", "kind"])["person"].nunique()
+    assert main.loc[("jan2022", "detentions"), "true_persons"] == true_people[("jan2022", "detention")]
+    assert main.loc[("jan2022", "detentions"), "records"] == 8000
+    # persons.csv is the linkage at the main threshold
+    persons = pd.read_csv(results / "jan2022" / "detentions" / "persons.csv")
+    assert persons["person_id"].nunique() == main.loc[("jan2022", "detentions"), "persons_found"]
+    figure = pd.read_csv(results / "figures" / "linkage_accuracy.tsv", sep="\t")
+    assert set(figure["metric"]) == {"precision", "recall", "F1", "persons found / true persons"}
+    assert (results / "figures" / "linkage_accuracy.png").stat().st_size > 10_000
+    model = pd.read_csv(results / "jan2022" / "detentions" / "linkage" / "model.csv")
+    assert set(model["comparison"]) == {"name", "patronymic", "sex", "age", "date", "place"}
+
+
+def test_estimates_at_every_threshold(runs):
+    results = runs[0] / "results"
+    estimates = pd.read_csv(results / "estimates.csv")
+    tables = estimates[estimates["stratum"] == "all"][["event", "population"]].drop_duplicates()
+    assert len(tables) >= 6
+    for event, population in tables.itertuples(index=False):
+        sens = pd.read_csv(results / event / population / "linkage_sensitivity.csv")
+        assert sorted(sens["threshold"]) == [0.3, 0.5, 0.7, 0.9, 0.99] and set(sens["method"]) == {"mt"}
+        # a higher threshold links fewer records: never fewer documented persons
+        assert sens.sort_values("threshold")["n_observed"].is_monotonic_increasing
+    sens = pd.read_csv(results / "jan2022" / "detentions" / "linkage_sensitivity.csv").set_index("threshold")
+    main = estimates[(estimates["event"] == "jan2022") & (estimates["population"] == "detentions")
+                     & (estimates["stratum"] == "all") & (estimates["method"] == "mt")]
+    assert sens.loc[0.5, "n_hat"] == pytest.approx(main["n_hat"].item(), rel=1e-5)
+    figure = pd.read_csv(results / "figures" / "linkage_sensitivity.tsv", sep="\t")
+    assert set(figure["kind"]) == {"documented", "estimate"} and figure["table"].nunique() == len(tables)
+    html = (results / "report.html").read_text("utf-8", errors="replace")
+    assert "linkage_sensitivity.png" in html and "linkage_accuracy.png" in html
+
+
 def test_histories_match_persons(runs):
     folder = runs[0] / "results" / "jan2022" / "deaths"
     persons = pd.read_csv(folder / "persons.csv")
@@ -122,10 +168,13 @@ def test_histories_match_persons(runs):
 
 def test_reruns_are_byte_identical(runs):
     first, second = (r / "results" for r in runs)
-    files = ["estimates.csv"] + sorted(
+    files = ["estimates.csv", "linkage/accuracy.csv"] + sorted(
         str(p.relative_to(first)) for p in (first / "figures").iterdir() if p.suffix in (".tsv", ".png")
     )
-    assert len(files) > 20
+    files += sorted(str(p.relative_to(first)) for p in first.glob("*/*/persons.csv"))
+    files += sorted(str(p.relative_to(first)) for p in first.glob("*/*/linkage_sensitivity.csv"))
+    files += sorted(str(p.relative_to(first)) for p in first.glob("*/*/linkage/*.csv"))
+    assert len(files) > 40
     for name in files:
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
 
@@ -287,3 +336,21 @@ def test_snakefmt_clean():
     exe = Path(sys.executable).with_name("snakefmt")
     proc = subprocess.run([str(exe), "--check", *map(str, files)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.parametrize("entry, expected", [
+    ("truth: data/demo/nothing.csv", "config linkage.truth: data/demo/nothing.csv: truth file not found"),
+    ("sensitivity_methods: [nosuch]", "config linkage.sensitivity_methods: 'nosuch' is neither a label"),
+    ("threshold: 1.5", "On instance['linkage']['threshold']"),
+])
+def test_bad_linkage_config_stops_before_writing_anything(tmp_path, entry, expected):
+    workdir = make_workdir(tmp_path / "w")
+    config = workdir / "config" / "config.yaml"
+    key = entry.split(":")[0]
+    lines = [f"  {entry}" if line.strip().startswith(f"{key}:") else line
+             for line in config.read_text("utf-8").splitlines()]
+    config.write_text("\n".join(lines) + "\n", "utf-8")
+    proc = snakemake(workdir)
+    assert proc.returncode != 0
+    assert expected in proc.stderr, proc.stderr[-2000:]
+    assert not (workdir / "results").exists()

@@ -278,4 +278,5 @@ def all_outputs():
         for p in CONFIG["populations"]
         if population_histories(p)
     ]
+    out += linkage_outputs()
     return out

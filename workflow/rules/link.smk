@@ -1,9 +1,30 @@
 # Link the records of one population into persons; only ids leave this step.
+# The probabilistic matcher is fitted once per population and clustered at every
+# threshold: persons.csv takes the main one, linkage_sensitivity estimates at all.
+
+
+include: "link_common.smk"
+
+
+rule link_thresholds:
+    input:
+        records=population_records,
+    output:
+        linked="results/{event}/{population}/linkage/thresholds.csv",
+        model="results/{event}/{population}/linkage/model.csv",
+    log:
+        "logs/link_thresholds/{event}/{population}.log",
+    params:
+        code=CODE,
+        sources=population_source_ids,
+        thresholds=THRESHOLDS,
+    script:
+        "../../scripts/link_thresholds.py"
 
 
 rule link:
     input:
-        records=population_records,
+        unpack(link_inputs),
     output:
         persons="results/{event}/{population}/persons.csv",
     log:
@@ -11,6 +32,74 @@ rule link:
     params:
         code=CODE,
         sources=population_source_ids,
-        method=CONFIG["linkage"]["method"],
+        method=LINKAGE["method"],
+        threshold=LINKAGE["threshold"],
     script:
         "../../scripts/link.py"
+
+
+rule linkage_sensitivity:
+    input:
+        linked="results/{event}/{population}/linkage/thresholds.csv",
+    output:
+        sensitivity="results/{event}/{population}/linkage_sensitivity.csv",
+    log:
+        "logs/linkage_sensitivity/{event}/{population}.log",
+    params:
+        code=CODE,
+        sources=population_source_ids,
+        methods=SENSITIVITY_METHODS,
+        thresholds=THRESHOLDS,
+        seeds=sensitivity_seeds,
+        level=CONFIG["level"],
+    script:
+        "../../scripts/linkage_sensitivity.py"
+
+
+rule figure_linkage_sensitivity:
+    input:
+        sensitivity=[f"results/{e}/{p}/linkage_sensitivity.csv" for e, p in TABLES],
+    output:
+        png=report(
+            "results/figures/linkage_sensitivity.png",
+            caption="../report/linkage_sensitivity.rst",
+            category="Record linkage",
+        ),
+        tsv="results/figures/linkage_sensitivity.tsv",
+    log:
+        "logs/figures/linkage_sensitivity.log",
+    params:
+        code=CODE,
+        threshold=LINKAGE["threshold"],
+        level=CONFIG["level"],
+        synthetic=CONFIG["synthetic"],
+    script:
+        "../../scripts/figure_linkage_sensitivity.py"
+
+
+rule linkage_accuracy:
+    input:
+        linked=[f"results/{e}/{p}/linkage/thresholds.csv" for e, p in TABLES],
+        truth=TRUTH or [],
+    output:
+        table=report(
+            "results/linkage/accuracy.csv",
+            caption="../report/linkage_accuracy_table.rst",
+            category="Record linkage",
+        ),
+        png=report(
+            "results/figures/linkage_accuracy.png",
+            caption="../report/linkage_accuracy.rst",
+            category="Record linkage",
+        ),
+        tsv="results/figures/linkage_accuracy.tsv",
+    log:
+        "logs/linkage_accuracy.log",
+    params:
+        code=CODE,
+        tables=[f"{e}/{p}" for e, p in TABLES],
+        thresholds=THRESHOLDS,
+        threshold=LINKAGE["threshold"],
+        synthetic=CONFIG["synthetic"],
+    script:
+        "../../scripts/linkage_accuracy.py"
