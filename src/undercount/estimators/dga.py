@@ -455,14 +455,15 @@ def _log_bin_mass(log_f0: np.ndarray, log_f1: np.ndarray, p0: np.ndarray, p1: np
     This estimates the posterior mass of the grid points p0..p1-1 between two
     probes; only the estimate of the mass beyond the grid (and below it) uses it.
     """
-    with np.errstate(invalid="ignore", divide="ignore"):
-        e = log_f1 - log_f0  # = (1 - a) log r, with f ~ m^-a
-        safe = np.where(np.isfinite(e) & (np.abs(e) > 1e-12), e, 1.0)
-        # log((exp(e) - 1) / e), stable for either sign
-        ratio = np.where(safe > 0, safe + np.log(-np.expm1(-safe)) - np.log(safe),
-                         np.log(-np.expm1(safe)) - np.log(-safe))
-        ratio = np.where(np.isfinite(e) & (np.abs(e) > 1e-12), ratio, 0.0)
-        out = log_f0 + np.log(p1 - p0) + ratio
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        e = np.asarray(log_f1 - log_f0, dtype=float)  # = (1 - a) log r, with f ~ m^-a
+        ratio = np.zeros_like(e)  # log((exp(e) - 1) / e), stable for either sign; 0 at e = 0
+        pos = np.isfinite(e) & (e > 1e-12)
+        neg = np.isfinite(e) & (e < -1e-12)
+        ratio[pos] = e[pos] + np.log(-np.expm1(-e[pos])) - np.log(e[pos])
+        ratio[neg] = np.log(-np.expm1(e[neg])) - np.log(-e[neg])
+        # integral of f0 (m/p0)^-a from p0 to p1 = f0 p0 log(r) (exp(e) - 1)/e, r = p1/p0
+        out = log_f0 + np.log(p0) + np.log(np.log(p1 / p0)) + ratio
     # a bin of one point is that point; a bin starting where f vanishes: crude, f1 times the width
     out = np.where(np.isneginf(log_f0), log_f1 + np.log(p1 - p0), out)
     return np.where(p1 - p0 == 1, log_f0, out)
@@ -579,9 +580,7 @@ class DgaPosterior:
 
     def sample(self, size: int, rng: np.random.Generator) -> np.ndarray:
         """``size`` independent draws of N from the exact posterior."""
-        cdf = self.cdf
-        u = rng.random(size) * cdf[-1]
-        return self.N[np.minimum(np.searchsorted(cdf, u, side="right"), len(cdf) - 1)]
+        return sample_posterior(self.N, self.p, size, rng)
 
     def quantile_draws(self, size: int) -> np.ndarray:
         """N at the probabilities (i - 1/2)/size: a deterministic, evenly weighted sample."""
@@ -595,7 +594,7 @@ class DgaPosterior:
         hi = int(np.searchsorted(-upper_tail, -mass, side="left"))
         hi = max(hi, lo)
         keep = slice(lo, hi + 1)
-        dropped = float(cdf[-1] - self.p[keep].sum())
+        dropped = float(self.p[:lo].sum() + self.p[hi + 1:].sum())
         return self.N[keep], self.p[keep], dropped
 
     # ------------------------------------------------------------ graphs
@@ -721,32 +720,25 @@ def dga_posterior(
     bar.update(1)
 
     # 4. fine bounds on subintervals of the coarse intervals kept (skipped when computing
-    #    every term is cheap anyway): segments of consecutive grid points, per graph
+    #    every term is cheap anyway). Each graph gets one segment of consecutive grid points:
+    #    from its first to its last interval that can matter.
+    hull = _Hull(G)
     if bound0 is not None:
-        pair_graph, pair_interval = np.nonzero(keep0)
-        pair_bound = bound0[pair_graph, pair_interval]
         a1, b1 = a0, b0
+        hull.add(np.arange(G), bound0, keep0, 0)
     else:
         a1, b1, parent = _subdivide(a0, b0, _FINE_RATIO)
         fine = _IntervalTerms(w, a1, b1, common, lo)
         first = np.searchsorted(parent, np.arange(len(a0) + 1))
         candidates = float((keep0.sum(axis=0) * np.diff(first)).sum())
         threshold = log_eps + log_lower - math.log(max(candidates, 1.0))
-        pair_graph, pair_interval, pair_bound = [], [], []
         for c in range(len(a0)):
             rows = np.flatnonzero(keep0[:, c]).astype(np.int64)
-            cols = slice(first[c], first[c + 1])
-            for part in _chunks(len(rows), cols.stop - cols.start):
-                bound = fine.bounds(w, rows[part], cols)
-                g_idx, i_idx = np.nonzero(bound >= threshold)
-                pair_graph.append(rows[part][g_idx])
-                pair_interval.append(i_idx + cols.start)
-                pair_bound.append(bound[g_idx, i_idx])
-        pair_graph = np.concatenate(pair_graph) if pair_graph else np.zeros(0, dtype=np.int64)
-        pair_interval = np.concatenate(pair_interval) if pair_interval else np.zeros(0, dtype=np.int64)
-        pair_bound = np.concatenate(pair_bound) if pair_bound else np.zeros(0)
-    del keep0
-    segments = _Segments.from_pairs(pair_graph, pair_interval, pair_bound, a1, b1)
+            for part in _chunks(len(rows), int(first[c + 1] - first[c])):
+                bound = fine.bounds(w, rows[part], slice(first[c], first[c + 1]))
+                hull.add(rows[part], bound, bound >= threshold, int(first[c]))
+    del keep0, bound0
+    segments = hull.segments(a1, b1)
     bar.update(1)
 
     # 5. exact weights on the segments, block of grid points by block
@@ -758,7 +750,7 @@ def dga_posterior(
         stop = min(start + block, hi + 1)
         segments.add_block(w, start, stop, common, lo, floor, log_p, graph_log_mass)
         bar.update((stop - start) / len(grid))
-    computed = np.unique(segments.graph)
+    computed = segments.graph
     terms = int((segments.b - segments.a + 1).sum())
     n_fine = len(a1)
     bar.close()
@@ -811,29 +803,41 @@ def _chunks(total: int, columns: int):
         yield np.arange(start, min(start + step, total))
 
 
+class _Hull:
+    """Per graph, the first and last interval that can matter, and the largest bound there."""
+
+    def __init__(self, G: int) -> None:
+        self.first = np.full(G, np.iinfo(np.int64).max)
+        self.last = np.full(G, -1)
+        self.bound = np.full(G, -np.inf)
+
+    def add(self, rows: np.ndarray, bound: np.ndarray, keep: np.ndarray, offset: int) -> None:
+        """Intervals offset.. of graphs ``rows``: their bounds and which may matter."""
+        hit = keep.any(axis=1)
+        if not hit.any():
+            return
+        rows, bound, keep = rows[hit], bound[hit], keep[hit]
+        width = keep.shape[1]
+        first = keep.argmax(axis=1) + offset
+        last = width - 1 - keep[:, ::-1].argmax(axis=1) + offset
+        self.first[rows] = np.minimum(self.first[rows], first)
+        self.last[rows] = np.maximum(self.last[rows], last)
+        self.bound[rows] = np.maximum(self.bound[rows], np.where(keep, bound, -np.inf).max(axis=1))
+
+    def segments(self, a: np.ndarray, b: np.ndarray) -> "_Segments":
+        graphs = np.flatnonzero(self.last >= 0)
+        return _Segments(graphs, a[self.first[graphs]], b[self.last[graphs]], self.bound[graphs])
+
+
 @dataclass
 class _Segments:
-    """Runs of consecutive grid points a..b on which one graph's weight must be computed exactly."""
+    """Runs of consecutive grid points a..b on which one graph's weight is computed exactly
+    (one run per graph: from the first to the last of its intervals that can matter)."""
 
     graph: np.ndarray
     a: np.ndarray
     b: np.ndarray
     bound: np.ndarray  # upper bound of the graph's log weight on the run
-
-    @classmethod
-    def from_pairs(cls, graph, interval, bound, a, b) -> "_Segments":
-        """Merge each graph's kept intervals into runs of adjacent intervals."""
-        if not len(graph):
-            empty = np.zeros(0, dtype=np.int64)
-            return cls(empty, empty, empty, np.zeros(0))
-        order = np.lexsort((interval, graph))
-        graph, interval, bound = graph[order], interval[order], bound[order]
-        new = np.ones(len(graph), dtype=bool)
-        new[1:] = (graph[1:] != graph[:-1]) | (interval[1:] != interval[:-1] + 1)
-        starts = np.flatnonzero(new)
-        ends = np.append(starts[1:], len(graph)) - 1
-        return cls(graph[starts].astype(np.int64), a[interval[starts]], b[interval[ends]],
-                   np.maximum.reduceat(bound, starts))
 
     def add_block(self, w: _Weights, start: int, stop: int, common: np.ndarray, lo: int, floor: float,
                   log_p: np.ndarray, graph_log_mass: np.ndarray) -> None:
@@ -854,7 +858,7 @@ class _Segments:
             seg_sum, col, top = kernel(*args, shift, floor)
         with np.errstate(divide="ignore"):
             np.logaddexp(log_p[start - lo:stop - lo], shift + np.log(col), out=log_p[start - lo:stop - lo])
-            np.logaddexp.at(graph_log_mass, graph, shift + np.log(seg_sum))
+            graph_log_mass[graph] = np.logaddexp(graph_log_mass[graph], shift + np.log(seg_sum))
 
 
 def _log_mass_beyond(hi: int, log_f_hi: float, probes, log_density, log_bins, log_far) -> float:
@@ -907,6 +911,41 @@ def _progress(enabled: bool):
 
     return tqdm(total=4.0, desc="dga", leave=False, delay=1.0,
                 bar_format="{desc}: {percentage:3.0f}%|{bar}| {elapsed}")
+
+
+# ------------------------------------------------------------------ using the posterior
+def posterior_of(result: EstimateResult) -> tuple[np.ndarray, np.ndarray]:
+    """The exact posterior of N kept in a dga result (or its JSON form): ``(N, p)``."""
+    details = result.details if isinstance(result, EstimateResult) else result["details"]
+    return np.asarray(details["posterior_N"], dtype=np.int64), np.asarray(details["posterior_p"], dtype=float)
+
+
+def add_posteriors(parts: Sequence[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """Exact posterior of the sum of independent totals (strata), by convolution.
+
+    Each part is ``(N, p)`` on consecutive integers, as from :func:`posterior_of`.
+    Returns the pmf of the sum on consecutive integers (normalised).
+    """
+    from scipy.signal import fftconvolve
+
+    if not parts:
+        raise ValueError("no posteriors to add")
+    start, p = 0, np.ones(1)
+    for N, q in parts:
+        N, q = np.asarray(N, dtype=np.int64), np.asarray(q, dtype=float)
+        if len(N) != len(q) or (len(N) > 1 and not np.all(np.diff(N) == 1)):
+            raise ValueError("each posterior must be given on consecutive integers, one probability each")
+        start += int(N[0])
+        p = np.convolve(p, q) if len(p) * len(q) <= 1 << 22 else np.clip(fftconvolve(p, q), 0.0, None)
+    p = p / p.sum()
+    return start + np.arange(len(p)), p
+
+
+def sample_posterior(N: np.ndarray, p: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
+    """``size`` independent draws from the pmf ``p`` on ``N`` (e.g. to mix with Monte Carlo methods)."""
+    cdf = np.cumsum(p)
+    u = rng.random(size) * cdf[-1]
+    return np.asarray(N)[np.minimum(np.searchsorted(cdf, u, side="right"), len(cdf) - 1)]
 
 
 # ------------------------------------------------------------------ the estimator
