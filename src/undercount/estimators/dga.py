@@ -603,6 +603,39 @@ class DgaPosterior:
         with np.errstate(under="ignore"):
             return np.exp(self.graph_log_mass - self.log_evidence)
 
+    def graph_conditional(self, j: int, level: float = 0.95) -> dict[str, float]:
+        """Posterior of N given the j-th most probable graph: median, interval, mean."""
+        q = self.top_joint[j]
+        cdf = np.cumsum(q)
+        alpha = (1.0 - level) / 2.0
+        idx = np.minimum(np.searchsorted(cdf, np.array([0.5, alpha, 1 - alpha]) * cdf[-1], side="left"), len(q) - 1)
+        median, low, high = (int(v) for v in self.N[idx])
+        return {"median": median, "ci_low": low, "ci_high": high, "mean": float(np.dot(q, self.N) / cdf[-1])}
+
+    def binned_by_graph(self, graphs: int = 4, bins: int = 200, mass: float = 1e-3) -> dict[str, Any]:
+        """The posterior of N in at most ``bins`` equal bins over its central 1 - mass, split into the
+        ``graphs`` most probable graphs and all others: ``{"N_low", "N_high", "graphs", "probability"}``
+        (probability[g][b] = P(graph g, N in bin b); the last row is the other graphs)."""
+        low, high = (int(v) for v in self.quantile([mass / 2, 1 - mass / 2]))
+        width = max(1, math.ceil((high - low + 1) / bins))
+        edges = np.arange(low, high + 1, width)
+        cut = edges - self.N[0]
+        t = min(graphs, len(self.top_index))
+        total = np.add.reduceat(self.p, cut)
+        parts = [np.add.reduceat(self.top_joint[j], cut) for j in range(t)]
+        last = min(high - self.N[0] + 1, len(self.p))
+        # reduceat's last bin runs to the end of the grid: cut it at `high`
+        total[-1] = self.p[cut[-1]:last].sum()
+        for j in range(t):
+            parts[j][-1] = self.top_joint[j][cut[-1]:last].sum()
+        other = np.maximum(total - np.sum(parts, axis=0), 0.0) if t else total
+        return {
+            "N_low": edges.tolist(),
+            "N_high": (np.append(edges[1:] - 1, high)).tolist(),
+            "graphs": [self.graphs.formula(int(i), self.lists) for i in self.top_index[:t]] + ["all other graphs"],
+            "probability": [q.tolist() for q in parts] + [other.tolist()],
+        }
+
     def top_graphs(self, count: int = 10) -> list[tuple[str, float]]:
         """The ``count`` most probable graphs as (formula, probability)."""
         probs = self.graph_probabilities()
@@ -1037,7 +1070,7 @@ def dga(
     else:
         chosen = Prior(prior)
     post = dga_posterior(table, delta=delta, prior=chosen, min_missing=min_missing, max_missing=hi,
-                         tail_tol=tail_tol, grid_cap=max(cap, min_missing), top=max(top, 5), progress=progress)
+                         tail_tol=tail_tol, grid_cap=max(cap, min_missing), top=max(top, 4), progress=progress)
     alpha = (1.0 - level) / 2.0
     low, median, high = (int(v) for v in post.quantile([alpha, 0.5, 1.0 - alpha]))
     warnings = _warnings(post, level, max_missing, grid_cap)
@@ -1050,7 +1083,10 @@ def dga(
         "posterior_mode": post.mode,
         "bayes_relative_loss": post.bayes_relative,
         "quantiles": "smallest N on the grid whose posterior probability P(N' <= N) reaches the level",
-        "top_graphs": [{"graph": g, "probability": prob} for g, prob in graphs],
+        "top_graphs": [{"graph": g, "probability": prob,
+                        **(post.graph_conditional(j, level) if j < len(post.top_index) else {})}
+                       for j, (g, prob) in enumerate(graphs)],
+        "posterior_by_graph": post.binned_by_graph(),
         "graphs": G,
         "graphs_above_1e-12": int((post.graph_probabilities() > 1e-12).sum()),
         "prior": chosen.describe(),
