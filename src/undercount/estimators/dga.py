@@ -75,6 +75,8 @@ PRIORS = ("invN", "lognormal", "negbin")
 _TILE = 1 << 20
 #: Below this many (graph, grid point) terms every term is computed, without fine bounds.
 _DIRECT = 1 << 21
+#: The exact log weight is recomputed from lgamma every this many grid points.
+_ANCHOR_EVERY = 512
 #: Grid points 0.._LADDER_START-1 are probed one by one, then on a geometric ladder.
 _LADDER_START = 16
 _LADDER_RATIO = 2**0.5
@@ -118,6 +120,18 @@ class Prior:
             return (N * math.log(self.b) - (N + self.a) * math.log1p(self.b)
                     + gammaln(N + self.a) - gammaln(N + 1) - gammaln(self.a))
         raise ValueError(f"unknown prior {self.kind!r}; known: {', '.join(PRIORS)}")
+
+    def log_ratio(self, m: np.ndarray, n: int) -> np.ndarray:
+        """``log p(m + 1) - log p(m)``, accurate to rounding (no difference of large numbers)."""
+        m = np.asarray(m, dtype=float)
+        N = n + m
+        if self.kind == "invN":
+            return -np.log1p(1.0 / N)
+        if self.kind == "negbin":
+            return np.log((N + self.a) / (N + 1)) + math.log(self.b) - math.log1p(self.b)
+        with np.errstate(invalid="ignore"):
+            out = self.logpdf(m + 1, n) - self.logpdf(m, n)  # log densities of order 10: no cancellation
+        return np.where(m > 0, out, np.inf)
 
     def describe(self) -> str:
         if self.kind == "invN":
@@ -177,6 +191,12 @@ class _Weights:
     def common(self, m: np.ndarray) -> np.ndarray:
         m = np.asarray(m, dtype=float)
         return gammaln(self.n + m + 1) - gammaln(m + 1) + self.prior.logpdf(m, self.n)
+
+    def common_ratio(self, m: np.ndarray) -> np.ndarray:
+        """``exp(c(m + 1) - c(m))``, computed without subtracting large numbers."""
+        m = np.asarray(m, dtype=float)
+        with np.errstate(over="ignore"):
+            return (self.n + m + 1) / (m + 1) * np.exp(self.prior.log_ratio(m, self.n))
 
     def graph_values(self, graphs: np.ndarray, start: int, stop: int) -> np.ndarray:
         """Exact log weights of ``graphs`` at the integers start..stop-1 (a small number of graphs)."""
@@ -319,50 +339,100 @@ def _bound_kernel_py(idx, coef, rows, Ta, Tb, Ga, Gb, ca, cb, excess, logw, out)
                 out[r, i] = max(ua[i], ub[i]) + excess[i] + logw[i]
 
 
-def _segment_kernel_py(idx, coef, seg_graph, seg_a, seg_b, T, c, shift, floor):
-    """Exact weights on segments: graph ``seg_graph[s]`` at points seg_a[s]..seg_b[s] (columns).
+def _segment_kernel_py(idx, coef, seg_graph, seg_a, seg_b, R, Rinv, kappa, c, x, const, nb, start, shift, every):
+    """Exact weights on segments: graph ``seg_graph[s]`` at the block's points seg_a[s]..seg_b[s].
 
-    ``T`` holds every subset's term and ``c`` the common term at the block's
-    points. Returns, scaled by exp(-shift), the summed weight of each segment
-    and the summed weight at each point (terms below exp(floor) left out), and
-    the largest log weight met.
+    The weight moves from one grid point to the next by an exact ratio: with
+    ``R[A, w] = (x_A + m) / (n + 2**k delta + m)`` (= exp(T_A(m+1) - T_A(m)))
+    and ``kappa[w] = exp(c(m+1) - c(m))``, graph g's weight at m+1 is its
+    weight at m times ``kappa * prod_A R[A]**s_g(A)``: no exp or log per
+    term. Every ``every`` points (and at each segment start) the log weight
+    is recomputed exactly from lgamma, so rounding cannot build up; the
+    running value is renormalised (scale kept apart) so it never under- or
+    overflows. Returns, scaled by exp(-shift), the summed weight of each
+    segment and at each point, and the largest log weight met.
     """
     S = len(seg_graph)
     P = idx.shape[1]
-    W = T.shape[1]
-    nb = min(_BLOCKS, max(S, 1))
-    part = np.zeros((nb, W))
+    W = R.shape[1]
+    nb_ = min(_BLOCKS, max(S, 1))
+    part = np.zeros((nb_, W))
     seg_sum = np.zeros(S)
-    tops = np.full(nb, -np.inf)
-    size = (S + nb - 1) // nb
-    for blk in prange(nb):
-        row = np.empty(W)
+    tops = np.full(nb_, -np.inf)
+    size = (S + nb_ - 1) // nb_
+    for blk in prange(nb_):
+        r = np.empty(W)
         for s in range(blk * size, min(S, (blk + 1) * size)):
             g = seg_graph[s]
             a = seg_a[s]
-            b = seg_b[s] + 1
+            b = seg_b[s]
             for w in range(a, b):
-                row[w] = c[w]
+                r[w] = kappa[w]
             for j in range(P):
                 cf = coef[g, j]
-                if cf != 0.0:
-                    A = idx[g, j]
+                if cf == 0.0:
+                    continue
+                A = idx[g, j]
+                if cf == 1.0:
                     for w in range(a, b):
-                        row[w] += cf * T[A, w]
+                        r[w] *= R[A, w]
+                elif cf == -1.0:
+                    for w in range(a, b):
+                        r[w] *= Rinv[A, w]
+                else:
+                    for w in range(a, b):
+                        r[w] *= R[A, w] ** cf
             total = 0.0
-            for w in range(a, b):
-                if row[w] > tops[blk]:
-                    tops[blk] = row[w]
-                if row[w] >= floor:
-                    v = math.exp(row[w] - shift)
-                    part[blk, w] += v
-                    total += v
+            need = True
+            v = 0.0
+            f = 0.0
+            scale = 0.0
+            vmax = 0.0
+            top = -np.inf
+            for w in range(a, b + 1):
+                if need or (w - a) % every == 0:
+                    if vmax > 0.0:
+                        top = max(top, scale + math.log(vmax))
+                    L = c[w]
+                    if L == -np.inf:
+                        need = True
+                        vmax = 0.0
+                        continue
+                    m = start + w
+                    base = math.lgamma(nb + m)
+                    for j in range(P):
+                        cf = coef[g, j]
+                        if cf != 0.0:
+                            A = idx[g, j]
+                            L += cf * (const[A] + math.lgamma(x[A] + m) - base)
+                    scale = L - shift
+                    v = 1.0
+                    f = math.exp(scale)
+                    vmax = 1.0
+                    need = False
+                else:
+                    v *= r[w - 1]
+                    if v > 1e150 or v < 1e-150:
+                        top = max(top, scale + math.log(vmax))
+                        scale += math.log(v)
+                        v = 1.0
+                        f = math.exp(scale)
+                        vmax = 1.0
+                    elif v > vmax:
+                        vmax = v
+                y = v * f
+                part[blk, w] += y
+                total += y
+            if vmax > 0.0:
+                top = max(top, scale + math.log(vmax))
             seg_sum[s] = total
+            if top > tops[blk]:
+                tops[blk] = top
     col = np.zeros(W)
-    for blk in range(nb):
+    for blk in range(nb_):
         for w in range(W):
             col[w] += part[blk, w]
-    return seg_sum, col, tops.max()
+    return seg_sum, col, shift + tops.max()
 
 
 _MIXTURE = _compiled(_mixture_kernel_py)
@@ -703,7 +773,7 @@ def dga_posterior(
     graphs = decomposable_graphs(k)
     w = _Weights(table, graphs, delta, prior)
     G = w.n_graphs
-    log_eps = math.log(PRUNED_MASS / 3)  # budget for each of: graphs, (graph, interval) pairs, single terms
+    log_eps = math.log(PRUNED_MASS / 2)  # budget for each of: coarse pairs, fine pairs
     bar = _progress(progress)
 
     # 1. every graph at probe points from 0 to far beyond the grid
@@ -777,11 +847,10 @@ def dga_posterior(
     # 5. exact weights on the segments, block of grid points by block
     log_p = np.full(len(grid), -np.inf)
     graph_log_mass = np.full(G, -np.inf)
-    floor = log_eps + log_lower - math.log(float(G) * len(grid))
     block = max(1024, _TILE // max(1, 2**k))
     for start in range(lo, hi + 1, block):
         stop = min(start + block, hi + 1)
-        segments.add_block(w, start, stop, common, lo, floor, log_p, graph_log_mass)
+        segments.add_block(w, start, stop, common, lo, log_p, graph_log_mass)
         bar.update((stop - start) / len(grid))
     computed = segments.graph
     terms = int((segments.b - segments.a + 1).sum())
@@ -872,7 +941,7 @@ class _Segments:
     b: np.ndarray
     bound: np.ndarray  # upper bound of the graph's log weight on the run
 
-    def add_block(self, w: _Weights, start: int, stop: int, common: np.ndarray, lo: int, floor: float,
+    def add_block(self, w: _Weights, start: int, stop: int, common: np.ndarray, lo: int,
                   log_p: np.ndarray, graph_log_mass: np.ndarray) -> None:
         """Exact weights of the segments' points in start..stop-1, added into the totals."""
         hit = (self.a < stop) & (self.b >= start)
@@ -882,13 +951,17 @@ class _Segments:
         sa = np.maximum(self.a[hit], start) - start
         sb = np.minimum(self.b[hit], stop - 1) - start
         shift = float(self.bound[hit].max())
-        values = w.subset_run(np.arange(2**w.k), start, stop - start)
+        m = np.arange(start, stop, dtype=float)
+        nb = w.n + w.beta
+        R = (w.x[:, None] + m[None, :]) / (nb + m[None, :])
+        kappa = w.common_ratio(m)
         kernel = _pick(_SEGMENTS, int((sb - sa + 1).sum()) * w.idx.shape[1])
-        args = (w.idx, w.coef, graph, sa, sb, values, common[start - lo:stop - lo])
-        seg_sum, col, top = kernel(*args, shift, floor)
+        args = (w.idx, w.coef, graph, sa, sb, R, 1.0 / R, kappa, common[start - lo:stop - lo], w.x, w.const, nb,
+                float(start))
+        seg_sum, col, top = kernel(*args, shift, _ANCHOR_EVERY)
         if top < shift - 600:  # the bound was far too loose to scale by: scale by the true maximum
             shift = float(top)
-            seg_sum, col, top = kernel(*args, shift, floor)
+            seg_sum, col, top = kernel(*args, shift, _ANCHOR_EVERY)
         with np.errstate(divide="ignore"):
             np.logaddexp(log_p[start - lo:stop - lo], shift + np.log(col), out=log_p[start - lo:stop - lo])
             graph_log_mass[graph] = np.logaddexp(graph_log_mass[graph], shift + np.log(seg_sum))
