@@ -13,11 +13,12 @@ import numpy as np
 from ..errors import MethodError
 from ..histories import CaptureTable
 from .base import EstimateResult, Method, Setting, not_estimable
-from . import chapman, closed, coverage, loglinear, search, stepwise
+from . import chapman, closed, coverage, dga, loglinear, search, stepwise
 
 # One line per estimator module; each module exposes METHODS, a tuple of Method.
 _MODULES = (
     chapman,
+    dga,
     loglinear,
     closed,
     search,
