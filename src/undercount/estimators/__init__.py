@@ -13,12 +13,13 @@ import numpy as np
 from ..errors import MethodError
 from ..histories import CaptureTable
 from .base import EstimateResult, Method, Setting, not_estimable
-from . import chapman, loglinear
+from . import chapman, lcmcr, loglinear
 
 # One line per estimator module; each module exposes METHODS, a tuple of Method.
 _MODULES = (
     chapman,
     loglinear,
+    lcmcr,
 )
 
 REGISTRY: dict[str, Method] = {}
