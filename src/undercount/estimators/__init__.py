@@ -13,7 +13,7 @@ import numpy as np
 from ..errors import MethodError
 from ..histories import CaptureTable
 from .base import EstimateResult, Method, Setting, not_estimable
-from . import chapman, closed, coverage, dga, loglinear, search, stepwise
+from . import chapman, closed, coverage, dga, lcmcr, loglinear, search, stepwise
 
 # One line per estimator module; each module exposes METHODS, a tuple of Method.
 _MODULES = (
@@ -24,6 +24,7 @@ _MODULES = (
     search,
     stepwise,
     coverage,
+    lcmcr,
 )
 
 REGISTRY: dict[str, Method] = {}
