@@ -263,3 +263,27 @@ def test_six_and_seven_lists():
     assert table.n_observed <= seven.ci_low <= seven.n_hat <= seven.ci_high
     # lists drawn independently: the independence graph and its near neighbours lead
     assert seven.details["top_graphs"][0]["graph"].count("[") >= 5
+
+
+def test_weight_on_the_complete_graph_is_a_warning():
+    """When the graph joining every list dominates, the unobserved count is the prior's.
+
+    Under the complete graph the margin over all lists is saturated, so its
+    marginal likelihood is flat in m and the posterior of N is the prior times
+    N!/m!: a different prior gives a different answer. Three lists with a large
+    all-three cell (the synthetic January 2022 deaths table) put nearly all
+    posterior weight there under the log-normal prior; spina bifida does not.
+    """
+    heavy = CaptureTable.from_arrays(["A", "B", "C"], [(1, 0, 0), (0, 1, 0), (0, 0, 1), (1, 1, 0), (1, 0, 1),
+                                                       (0, 1, 1), (1, 1, 1)], [32, 9, 20, 37, 53, 30, 123])
+    lognormal = estimate(heavy, "dga", settings={"prior": "lognormal", "max_missing": "20n", **QUIET})
+    inv_n = estimate(heavy, "dga", settings={"prior": "invN", "max_missing": "20n", **QUIET})
+    # HRDAG's log-normal prior concentrates the complete graph's marginal likelihood near
+    # its own median (N about 3n), so that graph wins and the estimate is the prior's;
+    # under 1/N the same graph spreads its mass thinly and loses to the simpler graphs
+    assert lognormal.details["top_graphs"][0]["graph"] == "[A,B,C]"
+    assert any(w.startswith("the graph that joins every list has posterior probability 1.00") for w in lognormal.warnings)
+    assert not any("joins every list" in w for w in inv_n.warnings)
+    assert lognormal.n_hat > 2 * inv_n.n_hat
+    calm = estimate(benchmark_table("spina_bifida"), "dga", settings={"max_missing": "20n", **QUIET})
+    assert not any("joins every list" in w for w in calm.warnings)

@@ -1214,11 +1214,21 @@ def _warnings(post: DgaPosterior, level: float, max_missing: Any, grid_cap: Any)
     if post.mass_below > _WARN_MASS:
         out.append(f"an estimated {_share(post.mass_below)} of the posterior mass lies below N = {bottom_N:,} "
                    f"(min_missing={int(post.missing[0])}), which the grid leaves out")
+    full = (1 << len(post.lists)) - 1
+    complete = np.flatnonzero(post.graphs.cliques[:, 0] == full)
+    p_complete = float(post.graph_probabilities()[complete].sum()) if complete.size else 0.0
+    if p_complete > _WARN_COMPLETE:
+        out.append(f"the graph that joins every list has posterior probability {p_complete:.2f}: under it the "
+                   "lists carry no information about the people on no list, so that share of the estimate "
+                   f"is the prior on N ({post.prior.describe()}) and moves with it; compare priors, or add a list")
     if post.missing[0] == 0 and post.p[0] > alpha:
         out.append(f"{post.p[0]:.1%} of the posterior mass is on N = {n:,} (no one missed by every list): "
                    "the lower end of the interval is the observed count")
     return out
 
+
+#: Posterior probability of the complete graph above which the estimate is said to lean on the prior.
+_WARN_COMPLETE = 0.05
 
 #: Posterior mass beyond an end of the grid above which a warning is given (smaller
 #: masses cannot move a reported quantile by more than a grid step or so).
