@@ -56,11 +56,11 @@ def test_outputs_exist_and_estimates_are_tidy(runs):
     results = runs[0] / "results"
     estimates = pd.read_csv(results / "estimates.csv")
     assert list(estimates.columns) == ESTIMATE_COLUMNS
-    # 2 events x 4 populations x 3 methods, stratum 'all'
+    # 2 events x 4 populations x 5 methods, stratum 'all'
     overall = estimates[estimates["stratum"] == "all"]
-    assert len(overall) == 24
+    assert len(overall) == 40
     assert not estimates["settings"].fillna("").str.contains("workers|progress").any()
-    assert set(estimates["method"]) == {"mt", "chapman", "stepwise-bca"}
+    assert set(estimates["method"]) == {"mt", "chapman", "stepwise-bca", "lcmcr", "dga"}
     # January 2022 split by city: Almaty, other, unknown, and the sum of strata, per population
     city = estimates[estimates["stratum"].str.startswith("city:")]
     assert set(city["event"]) == {"jan2022"}
@@ -96,7 +96,8 @@ def test_outputs_exist_and_estimates_are_tidy(runs):
         assert (results / "figures" / f"{name}.tsv").exists()
     assert not (results / "figures" / "list_sizes_zhanaozen2011.png").exists()  # no published lists
     summary = pd.read_csv(results / "summary.csv")
-    assert len(summary) == 8 and {"mt", "chapman", "stepwise-bca", "documented", "on_official_list"} <= set(summary.columns)
+    assert len(summary) == 8 and {"mt", "chapman", "stepwise-bca", "lcmcr", "dga", "documented",
+                                  "on_official_list"} <= set(summary.columns)
     # the frequentist total over strata adds bootstrap replicates (stepwise-bca has them, mt does not)
     totals = city[city["stratum"] == "city:total"].set_index("method")
     assert totals.loc["stepwise-bca", "n_hat"] > 0 and pd.isna(totals.loc["mt", "n_hat"])
@@ -104,6 +105,19 @@ def test_outputs_exist_and_estimates_are_tidy(runs):
     assert len(draws) == 1000
     for e, p in [("jan2022", "deaths"), ("zhanaozen2011", "torture")]:
         assert (results / "figures" / "residuals" / "stepwise-bca" / f"{e}_{p}.png").exists()
+    # Bayesian methods: posterior draws (LCMCR: 4 chains x 1,000; dga: 4,000 quantiles) added
+    # across strata; their diagnostics figures exist for every table, estimable or not
+    for method, size in (("lcmcr", 4000), ("dga", 4000)):
+        assert totals.loc[method, "n_hat"] > 0
+        assert len(pd.read_csv(results / "jan2022" / "deaths" / "estimates" / f"{method}.draws.csv")) == size
+    for e, p in [("jan2022", "deaths"), ("zhanaozen2011", "torture")]:
+        for name in ("trace", "density"):
+            assert (results / "figures" / "lcmcr" / "lcmcr" / f"{e}_{p}_{name}.png").stat().st_size > 10_000
+        assert (results / "figures" / "dga" / "dga" / f"{e}_{p}.png").stat().st_size > 10_000
+    trace = pd.read_csv(results / "figures" / "lcmcr" / "lcmcr" / "jan2022_deaths_trace.tsv", sep="\t")
+    assert sorted(trace["chain"].unique()) == [1, 2, 3, 4] and len(trace) == 4000
+    lcmcr = overall[(overall["method"] == "lcmcr") & overall["n_hat"].notna()]
+    assert lcmcr["warnings"].str.contains("only three lists").all()  # every demo table has 3 lists
     provenance = pd.read_csv(results / "provenance.tsv", sep="\t")
     inputs = provenance[provenance["kind"] == "input sha256"]
     assert len(inputs) == 12  # 11 source lists and the reported figures

@@ -8,6 +8,7 @@ from snakemake.utils import validate
 import undercount
 from undercount import config as uc
 from undercount.errors import UndercountError
+from undercount.figures.posterior import posterior_figures
 from undercount.figures.residuals import has_residuals
 from undercount.provenance import tree_digest
 
@@ -249,6 +250,38 @@ def residual_inputs(wildcards):
     return [f"results/{e}/{p}/estimates/{wildcards.label}.json" for e, p in TABLES]
 
 
+LCMCR_LABELS = [
+    label
+    for label, entry in CONFIG["methods"].items()
+    if posterior_figures(entry["method"]) == ("trace", "density")
+]
+DGA_LABELS = [
+    label
+    for label, entry in CONFIG["methods"].items()
+    if posterior_figures(entry["method"]) == ("posterior",)
+]
+TABLE_NAMES = [f"{e}_{p}" for e, p in TABLES]
+
+
+def label_draws(wildcards):
+    return [f"results/{e}/{p}/estimates/{wildcards.label}.draws.csv" for e, p in TABLES]
+
+
+def posterior_outputs():
+    out = [
+        f"results/figures/lcmcr/{label}/{t}_{f}.png"
+        for label in LCMCR_LABELS
+        for t in TABLE_NAMES
+        for f in ("trace", "density")
+    ]
+    out += [
+        f"results/figures/dga/{label}/{t}.png"
+        for label in DGA_LABELS
+        for t in TABLE_NAMES
+    ]
+    return out
+
+
 def all_outputs():
     out = [
         "results/estimates.csv",
@@ -268,6 +301,7 @@ def all_outputs():
         for label in RESIDUAL_LABELS
         for e, p in TABLES
     ]
+    out += posterior_outputs()
     if CONFIG["reported_figures"]:
         out.append("results/figures/reported_vs_estimated.png")
     if OFFICIAL and population_histories("deaths"):

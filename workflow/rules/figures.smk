@@ -211,3 +211,59 @@ rule figure_residuals:
         synthetic=CONFIG["synthetic"],
     script:
         "../../scripts/figure_residuals.py"
+
+
+rule figure_lcmcr:
+    input:
+        estimates=residual_inputs,
+        draws=label_draws,
+    output:
+        png=report(
+            expand(
+                "results/figures/lcmcr/{{label}}/{table}_{figure}.png",
+                table=TABLE_NAMES,
+                figure=["trace", "density"],
+            ),
+            caption="../report/lcmcr.rst",
+            category="Bayesian diagnostics",
+            subcategory="{label}",
+        ),
+        tsv=expand(
+            "results/figures/lcmcr/{{label}}/{table}_{figure}.tsv",
+            table=TABLE_NAMES,
+            figure=["trace", "density"],
+        ),
+    log:
+        "logs/figures/lcmcr_{label}.log",
+    params:
+        code=CODE,
+        figures=["trace", "density"],
+        tables=[f"{e}/{p}" for e, p in TABLES],
+        event_labels={e: CONFIG["events"][e]["label"] for e in EVENTS},
+        synthetic=CONFIG["synthetic"],
+    script:
+        "../../scripts/figure_posterior.py"
+
+
+rule figure_dga:
+    input:
+        estimates=residual_inputs,
+        draws=label_draws,
+    output:
+        png=report(
+            expand("results/figures/dga/{{label}}/{table}.png", table=TABLE_NAMES),
+            caption="../report/dga.rst",
+            category="Bayesian diagnostics",
+            subcategory="{label}",
+        ),
+        tsv=expand("results/figures/dga/{{label}}/{table}.tsv", table=TABLE_NAMES),
+    log:
+        "logs/figures/dga_{label}.log",
+    params:
+        code=CODE,
+        figures=["posterior"],
+        tables=[f"{e}/{p}" for e, p in TABLES],
+        event_labels={e: CONFIG["events"][e]["label"] for e in EVENTS},
+        synthetic=CONFIG["synthetic"],
+    script:
+        "../../scripts/figure_posterior.py"

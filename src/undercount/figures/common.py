@@ -86,3 +86,15 @@ def warning_footnotes(warnings: "pd.Series", max_chars: int = 220) -> tuple[list
         short = w if len(w) <= max_chars else w[: max_chars - 1].rstrip() + "… (full text in results/estimates.csv)"
         lines.append(f"⚠{i}: {short}")
     return labels, "\n".join(lines)
+
+
+def no_estimate_panel(title: str, reason: str, synthetic: bool):
+    """A figure that says there is nothing to draw, and why (a table without an estimate)."""
+    from plotnine import annotate, ggplot, labs, theme_void
+
+    return (
+        ggplot()
+        + annotate("text", x=0, y=0, label="No estimate to show.", size=12)
+        + labs(title=title, subtitle=(SYNTHETIC_LABEL if synthetic else None), caption=wrap(reason))
+        + theme_void()
+    )

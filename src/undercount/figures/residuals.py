@@ -27,7 +27,7 @@ from plotnine import (
     element_text,
 )
 
-from .common import SYNTHETIC_LABEL, theme_undercount
+from .common import SYNTHETIC_LABEL, no_estimate_panel, theme_undercount
 
 #: Residuals beyond this size are highlighted.
 LARGE = 2.0
@@ -141,15 +141,8 @@ def residuals_or_reason(result: Any, *, synthetic: bool, title: str, labels: Map
     try:
         return residuals_figure(result, synthetic=synthetic, title=title, labels=labels)
     except ValueError:
-        from plotnine import annotate, theme_void
-
         res = _as_dict(result)
         reason = (res.get("warnings") or ["no estimate"])[-1]
-        plot = (
-            ggplot()
-            + annotate("text", x=0, y=0, label="No fitted model to show.", size=12)
-            + labs(title=title, subtitle=(SYNTHETIC_LABEL if synthetic else None), caption=reason)
-            + theme_void()
-        )
+        plot = no_estimate_panel(title, reason, synthetic)
         return plot, pd.DataFrame(columns=["order", "pattern", "lists_on", "n_lists", "observed", "fitted",
                                            "pearson", "deleted", "kind"])
