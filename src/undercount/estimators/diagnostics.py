@@ -25,7 +25,6 @@ import math
 
 import numpy as np
 from scipy.special import ndtri
-from scipy.stats import rankdata
 
 #: Thresholds recommended by Vehtari et al. (2021): R-hat below 1.01 and a
 #: bulk ESS of at least 100 per chain (400 for four chains).
@@ -52,6 +51,8 @@ def split_chains(draws) -> np.ndarray:
 def rank_normalize(draws) -> np.ndarray:
     """Normal scores of the pooled ranks: ``Phi^-1((r - 3/8) / (S + 1/4))``, ties averaged."""
     x = _as_chains(draws)
+    from scipy.stats import rankdata  # scipy.stats takes 0.6 s to import: only when diagnosing
+
     ranks = rankdata(x, method="average").reshape(x.shape)
     return ndtri((ranks - 0.375) / (x.size + 0.25))
 

@@ -47,7 +47,6 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
 import numpy as np
-from scipy import optimize
 from scipy.special import gammaln, ndtri, xlogy
 
 from ..errors import MethodError
@@ -394,6 +393,8 @@ def profile_interval(
     likelihood falls below the cut-off, and only a likelihood that stays flat
     up to ``1e12`` gives an infinite bound (with a warning).
     """
+    from scipy import optimize  # imported here: estimate jobs that never profile start faster
+
     prof = ProfileLikelihood(X, counts, n, correction)
     warnings: list[str] = []
     cut = ndtri(0.5 + level / 2.0) ** 2 / 2.0  # chi-square(1) quantile at `level`, halved
