@@ -18,7 +18,7 @@ import pytest
 
 from undercount.errors import MethodError
 from undercount.estimators import estimate
-from undercount.estimators.lcmcr import canonical_cells
+from undercount.estimators.lcmcr import _warnings, canonical_cells
 from undercount.histories import CaptureTable
 
 from conftest import TABLES, benchmark_table, reference
@@ -169,3 +169,18 @@ def test_command_line():
     out = json.loads(proc.stdout)
     assert out["method"] == "lcmcr" and out["settings"]["chains"] == 2
     assert out["ci_low"] <= out["n_hat"] <= out["ci_high"]
+
+
+def test_heavy_tail_is_judged_on_the_total_too():
+    """Heavy tail: the upper end implies > 3 times the median's dark figure AND > 1.5 times its total.
+
+    A small dark figure can triple without the total moving much (313 people, interval to
+    339: 9 versus 35 undocumented); that is a well-bounded total and gets no warning.
+    """
+    def heavy(n, median, high):
+        ws = _warnings(4, n, 4, 1000, median, high, 1.0, 4000.0, 10**12, 0, None, {}, 0.95)
+        return any("heavy-tailed" in w for w in ws)
+
+    assert not heavy(304, 313.0, 339.0)
+    assert heavy(8234, 76343.0, 223979.0)  # Ned_5 with chains in both modes
+    assert not heavy(185, 872.0, 1555.0)  # NewOrl_5: wide, but the dark figure only doubles

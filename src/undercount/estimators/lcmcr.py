@@ -62,8 +62,11 @@ from .base import EstimateResult, Method, Setting
 SAFETY_CAP = 10**12
 
 #: Warn when the upper end of the interval is this many times the median, on
-#: the scale of the number unobserved (the dark figure).
+#: the scale of the number unobserved (the dark figure)...
 HEAVY_TAIL_RATIO = 3.0
+#: ...and at least this many times the median total: a dark figure of 9 whose
+#: upper end is 35 (313 people, interval to 339) is well bounded, not heavy-tailed.
+HEAVY_TAIL_TOTAL_RATIO = 1.5
 
 #: Sweeps per call into the compiled sampler (progress is reported between calls).
 _CHUNK = 5000
@@ -505,7 +508,7 @@ def _warnings(k, n, chains, samples, median, high, r_hat, bulk, cap, cap_hits, m
         )
     dark_median = median - n
     dark_high = high - n
-    if dark_median > 0 and dark_high > HEAVY_TAIL_RATIO * dark_median:
+    if dark_median > 0 and dark_high > HEAVY_TAIL_RATIO * dark_median and high > HEAVY_TAIL_TOTAL_RATIO * median:
         out.append(
             f"the posterior of N is heavy-tailed: the upper {100 * level:.0f}% bound implies "
             f"{dark_high / dark_median:.1f} times as many undocumented people as the median does; "
