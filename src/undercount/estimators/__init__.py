@@ -41,6 +41,7 @@ __all__ = [
     "Setting",
     "estimate",
     "get_method",
+    "method_family",
     "method_names",
     "not_estimable",
 ]
@@ -59,6 +60,11 @@ def get_method(name: str) -> Method:
         raise MethodError(
             f"unknown method {name!r}; known methods: {', '.join(method_names())}"
         ) from None
+
+
+def method_family(name: str) -> str:
+    """The estimator module a registered method comes from (``"loglinear"``, ``"lcmcr"``, ...)."""
+    return get_method(name).function.__module__.rsplit(".", 1)[-1]
 
 
 def estimate(

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from plotnine import aes, geom_line, geom_step, geom_vline, ggplot, labs, scale_color_manual, theme
 
-from .common import SYNTHETIC_LABEL, theme_undercount, wrap
+from .common import SYNTHETIC_LABEL, result_dict, theme_undercount, wrap
 
 CHAIN_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 
@@ -24,17 +24,9 @@ CHAIN_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00
 BINS = 60
 
 
-def _as_dict(result: Any) -> Mapping[str, Any]:
-    if hasattr(result, "details"):
-        return {"n_hat": result.n_hat, "ci_low": result.ci_low, "ci_high": result.ci_high,
-                "ci_level": result.ci_level, "n_observed": result.n_observed, "warnings": list(result.warnings),
-                "settings": dict(result.settings), "details": result.details}
-    return result
-
-
 def chains_frame(result: Any, draws: np.ndarray | None = None) -> pd.DataFrame:
     """One row per kept draw: ``chain`` (1-based), ``draw`` (within its chain), ``N``."""
-    res = _as_dict(result)
+    res = result_dict(result)
     if draws is None:
         draws = getattr(result, "draws", None)
     if draws is None:
@@ -76,7 +68,7 @@ def _colours(chains: int) -> dict[str, str]:
 
 def lcmcr_trace(result: Any, draws: np.ndarray | None = None, *, title: str | None = None, synthetic: bool = False):
     """(plot, data): N against draw number, one line per chain, median and interval marked."""
-    res = _as_dict(result)
+    res = result_dict(result)
     data = chains_frame(result, draws)
     chains = int(data["chain"].max())
     plot_data = data.assign(chain=data["chain"].astype(str))
@@ -122,7 +114,7 @@ def density_frame(result: Any, draws: np.ndarray | None = None, bins: int = BINS
 def lcmcr_density(result: Any, draws: np.ndarray | None = None, *, title: str | None = None,
                   synthetic: bool = False):
     """(plot, data): the posterior density of N, pooled (black) and per chain, median and interval marked."""
-    res = _as_dict(result)
+    res = result_dict(result)
     data = density_frame(result, draws)
     chains = int(res["details"]["chains"])
     colours = {"all": "#000000", **_colours(chains)}

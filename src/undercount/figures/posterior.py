@@ -21,9 +21,9 @@ FIGURES = {"lcmcr": ("trace", "density"), "dga": ("posterior",)}
 
 def posterior_figures(method: str) -> tuple[str, ...]:
     """Names of the per-table figures of the registered ``method`` (empty if none)."""
-    from ..estimators import get_method
+    from ..estimators import method_family
 
-    return FIGURES.get(get_method(method).function.__module__.rsplit(".", 1)[-1], ())
+    return FIGURES.get(method_family(method), ())
 
 
 def posterior_figure(result: Mapping[str, Any], draws: np.ndarray | None, figure: str, *, title: str,

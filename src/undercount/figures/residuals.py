@@ -27,16 +27,12 @@ from plotnine import (
     element_text,
 )
 
-from .common import SYNTHETIC_LABEL, no_estimate_panel, theme_undercount
+from .common import SYNTHETIC_LABEL, no_estimate_panel, result_dict, theme_undercount
 
 #: Residuals beyond this size are highlighted.
 LARGE = 2.0
 
 COLOURS = {"within ±2": "#4d4d4d", "beyond ±2": "#c0392b", "structural zero": "#7f7f7f"}
-
-
-def _as_dict(result: Any) -> Mapping[str, Any]:
-    return result.to_dict() if hasattr(result, "to_dict") else result
 
 
 def residuals_data(result: Any, labels: Mapping[str, str] | None = None) -> pd.DataFrame:
@@ -47,7 +43,7 @@ def residuals_data(result: Any, labels: Mapping[str, str] | None = None) -> pd.D
     ``n_lists``, ``observed``, ``fitted``, ``pearson`` (NaN for deleted
     cells), ``deleted``, ``kind``.
     """
-    res = _as_dict(result)
+    res = result_dict(result)
     cells = (res.get("details") or {}).get("cells")
     if not cells:
         raise ValueError(
@@ -89,7 +85,7 @@ def residuals_figure(result: Any, *, synthetic: bool, title: str | None = None,
     ``title`` defaults to the model; the caption gives method, deviance and
     degrees of freedom, and the synthetic-data label when ``synthetic``.
     """
-    res = _as_dict(result)
+    res = result_dict(result)
     data = residuals_data(res, labels)
     details = res.get("details") or {}
     plot_data = data.copy()
@@ -130,10 +126,9 @@ def residuals_figure(result: Any, *, synthetic: bool, title: str | None = None,
 
 def has_residuals(method: str) -> bool:
     """Whether results of the registered ``method`` carry per-cell fits (log-linear models)."""
-    from ..estimators import get_method
+    from ..estimators import method_family
 
-    module = get_method(method).function.__module__.rsplit(".", 1)[-1]
-    return module in {"loglinear", "closed", "search", "stepwise"}
+    return method_family(method) in {"loglinear", "closed", "search", "stepwise"}
 
 
 def residuals_or_reason(result: Any, *, synthetic: bool, title: str, labels: Mapping[str, str] | None = None):
@@ -141,7 +136,7 @@ def residuals_or_reason(result: Any, *, synthetic: bool, title: str, labels: Map
     try:
         return residuals_figure(result, synthetic=synthetic, title=title, labels=labels)
     except ValueError:
-        res = _as_dict(result)
+        res = result_dict(result)
         reason = (res.get("warnings") or ["no estimate"])[-1]
         plot = no_estimate_panel(title, reason, synthetic)
         return plot, pd.DataFrame(columns=["order", "pattern", "lists_on", "n_lists", "observed", "fitted",
