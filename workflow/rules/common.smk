@@ -246,7 +246,7 @@ RESIDUAL_LABELS = [
 ]
 
 
-def residual_inputs(wildcards):
+def label_estimates(wildcards):
     return [f"results/{e}/{p}/estimates/{wildcards.label}.json" for e, p in TABLES]
 
 

@@ -186,7 +186,7 @@ rule figure_list_sizes:
 
 rule figure_residuals:
     input:
-        residual_inputs,
+        label_estimates,
     output:
         png=report(
             expand(
@@ -215,7 +215,7 @@ rule figure_residuals:
 
 rule figure_lcmcr:
     input:
-        estimates=residual_inputs,
+        estimates=label_estimates,
         draws=label_draws,
     output:
         png=report(
@@ -247,7 +247,7 @@ rule figure_lcmcr:
 
 rule figure_dga:
     input:
-        estimates=residual_inputs,
+        estimates=label_estimates,
         draws=label_draws,
     output:
         png=report(
