@@ -37,16 +37,14 @@ DESIGNS = {
     "hard": np.array([[0.45, 0.08], [0.35, 0.12], [0.50, 0.05], [0.30, 0.10], [0.40, 0.06]]),
     "moderate": np.array([[0.45, 0.20], [0.35, 0.25], [0.50, 0.15], [0.30, 0.30], [0.40, 0.18]]),
 }
-CAPTURE = DESIGNS["hard"]
 
 
-def simulate(N: int, rng: np.random.Generator, capture: np.ndarray = CAPTURE) -> CaptureTable:
-    CAPTURE = capture
+def simulate(N: int, rng: np.random.Generator, capture: np.ndarray) -> CaptureTable:
     classes = rng.choice(len(CLASS_SHARES), size=N, p=CLASS_SHARES)
-    on = rng.random((N, CAPTURE.shape[0])) < CAPTURE[:, classes].T
+    on = rng.random((N, capture.shape[0])) < capture[:, classes].T
     seen = on[on.any(axis=1)].astype(int)
     patterns, counts = np.unique(seen, axis=0, return_counts=True)
-    return CaptureTable.from_arrays([f"L{j + 1}" for j in range(CAPTURE.shape[0])], patterns, counts)
+    return CaptureTable.from_arrays([f"L{j + 1}" for j in range(capture.shape[0])], patterns, counts)
 
 
 def main() -> None:
