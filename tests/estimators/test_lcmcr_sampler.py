@@ -69,13 +69,20 @@ def test_observed_people_are_multinomial_over_classes(count):
         assert stats.chisquare(observed, expected * observed.sum() / expected.sum()).pvalue > P_MIN
 
 
-def test_unobserved_count_is_negative_binomial_and_its_classes_multinomial():
+def unobserved_inputs():
+    """What step_unobserved reads: the pattern-by-class table and the classes by weight."""
     lam, lam1m, logpi, pi = params()
     J, K = lam.shape
     table = np.empty((1 << J, K))
     S._pattern_probabilities(lam, lam1m, pi, table)
     order = np.empty(K, dtype=np.int64)
     S._sorted_classes(pi, order)
+    return table, order
+
+
+def test_unobserved_count_is_negative_binomial_and_its_classes_multinomial():
+    table, order = unobserved_inputs()
+    K = table.shape[1]
     n = 300
     p0 = table[0].sum()
     z0, n0, hits = np.zeros(K, dtype=np.int64), np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.int64)
@@ -100,12 +107,8 @@ def test_unobserved_count_is_negative_binomial_and_its_classes_multinomial():
 
 
 def test_unobserved_count_respects_the_cap_and_counts_hits():
-    lam, lam1m, logpi, pi = params()
-    J, K = lam.shape
-    table = np.empty((1 << J, K))
-    S._pattern_probabilities(lam, lam1m, pi, table)
-    order = np.empty(K, dtype=np.int64)
-    S._sorted_classes(pi, order)
+    table, order = unobserved_inputs()
+    K = table.shape[1]
     z0, n0, hits = np.zeros(K, dtype=np.int64), np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.int64)
     s = rng(3)
     n, cap = 300, 100  # the mean unobserved count is far above 100
