@@ -30,8 +30,19 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 TABLES = ROOT / "benchmarks" / "tables"
-REAL = ["Artificial_3", "spina_bifida", "HIV", "UKdat_5", "NewOrl_5", "Ned_5", "Western", "dga_MY5",
-        "hare", "UKdat", "Ned"]
+REAL = [
+    "Artificial_3",
+    "spina_bifida",
+    "HIV",
+    "UKdat_5",
+    "NewOrl_5",
+    "Ned_5",
+    "Western",
+    "dga_MY5",
+    "hare",
+    "UKdat",
+    "Ned",
+]
 
 
 def simulated_table(k: int, population: int = 10_000, seed: int = 1):
@@ -62,7 +73,11 @@ def run_case(name: str, prior: str, grid: str, repeat: int) -> dict:
     from undercount.estimators.dga import dga_posterior, parse_grid_end
     from undercount.histories import CaptureTable
 
-    table = simulated_table(int(name[3:])) if name.startswith("sim") else CaptureTable.from_csv(TABLES / f"{name}.csv")
+    table = (
+        simulated_table(int(name[3:]))
+        if name.startswith("sim")
+        else CaptureTable.from_csv(TABLES / f"{name}.csv")
+    )
     decomposable_graphs(table.k)
     startup = time.perf_counter() - t0
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -79,19 +94,32 @@ def run_case(name: str, prior: str, grid: str, repeat: int) -> dict:
     best = min(range(len(walls)), key=walls.__getitem__) if walls else None
     median, low, high = (int(v) for v in post.quantile([0.5, 0.025, 0.975]))
     return {
-        "case": name, "k": table.k, "n": table.n_observed, "prior": prior, "grid": grid,
-        "grid_points": int(len(post.missing)), "graphs": int(len(post.graphs)),
-        "terms": post.stats["exact_terms"], "all_terms": post.stats["all_terms"],
-        "startup_s": startup, "first_s": first,
-        "wall_s": walls[best] if walls else first, "cpu_s": cpus[best] if cpus else float("nan"),
-        "rss_before_mb": rss_before, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "median": median, "low": low, "high": high, "tail_beyond": post.tail_beyond,
+        "case": name,
+        "k": table.k,
+        "n": table.n_observed,
+        "prior": prior,
+        "grid": grid,
+        "grid_points": int(len(post.missing)),
+        "graphs": int(len(post.graphs)),
+        "terms": post.stats["exact_terms"],
+        "all_terms": post.stats["all_terms"],
+        "startup_s": startup,
+        "first_s": first,
+        "wall_s": walls[best] if walls else first,
+        "cpu_s": cpus[best] if cpus else float("nan"),
+        "rss_before_mb": rss_before,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "median": median,
+        "low": low,
+        "high": high,
+        "tail_beyond": post.tail_beyond,
     }
 
 
 def child(args: list[str], env: dict | None = None) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--child", *args], capture_output=True, text=True,
-                         env=env, check=True)
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", *args], capture_output=True, text=True, env=env, check=True
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -109,7 +137,9 @@ def r_seconds() -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--child", nargs=4, metavar=("CASE", "PRIOR", "GRID", "REPEAT"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--child", nargs=4, metavar=("CASE", "PRIOR", "GRID", "REPEAT"), help=argparse.SUPPRESS
+    )
     parser.add_argument("--quick", action="store_true", help="real tables only, one timed call")
     parser.add_argument("--repeat", type=int, default=3, help="timed calls per case (fastest shown)")
     parser.add_argument("--cold", action="store_true", help="also time a first run with an empty numba cache")
@@ -127,26 +157,33 @@ def main() -> None:
             env = dict(os.environ, NUMBA_CACHE_DIR=cache)
             t0 = time.perf_counter()
             r = child(["spina_bifida", "invN", "20n", "0"], env)
-            print(f"cold start (empty numba cache, compiles every kernel): process {time.perf_counter() - t0:.1f} s, "
-                  f"of which first call {r['first_s']:.1f} s and import + enumeration {r['startup_s']:.1f} s\n")
+            print(
+                f"cold start (empty numba cache, compiles every kernel): process {time.perf_counter() - t0:.1f} s, "
+                f"of which first call {r['first_s']:.1f} s and import + enumeration {r['startup_s']:.1f} s\n"
+            )
     R = r_seconds()
     cases = [(name, prior, "20n") for name in REAL for prior in ("lognormal", "invN")]
     if not args.quick:
         cases += [(f"sim{k}", prior, "20n") for k in range(3, 8) for prior in ("lognormal", "invN")]
     if args.auto:
         cases += [(name, prior, "auto") for name in REAL for prior in ("lognormal", "invN")]
-    header = ("| table | k | n | prior | grid | grid points | terms computed / all | time (s) | CPU (s) "
-              "| R (s) | R / ours | peak RSS (MB) | RSS before (MB) | median (95%) |")
+    header = (
+        "| table | k | n | prior | grid | grid points | terms computed / all | time (s) | CPU (s) "
+        "| R (s) | R / ours | peak RSS (MB) | RSS before (MB) | median (95%) |"
+    )
     print(header)
     print("|" + "|".join("---" for _ in range(header.count("|") - 1)) + "|")
     for name, prior, grid in cases:
         r = child([name, prior, grid, str(repeat)])
         rs = R.get((name, prior)) if grid == "20n" else None
         ratio = f"{rs / r['wall_s']:.2g}x" if rs else ""
-        print(f"| {name} | {r['k']} | {r['n']:,} | {prior} | {grid} | {r['grid_points']:,} "
-              f"| {r['terms'] / 1e6:.1f}M / {r['all_terms'] / 1e6:.0f}M | {r['wall_s']:.3f} | {r['cpu_s']:.3f} "
-              f"| {f'{rs:.3g}' if rs is not None else ''} | {ratio} | {r['peak_rss_mb']:.0f} | {r['rss_before_mb']:.0f} "
-              f"| {r['median']:,} ({r['low']:,}-{r['high']:,}) |", flush=True)
+        print(
+            f"| {name} | {r['k']} | {r['n']:,} | {prior} | {grid} | {r['grid_points']:,} "
+            f"| {r['terms'] / 1e6:.1f}M / {r['all_terms'] / 1e6:.0f}M | {r['wall_s']:.3f} | {r['cpu_s']:.3f} "
+            f"| {f'{rs:.3g}' if rs is not None else ''} | {ratio} | {r['peak_rss_mb']:.0f} | {r['rss_before_mb']:.0f} "
+            f"| {r['median']:,} ({r['low']:,}-{r['high']:,}) |",
+            flush=True,
+        )
     print(f"\nR's dga on Ned_5: up to 11 s and 2.3 GB. Load average at end: {os.getloadavg()[0]:.2f}")
 
 

@@ -24,7 +24,6 @@ import os
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from undercount.estimators import estimate
@@ -44,15 +43,21 @@ def main() -> None:
     ref = ref[ref["method"] == "lcmcr"].set_index("dataset")
     names = args.tables or list(ref.index)
     compile_s = _compile()
-    print(f"cores: {len(os.sched_getaffinity(0))}; load average {os.getloadavg()[0]:.2f}; "
-          f"compile or cache load of the sampler: {compile_s:.2f} s\n")
-    print("| table | k | cells | n | sweeps/s per chain (ours) | R sweeps/s | ours / R | default run wall (s) "
-          "| bulk ESS of N | ESS/s | R-hat | median (95%) | R median (95%) |")
+    print(
+        f"cores: {len(os.sched_getaffinity(0))}; load average {os.getloadavg()[0]:.2f}; "
+        f"compile or cache load of the sampler: {compile_s:.2f} s\n"
+    )
+    print(
+        "| table | k | cells | n | sweeps/s per chain (ours) | R sweeps/s | ours / R | default run wall (s) "
+        "| bulk ESS of N | ESS/s | R-hat | median (95%) | R median (95%) |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for name in names:
         table = CaptureTable.from_csv(TABLES / f"{name}.csv")
         cells = int((table.counts > 0).sum())
-        one = estimate(table, "lcmcr", seed=args.seed, settings={"chains": 1, "workers": 1, "progress": False})
+        one = estimate(
+            table, "lcmcr", seed=args.seed, settings={"chains": 1, "workers": 1, "progress": False}
+        )
         per_chain = one.details["sweeps_per_second_per_chain"]
         start = time.perf_counter()
         full = estimate(table, "lcmcr", seed=args.seed, settings={"progress": False})
@@ -60,10 +65,13 @@ def main() -> None:
         d = full.details
         row = ref.loc[name]
         r_rate = R_SWEEPS / float(row["seconds_R"])
-        print(f"| {name} | {table.k} | {cells} | {table.n_observed:,} | {per_chain:,.0f} | {r_rate:,.0f} "
-              f"| {per_chain / r_rate:.2f} | {wall:.1f} | {d['ess_bulk']:,.0f} | {d['ess_bulk'] / wall:,.0f} "
-              f"| {d['rhat']:.3f} | {full.n_hat:,.0f} ({full.ci_low:,.0f}-{full.ci_high:,.0f}) "
-              f"| {float(row['n_hat']):,.0f} ({float(row['ci_low']):,.0f}-{float(row['ci_high']):,.0f}) |", flush=True)
+        print(
+            f"| {name} | {table.k} | {cells} | {table.n_observed:,} | {per_chain:,.0f} | {r_rate:,.0f} "
+            f"| {per_chain / r_rate:.2f} | {wall:.1f} | {d['ess_bulk']:,.0f} | {d['ess_bulk'] / wall:,.0f} "
+            f"| {d['rhat']:.3f} | {full.n_hat:,.0f} ({full.ci_low:,.0f}-{full.ci_high:,.0f}) "
+            f"| {float(row['n_hat']):,.0f} ({float(row['ci_low']):,.0f}-{float(row['ci_high']):,.0f}) |",
+            flush=True,
+        )
     print(f"\nload average at end: {os.getloadavg()[0]:.2f}")
 
 

@@ -46,18 +46,34 @@ def make_records(target: int, seed: int = 1) -> tuple[pd.DataFrame, int]:
 
     base = next(d for d in designs() if d.event == "jan2022" and d.kind == "detention")
     press = SourceDesign(
-        id="press", label="Press (synthetic)", filename="press.csv", systems={"english": 0.6, "german": 0.4},
-        order="GS", headers=DETENTION_HEADERS_EN, id_prefix="PR-", id_width=6,
+        id="press",
+        label="Press (synthetic)",
+        filename="press.csv",
+        systems={"english": 0.6, "german": 0.4},
+        order="GS",
+        headers=DETENTION_HEADERS_EN,
+        id_prefix="PR-",
+        id_width=6,
         missing={"sex": 0.3, "age": 0.5, "date_detained": 0.2, "facility": 0.8},
-        date_error=0.05, age_error=0.1, surname_variant=0.1, place_style="latin",
+        date_error=0.05,
+        age_error=0.1,
+        surname_variant=0.1,
+        place_style="latin",
     )
     sources = tuple(
-        replace(s, headers=DETENTION_HEADERS_EN, date_format="%Y-%m-%d", sex_words=("M", "F"),
-                bool_words=("yes", "no"), id_width=6)
+        replace(
+            s,
+            headers=DETENTION_HEADERS_EN,
+            date_format="%Y-%m-%d",
+            sex_words=("M", "F"),
+            bool_words=("yes", "no"),
+            id_width=6,
+        )
         for s in base.sources
     ) + (press,)
-    groups = tuple(replace(g, capture=g.capture | {"press": 0.1 if g.name != "activists" else 0.3})
-                   for g in base.groups)
+    groups = tuple(
+        replace(g, capture=g.capture | {"press": 0.1 if g.name != "activists" else 0.3}) for g in base.groups
+    )
     # about 0.95 records per person (measured: mvd 0.58, press 0.13, ngo and lawyers
     # with the tortured seeking them out, duplicates)
     total = int(round(target / 0.95))
@@ -88,17 +104,30 @@ def child(path: str) -> None:
     persons = fitted.persons(THRESHOLD)
     wall = time.perf_counter() - start
     acc = pairwise_accuracy(persons["person_id"], truth)
-    print(json.dumps({
-        "records": len(records), "sources": int(sources.nunique()), "wall_s": wall,
-        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "rss_before_mib": baseline / 1024, "pairs": int(len(fitted.i)),
-        "em_iterations": fitted.model.iterations, "precision": acc["precision"], "recall": acc["recall"],
-        "f1": acc["f1"], "persons_found": acc["persons_found"], "true_persons": acc["true_persons"],
-    }))
+    print(
+        json.dumps(
+            {
+                "records": len(records),
+                "sources": int(sources.nunique()),
+                "wall_s": wall,
+                "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "rss_before_mib": baseline / 1024,
+                "pairs": int(len(fitted.i)),
+                "em_iterations": fitted.model.iterations,
+                "precision": acc["precision"],
+                "recall": acc["recall"],
+                "f1": acc["f1"],
+                "persons_found": acc["persons_found"],
+                "true_persons": acc["true_persons"],
+            }
+        )
+    )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 30_000, 100_000])
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -113,17 +142,32 @@ def main() -> None:
             made = time.perf_counter() - t0
             path = str(Path(tmp) / f"records_{size}.csv")
             records.to_csv(path, index=False)
-            out = subprocess.run([sys.executable, __file__, "--child", path], capture_output=True, text=True,
-                                 check=True)
+            out = subprocess.run(
+                [sys.executable, __file__, "--child", path], capture_output=True, text=True, check=True
+            )
             row = json.loads(out.stdout.strip().splitlines()[-1])
             row["simulated_s"] = made
             rows.append(row)
             print(f"... {size}: done", file=sys.stderr)
     table = pd.DataFrame(rows)
-    cols = ["records", "sources", "true_persons", "persons_found", "pairs", "wall_s", "peak_rss_mib",
-            "rss_before_mib", "em_iterations", "precision", "recall", "f1"]
-    print(f"Probabilistic linkage (threshold {THRESHOLD}), one child process per size; "
-          f"wall = linking only; peak RSS includes the interpreter (rss_before).")
+    cols = [
+        "records",
+        "sources",
+        "true_persons",
+        "persons_found",
+        "pairs",
+        "wall_s",
+        "peak_rss_mib",
+        "rss_before_mib",
+        "em_iterations",
+        "precision",
+        "recall",
+        "f1",
+    ]
+    print(
+        f"Probabilistic linkage (threshold {THRESHOLD}), one child process per size; "
+        f"wall = linking only; peak RSS includes the interpreter (rss_before)."
+    )
     print(table[cols].to_string(index=False, float_format=lambda v: f"{v:.3f}"))
 
 

@@ -28,7 +28,6 @@ shared machine: compare ratios within one run.
 from __future__ import annotations
 
 import argparse
-import math
 import statistics
 import sys
 import time
@@ -75,12 +74,17 @@ def bench_bca(names, nboot, workers, seed):
     print("|---|---|---|---|---|---|---|---|")
     for name in names:
         t = table(name)
-        secs, r = timed(lambda: estimate(t, "stepwise-bca", seed=seed,
-                                         settings={"nboot": nboot, "workers": workers, "progress": False}))
+        secs, r = timed(
+            lambda t=t: estimate(
+                t, "stepwise-bca", seed=seed, settings={"nboot": nboot, "workers": workers, "progress": False}
+            )
+        )
         row = ref.loc[(name, "sparsemse")]
         r_secs = float(row["seconds_R"])
-        print(f"| {name} | {t.k} | {t.n_observed:,} | {secs:.2f} | {r_secs:.1f} | {r_secs / secs:.0f}x | "
-              f"{r.ci_low:,.0f} to {r.ci_high:,.0f} | {float(row['ci_low']):,.0f} to {float(row['ci_high']):,.0f} |")
+        print(
+            f"| {name} | {t.k} | {t.n_observed:,} | {secs:.2f} | {r_secs:.1f} | {r_secs / secs:.0f}x | "
+            f"{r.ci_low:,.0f} to {r.ci_high:,.0f} | {float(row['ci_low']):,.0f} to {float(row['ci_high']):,.0f} |"
+        )
         sys.stdout.flush()
 
 
@@ -93,10 +97,17 @@ def bench_search(names):
     for name in names:
         t = table(name)
         patterns, counts = t.cells()
-        secs, sel = timed(lambda: select_model(patterns, counts, t.lists, criterion="bic"), repeat=3)
+        secs, sel = timed(
+            lambda t=t, patterns=patterns, counts=counts: select_model(
+                patterns, counts, t.lists, criterion="bic"
+            ),
+            repeat=3,
+        )
         best = sel.best
-        print(f"| {name} | {t.k} | {sel.search} | {len(sel.candidates):,} | {sel.fitted:,} | {sel.lp_calls} | "
-              f"{secs:.2f} | {best.label if best else '-'} | {best.n_hat:,.0f} |")
+        print(
+            f"| {name} | {t.k} | {sel.search} | {len(sel.candidates):,} | {sel.fitted:,} | {sel.lp_calls} | "
+            f"{secs:.2f} | {best.label if best else '-'} | {best.n_hat:,.0f} |"
+        )
         sys.stdout.flush()
 
 
@@ -123,8 +134,10 @@ def bench_fast(names):
                 runs.append(time.perf_counter() - t0)
             row = ref.loc[(name, r_method)]
             est = f"{res.n_hat:,.1f}" if res.estimable else "not estimable"
-            print(f"| {name} | {r_method} | {method} | {1000 * statistics.median(runs):.1f} | "
-                  f"{1000 * float(row['seconds_R']):.0f} | {est} | {float(row['n_hat']):,.1f} |")
+            print(
+                f"| {name} | {r_method} | {method} | {1000 * statistics.median(runs):.1f} | "
+                f"{1000 * float(row['seconds_R']):.0f} | {est} | {float(row['n_hat']):,.1f} |"
+            )
         sys.stdout.flush()
 
 
@@ -137,20 +150,28 @@ def bench_seeds(names, nboot, workers, seeds):
         t = table(name)
         ends, ses = [], []
         for s in range(seeds):
-            r = estimate(t, "stepwise-bca", seed=1000 + s,
-                         settings={"nboot": nboot, "workers": workers, "progress": False})
+            r = estimate(
+                t,
+                "stepwise-bca",
+                seed=1000 + s,
+                settings={"nboot": nboot, "workers": workers, "progress": False},
+            )
             ends.append((r.ci_low, r.ci_high))
             ses.append(r.details["bootstrap"]["monte_carlo_se"])
         ends, ses = np.array(ends), np.array(ses)
         row = ref.loc[(name, "sparsemse")]
         for i, label in enumerate(("low", "high")):
-            print(f"| {name} | {label} | {ends[:, i].mean():,.1f} | {ends[:, i].std(ddof=1):,.1f} | "
-                  f"{ses[:, i].mean():,.1f} | {float(row['ci_low' if i == 0 else 'ci_high']):,.1f} |")
+            print(
+                f"| {name} | {label} | {ends[:, i].mean():,.1f} | {ends[:, i].std(ddof=1):,.1f} | "
+                f"{ses[:, i].mean():,.1f} | {float(row['ci_low' if i == 0 else 'ci_high']):,.1f} |"
+            )
         sys.stdout.flush()
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     all_tables = sorted(p.stem for p in TABLES.glob("*.csv") if p.stem != "reference_R")
     parser.add_argument("--tables", nargs="*", default=None, help="tables (default: all)")
     parser.add_argument("--only", choices=("bca", "search", "fast", "seeds"), action="append")
@@ -163,8 +184,10 @@ def main(argv=None) -> int:
     parts = args.only or ["fast", "search", "bca"]
     import os
 
-    print(f"cores available: {len(os.sched_getaffinity(0))}; load average: "
-          f"{', '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(
+        f"cores available: {len(os.sched_getaffinity(0))}; load average: "
+        f"{', '.join(f'{x:.2f}' for x in os.getloadavg())}"
+    )
     warm_up()
     if "fast" in parts:
         bench_fast(names)

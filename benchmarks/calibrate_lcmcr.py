@@ -59,12 +59,17 @@ def main() -> None:
     parser.add_argument("--design", choices=sorted(DESIGNS), default="moderate")
     args = parser.parse_args()
     seq = np.random.SeedSequence(args.seed)
-    settings = {"burnin": args.burnin, "samples": args.samples, "thinning": args.thinning,
-                "chains": args.chains, "progress": False}
+    settings = {
+        "burnin": args.burnin,
+        "samples": args.samples,
+        "thinning": args.thinning,
+        "chains": args.chains,
+        "progress": False,
+    }
     hits = below = above = warned = 0
     observed, medians, widths = [], [], []
     start = time.perf_counter()
-    for rep, child in enumerate(seq.spawn(args.reps)):
+    for child in seq.spawn(args.reps):
         data_seed, run_seed = child.spawn(2)
         table = simulate(args.N, np.random.default_rng(data_seed), DESIGNS[args.design])
         result = estimate(table, "lcmcr", seed=int(run_seed.generate_state(1)[0]), settings=settings)
@@ -78,13 +83,19 @@ def main() -> None:
     wall = time.perf_counter() - start
     c = hits / args.reps
     se = math.sqrt(c * (1 - c) / args.reps)
-    print(f"design {args.design}: true N {args.N}; 5 lists, 2 latent classes; {args.reps} replications; runs of "
-          f"{args.chains} chains x (burn-in {args.burnin} + {args.samples} x {args.thinning}); {wall:.0f} s\n")
-    print("| replications | coverage of 95% intervals | binomial s.e. | N below interval | N above interval "
-          "| mean observed | median of posterior medians | mean interval width | runs with R-hat/ESS warnings |")
+    print(
+        f"design {args.design}: true N {args.N}; 5 lists, 2 latent classes; {args.reps} replications; runs of "
+        f"{args.chains} chains x (burn-in {args.burnin} + {args.samples} x {args.thinning}); {wall:.0f} s\n"
+    )
+    print(
+        "| replications | coverage of 95% intervals | binomial s.e. | N below interval | N above interval "
+        "| mean observed | median of posterior medians | mean interval width | runs with R-hat/ESS warnings |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
-    print(f"| {args.reps} | {c:.3f} | {se:.3f} | {below} | {above} | {np.mean(observed):,.0f} "
-          f"| {np.median(medians):,.0f} | {np.mean(widths):,.0f} | {warned} |")
+    print(
+        f"| {args.reps} | {c:.3f} | {se:.3f} | {below} | {above} | {np.mean(observed):,.0f} "
+        f"| {np.median(medians):,.0f} | {np.mean(widths):,.0f} | {warned} |"
+    )
 
 
 if __name__ == "__main__":

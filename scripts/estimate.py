@@ -2,8 +2,6 @@
 
 import json
 
-import pandas as pd
-
 from undercount.histories import read_histories
 from undercount.logs import script_logger
 from undercount.results import estimate_table, workflow_settings, write_draws
@@ -28,7 +26,13 @@ with open(snakemake.output.estimate, "w", encoding="utf-8") as fh:
     fh.write("\n")
 write_draws(result, snakemake.output.draws)
 where = "/".join(str(v) for v in snakemake.wildcards)
-log.info("%s: n_observed=%d n_hat=%s interval=(%s, %s)", where, result.n_observed,
-         result.n_hat, result.ci_low, result.ci_high)
+log.info(
+    "%s: n_observed=%d n_hat=%s interval=(%s, %s)",
+    where,
+    result.n_observed,
+    result.n_hat,
+    result.ci_low,
+    result.ci_high,
+)
 for warning in result.warnings:
     log.warning(warning)

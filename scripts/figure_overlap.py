@@ -11,6 +11,8 @@ log = script_logger(snakemake.log[0], "figure_overlap")
 with open(snakemake.input.meta, encoding="utf-8") as fh:
     meta = json.load(fh)
 table = read_histories(snakemake.input.table, meta)
-plot, data = overlap_figure(table, snakemake.params.title, snakemake.params.labels, snakemake.params.synthetic)
+plot, data = overlap_figure(
+    table, snakemake.params.title, snakemake.params.labels, snakemake.params.synthetic
+)
 save_figure(plot, data, snakemake.output.png, width=8, height=6)
 log.info("%d capture patterns over %d lists", len(table.counts), table.k)

@@ -12,7 +12,11 @@ for path, table, png in zip(snakemake.input, snakemake.params.tables, snakemake.
         result = json.load(fh)
     event, population = table.split("/")
     title = f"{snakemake.params.event_labels[event]}, {population}: fit of {snakemake.wildcards.label}"
-    plot, data = residuals_or_reason(result, synthetic=snakemake.params.synthetic, title=title,
-                                     labels=snakemake.params.source_labels[event])
+    plot, data = residuals_or_reason(
+        result,
+        synthetic=snakemake.params.synthetic,
+        title=title,
+        labels=snakemake.params.source_labels[event],
+    )
     save_figure(plot, data, png, width=8, height=4.5)
     log.info("%s: %d cells", table, len(data))

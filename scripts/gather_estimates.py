@@ -11,7 +11,7 @@ log = script_logger(snakemake.log[0], "gather_estimates")
 
 def identify(path: Path) -> tuple[str, str, str]:
     """(event, population, stratum) from an estimate's path."""
-    parts = path.parts[path.parts.index("results") + 1:]
+    parts = path.parts[path.parts.index("results") + 1 :]
     event, population = parts[0], parts[1]
     if parts[2] == "estimates":  # results/e/p/estimates/label.json
         return event, population, snakemake.params.stratum
@@ -26,5 +26,9 @@ for path in map(Path, snakemake.input):
         rows.append(estimate_row(event, population, stratum, path.stem, json.load(fh)))
 frame = estimates_frame(rows)
 write_estimates(frame, snakemake.output[0])
-log.info("%d estimates, %d not estimable, %d with warnings", len(frame), int(frame["n_hat"].isna().sum()),
-         int((frame["warnings"] != "").sum()))
+log.info(
+    "%d estimates, %d not estimable, %d with warnings",
+    len(frame),
+    int(frame["n_hat"].isna().sum()),
+    int((frame["warnings"] != "").sum()),
+)

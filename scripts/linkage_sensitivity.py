@@ -2,11 +2,11 @@
 
 import pandas as pd
 
+from undercount.figures.linkage import SENSITIVITY_COLUMNS
 from undercount.histories import build_histories
 from undercount.linkage import CAVEATS
 from undercount.logs import script_logger
 from undercount.results import estimate_table
-from undercount.figures.linkage import SENSITIVITY_COLUMNS
 
 log = script_logger(snakemake.log[0], "linkage_sensitivity")
 event, population = snakemake.wildcards.event, snakemake.wildcards.population
@@ -18,13 +18,37 @@ for threshold in sorted(float(t) for t in snakemake.params.thresholds):
     table, meta = build_histories(block, snakemake.params.sources, [CAVEATS["probabilistic"]])
     for entry in snakemake.params.methods:
         seed = snakemake.params.seeds[f"{threshold:g}|{entry['label']}"]
-        result = estimate_table(table, meta, method=entry["method"], model=entry.get("model"),
-                                settings=entry.get("settings"), seed=seed, level=snakemake.params.level)
-        rows.append({"event": event, "population": population, "threshold": float(threshold),
-                     "method": entry["label"], "lists": "+".join(result.lists), "n_observed": result.n_observed,
-                     "n_hat": result.n_hat, "ci_low": result.ci_low, "ci_high": result.ci_high,
-                     "ci_level": result.ci_level, "warnings": " | ".join(result.warnings)})
-        log.info("threshold %g, %s: %d persons documented, estimate %s", threshold, entry["label"],
-                 result.n_observed, f"{result.n_hat:.1f}")
+        result = estimate_table(
+            table,
+            meta,
+            method=entry["method"],
+            model=entry.get("model"),
+            settings=entry.get("settings"),
+            seed=seed,
+            level=snakemake.params.level,
+        )
+        rows.append(
+            {
+                "event": event,
+                "population": population,
+                "threshold": float(threshold),
+                "method": entry["label"],
+                "lists": "+".join(result.lists),
+                "n_observed": result.n_observed,
+                "n_hat": result.n_hat,
+                "ci_low": result.ci_low,
+                "ci_high": result.ci_high,
+                "ci_level": result.ci_level,
+                "warnings": " | ".join(result.warnings),
+            }
+        )
+        log.info(
+            "threshold %g, %s: %d persons documented, estimate %s",
+            threshold,
+            entry["label"],
+            result.n_observed,
+            f"{result.n_hat:.1f}",
+        )
 pd.DataFrame(rows, columns=SENSITIVITY_COLUMNS).to_csv(
-    snakemake.output.sensitivity, index=False, lineterminator="\n", float_format="%.6g")
+    snakemake.output.sensitivity, index=False, lineterminator="\n", float_format="%.6g"
+)

@@ -18,7 +18,9 @@ seeds = {
     f"job seed {e}/{p}/{s}/{m}": job_seed(config, e, p, s, m)
     for e, p, s, m in estimates[["event", "population", "stratum", "method"]].itertuples(index=False)
 }
-rows = provenance_rows(inputs, snakemake.params.config_files, Path(undercount.__file__).parent, seeds, config["seed"])
+rows = provenance_rows(
+    inputs, snakemake.params.config_files, Path(undercount.__file__).parent, seeds, config["seed"]
+)
 frame = pd.DataFrame(rows, columns=["kind", "name", "value"])
 frame.to_csv(snakemake.output[0], sep="\t", index=False, lineterminator="\n")
 log.info("%d provenance rows", len(frame))

@@ -34,5 +34,8 @@ for stratum, (table, meta) in tables.items():
     summary.append({"stratum": stratum, "n_observed": meta["n_observed"], "usable": ok})
     log.info("%-40s %6d people; usable: %s", stratum, meta["n_observed"], ok)
 pd.DataFrame(summary).to_csv(out / "strata.csv", index=False, lineterminator="\n")
-log.info("%d persons; %d with conflicting attributes across records", len(attributes),
-         int((attributes["conflicts"] > 0).sum()))
+log.info(
+    "%d persons; %d with conflicting attributes across records",
+    len(attributes),
+    int((attributes["conflicts"] > 0).sum()),
+)

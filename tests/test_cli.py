@@ -3,10 +3,9 @@ import subprocess
 import sys
 
 import pytest
+from conftest import TABLES, assert_sig, reference
 
 from undercount.cli import EXIT_BAD_INPUT, main
-
-from conftest import TABLES, assert_sig, reference
 
 
 def run(capsys, *argv):
@@ -19,7 +18,17 @@ def test_estimate_json_has_the_promised_fields(capsys):
     code, out, _ = run(capsys, "estimate", str(TABLES / "HIV.csv"), "--method", "mt", "--format", "json")
     assert code == 0
     payload = json.loads(out)
-    for key in ("method", "lists", "n_observed", "n_hat", "ci_low", "ci_high", "ci_level", "warnings", "details"):
+    for key in (
+        "method",
+        "lists",
+        "n_observed",
+        "n_hat",
+        "ci_low",
+        "ci_high",
+        "ci_level",
+        "warnings",
+        "details",
+    ):
         assert key in payload
     row = reference("rcapture-mt").set_index("dataset").loc["HIV"]
     assert_sig(payload["n_hat"], float(row["n_hat"]))
@@ -70,18 +79,22 @@ def test_bad_set_and_unknown_method_exit_2(capsys):
 
 def test_console_script_installed(tmp_path):
     exe = [sys.executable, "-m", "undercount.cli"]
-    done = subprocess.run(exe + ["estimate", str(TABLES / "hare.csv"), "--method", "mt", "--format", "json"],
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        exe + ["estimate", str(TABLES / "hare.csv"), "--method", "mt", "--format", "json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert json.loads(done.stdout)["n_observed"] == 68
 
 
 # ------------------------------------------------------------------ link
 def _canonical_lists(tmp_path, event="zhanaozen2011", kind="casualty", xlsx=()):
     """The demo lists of one event and kind, written with canonical headers."""
+    from conftest import ROOT
+
     from undercount.config import load_config, sources
     from undercount.records import read_source
-
-    from conftest import ROOT
 
     config = load_config(ROOT / "config" / "config.yaml")
     args, names = [], set()
@@ -126,8 +139,12 @@ def test_link_matches_the_workflow_function(tmp_path, capsys):
     lists, _ = _canonical_lists(tmp_path)
     out = tmp_path / "persons.csv"
     assert run(capsys, "link", *lists, "--out", str(out))[0] == 0
-    frames = [read_source(SourceSpec(id=a.split("=")[0], path=a.split("=")[1], kind="casualty"))
-              .assign(source=a.split("=")[0]) for a in lists]
+    frames = [
+        read_source(SourceSpec(id=a.split("=")[0], path=a.split("=")[1], kind="casualty")).assign(
+            source=a.split("=")[0]
+        )
+        for a in lists
+    ]
     direct = link(pd.concat(frames, ignore_index=True), date_column="date_of_death")
     cli = pd.read_csv(out, dtype={"record_id": str})
     assert cli["person_id"].tolist() == direct["person_id"].tolist()
@@ -148,8 +165,11 @@ def test_link_bad_input_exits_2_with_file_row_and_column(tmp_path, capsys):
     assert not (tmp_path / "p.csv").exists()
     assert run(capsys, "link", "nolabel", "--out", "x.csv")[0] == EXIT_BAD_INPUT
     assert run(capsys, "link", f"a={tmp_path / 'missing.csv'}", "--out", "x.csv")[0] == EXIT_BAD_INPUT
-    detention, _ = _canonical_lists(tmp_path / "d", event="zhanaozen2011", kind="detention") \
-        if (tmp_path / "d").mkdir() is None else (None, None)
+    detention, _ = (
+        _canonical_lists(tmp_path / "d", event="zhanaozen2011", kind="detention")
+        if (tmp_path / "d").mkdir() is None
+        else (None, None)
+    )
     code, _, err = run(capsys, "link", lists[1], detention[0], "--out", str(tmp_path / "p.csv"))
     assert code == EXIT_BAD_INPUT and "all lists must be of one kind" in err
     with pytest.raises(SystemExit):

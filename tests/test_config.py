@@ -1,12 +1,9 @@
-import shutil
-
 import pytest
 import yaml
+from conftest import ROOT
 
 from undercount.config import check_sources, job_seed, load_config, tables, validate_config
 from undercount.errors import ConfigError, InputError
-
-from conftest import ROOT
 
 DEMO = ROOT / "config" / "config.yaml"
 
@@ -24,9 +21,23 @@ def test_demo_config_validates_with_defaults():
 
 
 def test_defaults_filled():
-    config = validate_config({"events": {"e": {"label": "E", "start_date": "2020-01-01",
-                                               "sources": {"a": {"path": "a.csv", "kind": "casualty"}}}}})
-    assert config["level"] == 0.95 and config["populations"] == ["deaths", "detentions", "torture", "deaths_in_custody"]
+    config = validate_config(
+        {
+            "events": {
+                "e": {
+                    "label": "E",
+                    "start_date": "2020-01-01",
+                    "sources": {"a": {"path": "a.csv", "kind": "casualty"}},
+                }
+            }
+        }
+    )
+    assert config["level"] == 0.95 and config["populations"] == [
+        "deaths",
+        "detentions",
+        "torture",
+        "deaths_in_custody",
+    ]
     assert config["methods"] == {"mt": {"settings": {}, "method": "mt"}}
     assert tables(config) == [("e", "deaths")]
 
@@ -36,11 +47,17 @@ def test_defaults_filled():
     [
         (lambda c: c.pop("events"), "'events' is a required property"),
         (lambda c: c.update(colour="red"), "Additional properties are not allowed"),
-        (lambda c: c["events"]["jan2022"]["sources"]["official"].update(kind="deaths"), "events.jan2022.sources.official.kind"),
+        (
+            lambda c: c["events"]["jan2022"]["sources"]["official"].update(kind="deaths"),
+            "events.jan2022.sources.official.kind",
+        ),
         (lambda c: c["events"]["jan2022"].update(start_date="5 Jan 2022"), "events.jan2022.start_date"),
         (lambda c: c["events"].update({"Bad-Event": c["events"]["jan2022"]}), "does not match"),
         (lambda c: c["methods"].update(zzz={}), "methods.zzz: unknown method 'zzz'"),
-        (lambda c: c["methods"]["chapman"]["settings"].update(pairs="a,b"), "methods.chapman: method 'chapman' has no setting 'pairs'"),
+        (
+            lambda c: c["methods"]["chapman"]["settings"].update(pairs="a,b"),
+            "methods.chapman: method 'chapman' has no setting 'pairs'",
+        ),
         (lambda c: c.update(level=95), "config level"),
     ],
 )

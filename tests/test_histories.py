@@ -1,11 +1,10 @@
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import DATASETS, benchmark_table
 
 from undercount.errors import TableError
 from undercount.histories import CaptureTable, observable_patterns, table_from_memberships
-
-from conftest import DATASETS, TABLES, benchmark_table
 
 
 def write(tmp_path, text, name="t.csv"):
@@ -15,9 +14,19 @@ def write(tmp_path, text, name="t.csv"):
 
 
 def test_reads_every_benchmark_table():
-    expected_n = {"Artificial_3": 96, "spina_bifida": 626, "HIV": 1896, "UKdat_5": 2744,
-                  "UKdat": 2744, "NewOrl_5": 185, "Ned_5": 8234, "Ned": 8234,
-                  "Western": 345, "dga_MY5": 537, "hare": 68}
+    expected_n = {
+        "Artificial_3": 96,
+        "spina_bifida": 626,
+        "HIV": 1896,
+        "UKdat_5": 2744,
+        "UKdat": 2744,
+        "NewOrl_5": 185,
+        "Ned_5": 8234,
+        "Ned": 8234,
+        "Western": 345,
+        "dga_MY5": 537,
+        "hare": 68,
+    }
     for name in DATASETS:
         assert benchmark_table(name).n_observed == expected_n[name], name
 
@@ -117,10 +126,15 @@ def persons_frame(rows):
 def test_build_histories_counts_people_not_records():
     from undercount.histories import build_histories
 
-    persons = persons_frame([
-        ("a", "a1", "p1"), ("a", "a2", "p1"),  # a duplicate within source a
-        ("b", "b1", "p1"), ("b", "b2", "p2"), ("a", "a3", "p3"),
-    ])
+    persons = persons_frame(
+        [
+            ("a", "a1", "p1"),
+            ("a", "a2", "p1"),  # a duplicate within source a
+            ("b", "b1", "p1"),
+            ("b", "b2", "p2"),
+            ("a", "a3", "p3"),
+        ]
+    )
     table, meta = build_histories(persons, ["a", "b", "c"], caveats=["linkage caveat"])
     assert table.lists == ("a", "b")
     assert table.n_observed == 3

@@ -4,6 +4,7 @@ matcher's clustering rules on hand-set probabilities, and both against the demo 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import ROOT
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -25,8 +26,6 @@ from undercount.linkage import (
 from undercount.names import parse_name
 from undercount.records import read_source
 
-from conftest import ROOT
-
 
 def records(rows):
     cols = ["source", "record_id", "full_name", "sex", "age", "date_of_death"]
@@ -40,58 +39,90 @@ def groups(persons):
 
 
 def test_scripts_orders_and_initials_link():
-    frame = records([
-        ("a", "a1", "Ерлан Жагипаров", "M", 34, "2022-01-05"),
-        ("b", "b1", "ZHAGIPAROV YERLAN", "M", 35, "2022-01-05"),
-        ("c", "c1", "Жагипаров Е.Б.", None, None, "2022-01-05"),
-        ("c", "c2", "Jerlan Schagiparow", None, None, None),
-    ])
-    assert groups(link(frame, date_column="date_of_death", method="deterministic")) == [["a1", "b1", "c1", "c2"]]
+    frame = records(
+        [
+            ("a", "a1", "Ерлан Жагипаров", "M", 34, "2022-01-05"),
+            ("b", "b1", "ZHAGIPAROV YERLAN", "M", 35, "2022-01-05"),
+            ("c", "c1", "Жагипаров Е.Б.", None, None, "2022-01-05"),
+            ("c", "c2", "Jerlan Schagiparow", None, None, None),
+        ]
+    )
+    assert groups(link(frame, date_column="date_of_death", method="deterministic")) == [
+        ["a1", "b1", "c1", "c2"]
+    ]
 
 
 def test_conflicting_dates_sex_or_age_keep_people_apart():
-    frame = records([
-        ("a", "a1", "Ерлан Жагипаров", "M", 34, "2022-01-05"),
-        ("b", "b1", "Ерлан Жагипаров", "M", 34, "2022-01-07"),
-        ("b", "b2", "Ерлан Жагипаров", "F", 34, "2022-01-05"),
-        ("b", "b3", "Ерлан Жагипаров", "M", 50, "2022-01-05"),
-    ])
-    assert groups(link(frame, date_column="date_of_death", method="deterministic")) == [["a1"], ["b1"], ["b2"], ["b3"]]
+    frame = records(
+        [
+            ("a", "a1", "Ерлан Жагипаров", "M", 34, "2022-01-05"),
+            ("b", "b1", "Ерлан Жагипаров", "M", 34, "2022-01-07"),
+            ("b", "b2", "Ерлан Жагипаров", "F", 34, "2022-01-05"),
+            ("b", "b3", "Ерлан Жагипаров", "M", 50, "2022-01-05"),
+        ]
+    )
+    assert groups(link(frame, date_column="date_of_death", method="deterministic")) == [
+        ["a1"],
+        ["b1"],
+        ["b2"],
+        ["b3"],
+    ]
 
 
 def test_ambiguous_initials_stay_alone():
     # two people share surname, initial and date: the initials-only record fits both
-    frame = records([
-        ("a", "a1", "Ерлан Жагипаров", "M", 34, "2022-01-05"),
-        ("a", "a2", "Ержан Жагипаров", "M", 51, "2022-01-05"),
-        ("c", "c1", "Жагипаров Е.", None, None, "2022-01-05"),
-    ])
-    assert groups(link(frame, date_column="date_of_death", method="deterministic")) == [["a1"], ["a2"], ["c1"]]
+    frame = records(
+        [
+            ("a", "a1", "Ерлан Жагипаров", "M", 34, "2022-01-05"),
+            ("a", "a2", "Ержан Жагипаров", "M", 51, "2022-01-05"),
+            ("c", "c1", "Жагипаров Е.", None, None, "2022-01-05"),
+        ]
+    )
+    assert groups(link(frame, date_column="date_of_death", method="deterministic")) == [
+        ["a1"],
+        ["a2"],
+        ["c1"],
+    ]
 
 
 @pytest.mark.parametrize("method", ["deterministic", "probabilistic"])
 def test_person_ids_are_stable_hashes_without_names(method):
-    frame = records([("a", "a1", "Ерлан Жагипаров", "M", 34, "2022-01-05"),
-                     ("b", "b1", "Асхат Омаров", "M", 50, "2022-01-06")])
+    frame = records(
+        [
+            ("a", "a1", "Ерлан Жагипаров", "M", 34, "2022-01-05"),
+            ("b", "b1", "Асхат Омаров", "M", 50, "2022-01-06"),
+        ]
+    )
     first = link(frame, date_column="date_of_death", method=method)
     again = link(frame.iloc[::-1], date_column="date_of_death", method=method)
     assert list(first.columns) == ["source", "record_id", "person_id", "match_probability"]
-    assert first.set_index("record_id")["person_id"].equals(again.set_index("record_id")["person_id"].loc[["a1", "b1"]])
+    assert first.set_index("record_id")["person_id"].equals(
+        again.set_index("record_id")["person_id"].loc[["a1", "b1"]]
+    )
     assert first.loc[0, "person_id"].startswith("P") and "Ерлан" not in first.to_csv()
 
 
 def test_population_flag_keeps_flagged_records_after_linking_all():
-    det = pd.DataFrame({
-        "record_id": ["m1", "m2"], "full_name": ["Ерлан Жагипаров", "Асхат Омаров"], "sex": ["M", "M"],
-        "age": pd.array([30, 40], dtype="Int64"), "date_detained": ["2022-01-06", "2022-01-06"],
-        "torture_alleged": pd.array([None, None], dtype="boolean"),
-    })
+    det = pd.DataFrame(
+        {
+            "record_id": ["m1", "m2"],
+            "full_name": ["Ерлан Жагипаров", "Асхат Омаров"],
+            "sex": ["M", "M"],
+            "age": pd.array([30, 40], dtype="Int64"),
+            "date_detained": ["2022-01-06", "2022-01-06"],
+            "torture_alleged": pd.array([None, None], dtype="boolean"),
+        }
+    )
     ngo = det.iloc[:1].assign(record_id=["n1"], torture_alleged=pd.array([True], dtype="boolean"))
-    persons = link_population({"mvd": det, "ngo": ngo}, kind="detention", flag="torture_alleged",
-                              method="deterministic")
+    persons = link_population(
+        {"mvd": det, "ngo": ngo}, kind="detention", flag="torture_alleged", method="deterministic"
+    )
     assert list(persons["record_id"]) == ["n1"]
     everyone = link_population({"mvd": det, "ngo": ngo}, kind="detention", flag=None, method="deterministic")
-    assert everyone.set_index("record_id").loc["n1", "person_id"] == everyone.set_index("record_id").loc["m1", "person_id"]
+    assert (
+        everyone.set_index("record_id").loc["n1", "person_id"]
+        == everyone.set_index("record_id").loc["m1", "person_id"]
+    )
     assert memberships(everyone, ["mvd", "ngo"])[everyone.loc[0, "person_id"]] == {"mvd", "ngo"}
 
 
@@ -191,8 +222,9 @@ def test_accuracy_of_an_empty_population_keeps_numeric_columns():
     empty = pd.DataFrame(columns=["threshold", "source", "record_id", "person_id", "match_probability"])
     acc = accuracy_table(empty, TRUTH, event="jan2022", population="torture", kind="detention")
     assert acc.empty and acc["f1"].dtype == float and acc["records"].dtype == int
-    acc = accuracy_table(empty, TRUTH, event="jan2022", population="torture", kind="detention",
-                         thresholds=[0.9, 0.5])
+    acc = accuracy_table(
+        empty, TRUTH, event="jan2022", population="torture", kind="detention", thresholds=[0.9, 0.5]
+    )
     assert acc["threshold"].tolist() == [0.5, 0.9] and (acc["records"] == 0).all() and (acc["f1"] == 1).all()
 
 
@@ -226,8 +258,15 @@ def jan2022_detentions():
     return demo_records("jan2022", "detention")
 
 
-@pytest.mark.parametrize("event,population", [("jan2022", "deaths"), ("zhanaozen2011", "deaths"),
-                                              ("zhanaozen2011", "detentions"), ("jan2022", "detentions")])
+@pytest.mark.parametrize(
+    "event,population",
+    [
+        ("jan2022", "deaths"),
+        ("zhanaozen2011", "deaths"),
+        ("zhanaozen2011", "detentions"),
+        ("jan2022", "detentions"),
+    ],
+)
 def test_demo_accuracy_meets_the_target(event, population, request):
     """The issue's target: pairwise F1 >= 0.98 on the demo lists with all their name variants.
 
@@ -235,8 +274,11 @@ def test_demo_accuracy_meets_the_target(event, population, request):
     deterministic v0 matcher gave 0.925, 0.981, 0.968 and 0.911.
     """
     kind, flag = POPULATIONS[population]
-    recs = request.getfixturevalue("jan2022_detentions") if population == "detentions" and event == "jan2022" \
+    recs = (
+        request.getfixturevalue("jan2022_detentions")
+        if population == "detentions" and event == "jan2022"
         else demo_records(event, kind)
+    )
     linked, fitted = link_population_thresholds(recs, kind=kind, flag=flag, thresholds=[0.5])
     acc = accuracy_table(linked, TRUTH, event=event, population=population, kind=kind).iloc[0]
     assert acc["f1"] >= 0.98, acc.to_dict()
@@ -255,13 +297,15 @@ def test_probabilistic_linkage_is_deterministic_and_order_free():
     shuffled = {s: f.sample(frac=1.0, random_state=1) for s, f in reversed(list(recs.items()))}
     other = link_population(shuffled, kind="casualty", flag=None)
     key = ["source", "record_id"]
-    pd.testing.assert_frame_equal(first.sort_values(key).reset_index(drop=True),
-                                  other.sort_values(key).reset_index(drop=True))
+    pd.testing.assert_frame_equal(
+        first.sort_values(key).reset_index(drop=True), other.sort_values(key).reset_index(drop=True)
+    )
 
 
 def test_thresholds_share_one_fit(jan2022_detentions):
-    linked, _ = link_population_thresholds(jan2022_detentions, kind="detention", flag="torture_alleged",
-                                           thresholds=[0.9, 0.5])
+    linked, _ = link_population_thresholds(
+        jan2022_detentions, kind="detention", flag="torture_alleged", thresholds=[0.9, 0.5]
+    )
     assert list(linked["threshold"].unique()) == [0.5, 0.9]
     counts = linked.groupby("threshold")["person_id"].nunique()
     assert counts[0.5] <= counts[0.9]  # a higher threshold links less
@@ -287,12 +331,28 @@ def test_config_linkage_section_defaults_and_checks():
     from undercount.config import validate_config
     from undercount.errors import ConfigError
 
-    base = {"events": {"e": {"label": "E", "start_date": "2022-01-01",
-                             "sources": {"a": {"path": "a.csv", "kind": "casualty"}}}}}
+    base = {
+        "events": {
+            "e": {
+                "label": "E",
+                "start_date": "2022-01-01",
+                "sources": {"a": {"path": "a.csv", "kind": "casualty"}},
+            }
+        }
+    }
     linkage = validate_config(base)["linkage"]
-    assert linkage == {"method": "probabilistic", "threshold": 0.5, "thresholds": [0.3, 0.5, 0.7, 0.9, 0.99],
-                       "sensitivity_methods": ["mt"], "truth": None}
-    for bad, where in [({"threshold": 1.0}, "linkage.threshold"), ({"thresholds": []}, "linkage.thresholds"),
-                       ({"method": "splink"}, "linkage.method"), ({"typo": 1}, "linkage")]:
+    assert linkage == {
+        "method": "probabilistic",
+        "threshold": 0.5,
+        "thresholds": [0.3, 0.5, 0.7, 0.9, 0.99],
+        "sensitivity_methods": ["mt"],
+        "truth": None,
+    }
+    for bad, where in [
+        ({"threshold": 1.0}, "linkage.threshold"),
+        ({"thresholds": []}, "linkage.thresholds"),
+        ({"method": "splink"}, "linkage.method"),
+        ({"typo": 1}, "linkage"),
+    ]:
         with pytest.raises(ConfigError, match=where):
             validate_config(base | {"linkage": bad})

@@ -29,7 +29,9 @@ def csv(tmp_path, body, header=HEADER, name="list.csv"):
 
 
 def test_reads_canonical_csv(tmp_path):
-    path = csv(tmp_path, "a1,Ерлан Жагипаров,M,34,2022-01-05,Алматы,,civilian\na2,Жагипаров Е.,,,2022-01-06,,,\n")
+    path = csv(
+        tmp_path, "a1,Ерлан Жагипаров,M,34,2022-01-05,Алматы,,civilian\na2,Жагипаров Е.,,,2022-01-06,,,\n"
+    )
     frame = read_source(spec(path))
     assert list(frame["record_id"]) == ["a1", "a2"]
     assert frame.loc[0, "age"] == 34 and pd.isna(frame.loc[1, "age"])
@@ -41,11 +43,19 @@ def test_reads_canonical_csv(tmp_path):
 
 
 def test_header_mapping_synonyms_value_map_and_date_format(tmp_path):
-    path = csv(tmp_path, "1,Жагипаров Е.Б.,ер,05.01.2022,сотрудник\n",
-               header="№,ФИО,Жынысы,Дата,Категория\n")
-    s = spec(path, columns={"№": "record_id", "ФИО": "full_name", "Жынысы": "sex", "Дата": "date_of_death",
-                            "Категория": "victim_group"},
-             date_format="%d.%m.%Y", values={"victim_group": {"сотрудник": "security"}})
+    path = csv(tmp_path, "1,Жагипаров Е.Б.,ер,05.01.2022,сотрудник\n", header="№,ФИО,Жынысы,Дата,Категория\n")
+    s = spec(
+        path,
+        columns={
+            "№": "record_id",
+            "ФИО": "full_name",
+            "Жынысы": "sex",
+            "Дата": "date_of_death",
+            "Категория": "victim_group",
+        },
+        date_format="%d.%m.%Y",
+        values={"victim_group": {"сотрудник": "security"}},
+    )
     row = read_source(s).iloc[0]
     assert row["sex"] == "M" and row["date_of_death"] == "2022-01-05" and row["victim_group"] == "security"
     assert row["place"] is None  # absent columns stay blank: nothing is guessed
@@ -102,7 +112,9 @@ def test_missing_required_column(tmp_path):
 
 def test_duplicate_record_id(tmp_path):
     path = csv(tmp_path, "a1,X,,,,,,\na2,Y,,,,,,\na1,Z,,,,,,\n")
-    err = expect(path, "record_id 'a1' appears more than once in this source (rows 2, 4)", row=4, column="record_id")
+    err = expect(
+        path, "record_id 'a1' appears more than once in this source (rows 2, 4)", row=4, column="record_id"
+    )
     assert "Z" not in str(err).split("column")[0]  # no names in the message
 
 

@@ -1,11 +1,10 @@
 import math
 
 import pandas as pd
+from conftest import benchmark_table
 
 from undercount.histories import CaptureTable
 from undercount.results import ESTIMATE_COLUMNS, estimate_row, estimate_table, estimates_frame
-
-from conftest import benchmark_table
 
 
 def test_table_notes_come_first(hiv):
@@ -40,15 +39,43 @@ def test_rows_and_frame():
 def test_summary_table_cells():
     from undercount.results import summary_table
 
-    estimates = pd.DataFrame([
-        {"event": "e", "population": "deaths", "stratum": "all", "method": "mt", "n_hat": 1234.4,
-         "ci_low": 1100.0, "ci_high": float("inf"), "warnings": "a | b"},
-        {"event": "e", "population": "deaths", "stratum": "all", "method": "chapman", "n_hat": float("nan"),
-         "ci_low": float("nan"), "ci_high": float("nan"), "warnings": "x"},
-        {"event": "e", "population": "deaths", "stratum": "city:a", "method": "mt", "n_hat": 1.0,
-         "ci_low": 1.0, "ci_high": 1.0, "warnings": ""},
-    ])
-    meta = {"e/deaths": {"lists": ["official", "ngo"], "n_observed": 1000, "people_per_list": {"official": 800}}}
+    estimates = pd.DataFrame(
+        [
+            {
+                "event": "e",
+                "population": "deaths",
+                "stratum": "all",
+                "method": "mt",
+                "n_hat": 1234.4,
+                "ci_low": 1100.0,
+                "ci_high": float("inf"),
+                "warnings": "a | b",
+            },
+            {
+                "event": "e",
+                "population": "deaths",
+                "stratum": "all",
+                "method": "chapman",
+                "n_hat": float("nan"),
+                "ci_low": float("nan"),
+                "ci_high": float("nan"),
+                "warnings": "x",
+            },
+            {
+                "event": "e",
+                "population": "deaths",
+                "stratum": "city:a",
+                "method": "mt",
+                "n_hat": 1.0,
+                "ci_low": 1.0,
+                "ci_high": 1.0,
+                "warnings": "",
+            },
+        ]
+    )
+    meta = {
+        "e/deaths": {"lists": ["official", "ngo"], "n_observed": 1000, "people_per_list": {"official": 800}}
+    }
     row = summary_table(estimates, meta, {"e": "official"}).iloc[0]
     assert row["documented"] == 1000 and row["on_official_list"] == 800
     assert row["mt"] == "1,234 (1,100 to unbounded) [warnings: 2]"

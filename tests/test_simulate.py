@@ -1,10 +1,9 @@
 import json
 
 import pandas as pd
+from conftest import ROOT
 
 from undercount.simulate import DEFAULT_SEED, designs, write_demo
-
-from conftest import ROOT
 
 DEMO = ROOT / "data" / "demo"
 
@@ -69,7 +68,11 @@ def test_source_sizes_echo_the_public_ones():
     truth = pd.read_csv(DEMO / "truth.csv", dtype=str)
     jan = truth[(truth.event == "jan2022") & (truth.kind == "casualty")].groupby("source")["person"].nunique()
     # public list sizes 238 / 188 / 221; the demo echoes them within sampling noise (about +-15)
-    assert abs(jan["official"] - 238) < 20 and abs(jan["azattyq"] - 188) < 20 and abs(jan["arrukhkhak"] - 221) < 20
+    assert (
+        abs(jan["official"] - 238) < 20
+        and abs(jan["azattyq"] - 188) < 20
+        and abs(jan["arrukhkhak"] - 221) < 20
+    )
 
 
 def test_lists_are_dependent_through_groups():

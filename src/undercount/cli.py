@@ -10,7 +10,7 @@ import argparse
 import json
 import math
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from . import __version__
 from .errors import UndercountError
@@ -108,7 +108,9 @@ def _parse_lists(pairs: Sequence[str]) -> list[tuple[str, str]]:
         if not sep or not path.strip():
             raise UndercountError(f"each list is LABEL=FILE, got {item!r}")
         if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", label):
-            raise UndercountError(f"list label {label!r} must start with a letter and hold only letters, digits, _")
+            raise UndercountError(
+                f"list label {label!r} must start with a letter and hold only letters, digits, _"
+            )
         if label in {x for x, _ in out}:
             raise UndercountError(f"list label {label!r} is given twice")
         out.append((label, path.strip()))
@@ -122,11 +124,17 @@ def _list_kind(path: str, kind: str | None) -> str:
     if kind is not None:
         return kind
     headers = {str(c).strip() for c in read_raw(path).columns}
-    found = [k for k, column in (("casualty", "date_of_death"), ("detention", "date_detained")) if column in headers]
+    found = [
+        k
+        for k, column in (("casualty", "date_of_death"), ("detention", "date_detained"))
+        if column in headers
+    ]
     if len(found) != 1:
         raise InputError(
             "cannot tell a casualty list (column date_of_death) from a detention list (date_detained); "
-            "give --kind", file=path, row=1,
+            "give --kind",
+            file=path,
+            row=1,
         )
     return found[0]
 
@@ -150,7 +158,9 @@ def cmd_link(args: argparse.Namespace) -> int:
     records = pd.concat(frames, ignore_index=True)
     if args.method == "probabilistic":
         progress = sys.stderr.isatty() if args.progress is None else args.progress
-        fitted = fit_linkage(records, date_column=date_column(kind), place=place_column(kind), progress=progress)
+        fitted = fit_linkage(
+            records, date_column=date_column(kind), place=place_column(kind), progress=progress
+        )
         persons = fitted.persons(args.threshold)
         if args.model and fitted.model is not None:
             fitted.model.table().round(6).to_csv(args.model, index=False, lineterminator="\n")
@@ -160,12 +170,17 @@ def cmd_link(args: argparse.Namespace) -> int:
         pairs = None
     persons.to_csv(args.out, index=False, lineterminator="\n")
     per_list = persons.groupby("source", sort=False)["person_id"].nunique()
-    print(f"undercount link: {len(persons)} {kind} records from {len(lists)} list(s) -> "
-          f"{persons['person_id'].nunique()} persons ({args.method}"
-          + (f", threshold {args.threshold}, {pairs} candidate pairs" if pairs is not None else "") + ")",
-          file=sys.stderr)
+    print(
+        f"undercount link: {len(persons)} {kind} records from {len(lists)} list(s) -> "
+        f"{persons['person_id'].nunique()} persons ({args.method}"
+        + (f", threshold {args.threshold}, {pairs} candidate pairs" if pairs is not None else "")
+        + ")",
+        file=sys.stderr,
+    )
     for label, count in per_list.items():
-        print(f"  {label}: {int((persons['source'] == label).sum())} records, {count} persons", file=sys.stderr)
+        print(
+            f"  {label}: {int((persons['source'] == label).sum())} records, {count} persons", file=sys.stderr
+        )
     print(f"wrote {args.out} (ids and match probabilities only, no names)", file=sys.stderr)
     print(f"note: {CAVEATS[args.method]}", file=sys.stderr)
     return 0
@@ -221,16 +236,36 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     lnk.add_argument("lists", nargs="+", metavar="LABEL=FILE", help="a list and the label it gets")
-    lnk.add_argument("--out", required=True, help="output CSV (source, record_id, person_id, match_probability)")
-    lnk.add_argument("--threshold", type=_threshold, default=DEFAULT_THRESHOLD,
-                     help=f"match probability from which two records are one person (default {DEFAULT_THRESHOLD})")
-    lnk.add_argument("--kind", choices=("casualty", "detention"), default=None,
-                     help="kind of the lists (default: from their date column)")
-    lnk.add_argument("--method", choices=METHODS, default="probabilistic", help="matcher (default probabilistic)")
-    lnk.add_argument("--model", default=None, metavar="CSV",
-                     help="also write the estimated m and u of every comparison level")
-    lnk.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                     help="progress bar while comparing pairs (default: when standard error is a terminal)")
+    lnk.add_argument(
+        "--out", required=True, help="output CSV (source, record_id, person_id, match_probability)"
+    )
+    lnk.add_argument(
+        "--threshold",
+        type=_threshold,
+        default=DEFAULT_THRESHOLD,
+        help=f"match probability from which two records are one person (default {DEFAULT_THRESHOLD})",
+    )
+    lnk.add_argument(
+        "--kind",
+        choices=("casualty", "detention"),
+        default=None,
+        help="kind of the lists (default: from their date column)",
+    )
+    lnk.add_argument(
+        "--method", choices=METHODS, default="probabilistic", help="matcher (default probabilistic)"
+    )
+    lnk.add_argument(
+        "--model",
+        default=None,
+        metavar="CSV",
+        help="also write the estimated m and u of every comparison level",
+    )
+    lnk.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress bar while comparing pairs (default: when standard error is a terminal)",
+    )
     lnk.set_defaults(func=cmd_link)
 
     sim = sub.add_parser(

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from copy import deepcopy
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import jsonschema
 import yaml
@@ -25,7 +26,7 @@ POPULATIONS: dict[str, tuple[str, str | None]] = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def config_schema() -> dict:
     text = resources.files("undercount").joinpath("schemas", "config.schema.yaml").read_text("utf-8")
     return yaml.safe_load(text)

@@ -38,10 +38,10 @@ merging of large-scale administrative records. APSR 113, 353-371.
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
-from typing import Sequence
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -66,14 +66,17 @@ class Comparison:
 
 
 COMPARISONS: tuple[Comparison, ...] = (
-    Comparison("name", (
-        "no word agrees",
-        "one word agrees, another differs",
-        "initials fit, surname without its ending",
-        "initials fit, surname as written",
-        "every word agrees up to spelling",
-        "every word agrees",
-    )),
+    Comparison(
+        "name",
+        (
+            "no word agrees",
+            "one word agrees, another differs",
+            "initials fit, surname without its ending",
+            "initials fit, surname as written",
+            "every word agrees up to spelling",
+            "every word agrees",
+        ),
+    ),
     Comparison("patronymic", ("differs", "initial agrees", "agrees")),
     Comparison("sex", ("differs", "agrees")),
     Comparison("age", ("differs by more than 2 years", "within 2 years", "same")),
@@ -114,8 +117,13 @@ def _known(value):
     return None if value is None or (not isinstance(value, str) and pd.isna(value)) else value
 
 
-def prepare(records: pd.DataFrame, *, date_column: str, place_column: str | None = None,
-            region_columns: Sequence[str] = ("region", "facility")) -> Features:
+def prepare(
+    records: pd.DataFrame,
+    *,
+    date_column: str,
+    place_column: str | None = None,
+    region_columns: Sequence[str] = ("region", "facility"),
+) -> Features:
     """Parse names, sexes, ages, dates, places and regions of canonical records once.
 
     The region is the one given (``region`` of casualty lists), else that of
@@ -185,7 +193,9 @@ def prepare(records: pd.DataFrame, *, date_column: str, place_column: str | None
         source = pd.factorize(records["source"].astype(str))[0].astype(np.int32)
     else:
         source = np.zeros(n, dtype=np.int32)
-    return Features(words, first, initial, weak, pat, pat_initial, sex, age, day, place, region, source, inverse)
+    return Features(
+        words, first, initial, weak, pat, pat_initial, sex, age, day, place, region, source, inverse
+    )
 
 
 def _code(initial: str) -> int:
@@ -213,7 +223,9 @@ def blocking_keys(features: Features) -> tuple[np.ndarray, np.ndarray]:
             letters.append(int(features.initial[r]))
         d = features.day[r]
         for k, w in enumerate(ids):
-            others = set(letters[:k] + letters[k + 1 :]) if features.initial[r] < 0 else {int(features.initial[r])}
+            others = (
+                set(letters[:k] + letters[k + 1 :]) if features.initial[r] < 0 else {int(features.initial[r])}
+            )
             for stem in dict.fromkeys(surname_stem(v) for v in vocab[w]):
                 for letter in others:
                     rec.append(r)
@@ -286,11 +298,13 @@ class _WordSimilarity:
             return out
         codes = a[valid].astype(np.int64) * self.v + b[valid]
         uniq, inverse = np.unique(codes, return_inverse=True)
-        values = np.fromiter((self._level(int(c // self.v), int(c % self.v)) for c in uniq), np.int8, len(uniq))
+        values = np.fromiter(
+            (self._level(int(c // self.v), int(c % self.v)) for c in uniq), np.int8, len(uniq)
+        )
         out[valid] = values[inverse]
         return out
 
-    @lru_cache(maxsize=None)
+    @cache  # noqa: B019 (one comparer per linkage run, freed with it)
     def _level(self, x: int, y: int) -> int:
         if x == y or not self.vocab[x].isdisjoint(self.vocab[y]):
             return 3
@@ -301,8 +315,9 @@ class _WordSimilarity:
         return 1 if any(jw(p, q, score_cutoff=FUZZY) for p in sx for q in sy) else 0
 
 
-def compare(features: Features, i: np.ndarray, j: np.ndarray, chunk: int = 400_000,
-            progress: bool = False) -> np.ndarray:
+def compare(
+    features: Features, i: np.ndarray, j: np.ndarray, chunk: int = 400_000, progress: bool = False
+) -> np.ndarray:
     """Comparison vectors for the pairs (i, j): (len(i), len(COMPARISONS) + 1) int8.
 
     The last column is not a comparison but the pair's kind: 1 when both
@@ -418,8 +433,16 @@ class FSModel:
         for c, comp in enumerate(COMPARISONS):
             for level in range(1, len(comp.levels) + 1):
                 m, u = float(self.m[c][level]), float(self.u[c][level])
-                rows.append({"comparison": comp.name, "level": level, "label": comp.label(level),
-                             "m": m, "u": u, "weight": float(np.log2(m / u))})
+                rows.append(
+                    {
+                        "comparison": comp.name,
+                        "level": level,
+                        "label": comp.label(level),
+                        "m": m,
+                        "u": u,
+                        "weight": float(np.log2(m / u)),
+                    }
+                )
         return pd.DataFrame(rows)
 
 
@@ -435,8 +458,9 @@ M_PRIOR: tuple[tuple[float, ...], ...] = (
 )
 
 
-def background_pairs(keys: Sequence[str], candidates: tuple[np.ndarray, np.ndarray], size: int = 200_000,
-                     seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def background_pairs(
+    keys: Sequence[str], candidates: tuple[np.ndarray, np.ndarray], size: int = 200_000, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """Pairs outside the candidate set that stand for all pairs blocking did not propose.
 
     Every such pair when there are at most ``size`` of them, else a simple
@@ -467,8 +491,9 @@ def background_pairs(keys: Sequence[str], candidates: tuple[np.ndarray, np.ndarr
     return i[keep][:size], j[keep][:size]
 
 
-def background_weights(features: Features, candidates: tuple[np.ndarray, np.ndarray],
-                       background: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+def background_weights(
+    features: Features, candidates: tuple[np.ndarray, np.ndarray], background: tuple[np.ndarray, np.ndarray]
+) -> np.ndarray:
     """How many uncompared pairs of its kind (same source or not) each background pair stands for."""
     n = features.n
     per_source = np.bincount(features.source)
@@ -527,14 +552,17 @@ def fit_em(
     patterns, counts = _distinct_rows(gamma)
     counts = counts.astype(float)
     if background is not None and len(background):
-        weights = np.ones(len(background)) if background_weights is None else np.asarray(background_weights, float)
+        weights = (
+            np.ones(len(background)) if background_weights is None else np.asarray(background_weights, float)
+        )
         bpat, bcounts = _distinct_rows(background, weights)
     else:
         bpat, bcounts = np.zeros((0, C + 1), dtype=gamma.dtype), np.zeros(0)
     sizes = [len(c.levels) + 1 for c in COMPARISONS]
     kind = patterns[:, C].astype(int)
     totals = np.bincount(kind, weights=counts, minlength=2) + np.bincount(
-        bpat[:, C].astype(int), weights=bcounts, minlength=2)
+        bpat[:, C].astype(int), weights=bcounts, minlength=2
+    )
     # start: candidate pairs whose names fit (every word, or initials) and whose dates
     # are not days apart; a start that leaves the initials-only list out can trap EM
     # in a solution where that list matches no one
@@ -557,18 +585,27 @@ def fit_em(
         new_m, new_u = [], []
         for c in range(C):
             L = sizes[c]
-            cm = np.bincount(patterns[:, c], weights=wm, minlength=L)[1:] + prior_pairs * np.asarray(M_PRIOR[c])
-            cu = (np.bincount(patterns[:, c], weights=wu, minlength=L)[1:]
-                  + np.bincount(bpat[:, c], weights=bcounts, minlength=L)[1:] + 1.0 / (L - 1))
+            cm = np.bincount(patterns[:, c], weights=wm, minlength=L)[1:] + prior_pairs * np.asarray(
+                M_PRIOR[c]
+            )
+            cu = (
+                np.bincount(patterns[:, c], weights=wu, minlength=L)[1:]
+                + np.bincount(bpat[:, c], weights=bcounts, minlength=L)[1:]
+                + 1.0 / (L - 1)
+            )
             new_m.append(np.r_[1.0, cm / cm.sum()])
             new_u.append(np.r_[1.0, cu / cu.sum()])
         if prior is not None:
-            change = max(float(np.max(np.abs(new_prior - prior) / prior)),
-                         *(float(np.abs(a - b).max()) for a, b in zip(new_m + new_u, m + u)))
+            change = max(
+                float(np.max(np.abs(new_prior - prior) / prior)),
+                *(float(np.abs(a - b).max()) for a, b in zip(new_m + new_u, m + u)),
+            )
         else:
             change = np.inf
         prior, m, u = new_prior, new_m, new_u
         if change < tol:
             converged = True
             break
-    return FSModel((float(prior[0]), float(prior[1])), tuple(m), tuple(u), it, converged, int(round(totals.sum())))
+    return FSModel(
+        (float(prior[0]), float(prior[1])), tuple(m), tuple(u), it, converged, int(round(totals.sum()))
+    )

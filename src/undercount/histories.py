@@ -12,9 +12,10 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -94,16 +95,14 @@ class CaptureTable:
         return full, out
 
     # --------------------------------------------------------- transformations
-    def select(self, lists: Sequence[str]) -> "CaptureTable":
+    def select(self, lists: Sequence[str]) -> CaptureTable:
         """Keep only ``lists`` (in that order), pooling over the others.
 
         People seen only on dropped lists become unobserved and leave the table.
         """
         missing = [name for name in lists if name not in self.lists]
         if missing:
-            raise TableError(
-                f"no list named {missing}; the table has {list(self.lists)}", file=self.source
-            )
+            raise TableError(f"no list named {missing}; the table has {list(self.lists)}", file=self.source)
         idx = [self.lists.index(name) for name in lists]
         sub = self.patterns[:, idx]
         keep = sub.any(axis=1)
@@ -116,7 +115,7 @@ class CaptureTable:
         patterns: np.ndarray,
         counts: np.ndarray,
         source: str | None = None,
-    ) -> "CaptureTable":
+    ) -> CaptureTable:
         """Build a table, adding counts of repeated patterns and dropping zero counts."""
         patterns = np.asarray(patterns, dtype=np.int8).reshape(-1, len(lists))
         counts = np.asarray(counts, dtype=np.int64)
@@ -133,7 +132,7 @@ class CaptureTable:
     @classmethod
     def from_rows(
         cls, header: Sequence[str], rows: Sequence[Sequence[Any]], source: str | None = None
-    ) -> "CaptureTable":
+    ) -> CaptureTable:
         """Validate rows in capture-history format (header first) and build a table.
 
         Raises
@@ -165,9 +164,7 @@ class CaptureTable:
             raise TableError("the table has no rows", file=source)
         for i, row in enumerate(rows):
             if len(row) != len(columns):
-                raise TableError(
-                    f"expected {len(columns)} fields, found {len(row)}", file=source, row=i + 2
-                )
+                raise TableError(f"expected {len(columns)} fields, found {len(row)}", file=source, row=i + 2)
         values = {}
         for j, col in enumerate(columns):
             values[col] = _whole_numbers([row[j] for row in rows], col, source)
@@ -203,13 +200,13 @@ class CaptureTable:
         return table
 
     @classmethod
-    def from_frame(cls, frame: "pd.DataFrame", source: str | None = None) -> "CaptureTable":
+    def from_frame(cls, frame: pd.DataFrame, source: str | None = None) -> CaptureTable:
         """Validate a data frame in capture-history format (see :meth:`from_rows`)."""
         rows = frame.astype(object).where(frame.notna(), "").values.tolist()
         return cls.from_rows(list(frame.columns), rows, source)
 
     @classmethod
-    def from_csv(cls, path: str | Path) -> "CaptureTable":
+    def from_csv(cls, path: str | Path) -> CaptureTable:
         """Read and validate a capture-history CSV file."""
         path = Path(path)
         try:
@@ -228,7 +225,7 @@ class CaptureTable:
             raise TableError("not a CSV table: the file is empty", file=str(path))
         return cls.from_rows(records[0], records[1:], source=str(path))
 
-    def to_frame(self) -> "pd.DataFrame":
+    def to_frame(self) -> pd.DataFrame:
         """The table as a data frame in capture-history format."""
         import pandas as pd
 
@@ -272,9 +269,7 @@ def _whole_numbers(cells: Sequence[Any], column: str, source: str | None) -> np.
             number = float("nan")
         if text == "" or not np.isfinite(number) or number != int(number):
             shown = repr(text) if text else "an empty cell"
-            raise TableError(
-                f"expected a whole number, found {shown}", file=source, row=i + 2, column=column
-            )
+            raise TableError(f"expected a whole number, found {shown}", file=source, row=i + 2, column=column)
         out[i] = int(number)
     return out
 
@@ -301,7 +296,7 @@ def table_from_memberships(
 
 
 def build_histories(
-    persons: "pd.DataFrame", lists: Sequence[str], caveats: Sequence[str] = ()
+    persons: pd.DataFrame, lists: Sequence[str], caveats: Sequence[str] = ()
 ) -> tuple[CaptureTable, dict]:
     """The capture-history table of linked persons over ``lists``.
 

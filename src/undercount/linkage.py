@@ -32,9 +32,9 @@ from __future__ import annotations
 import hashlib
 import math
 from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -125,12 +125,12 @@ def link_deterministic(records: pd.DataFrame, date_column: str) -> list[int]:
     """
     items = []
     for row in records.itertuples(index=False):
-        age = _known(getattr(row, "age"))
+        age = _known(row.age)
         items.append(
             {
-                "name": parse_name(getattr(row, "full_name")),
+                "name": parse_name(row.full_name),
                 "date": _known(getattr(row, date_column)),
-                "sex": _known(getattr(row, "sex")),
+                "sex": _known(row.sex),
                 "age": None if age is None else int(age),
             }
         )
@@ -173,8 +173,12 @@ def link_deterministic(records: pd.DataFrame, date_column: str) -> list[int]:
 # ------------------------------------------------------------ probabilistic
 def place_column(kind_or_date_column: str) -> str:
     """The place column of a kind (or of the kind whose date column is given)."""
-    return {"casualty": "place", "date_of_death": "place",
-            "detention": "place_detained", "date_detained": "place_detained"}[kind_or_date_column]
+    return {
+        "casualty": "place",
+        "date_of_death": "place",
+        "detention": "place_detained",
+        "date_detained": "place_detained",
+    }[kind_or_date_column]
 
 
 @dataclass
@@ -224,12 +228,18 @@ class Linkage:
 
     def persons(self, threshold: float, conflict: float = CONFLICT) -> pd.DataFrame:
         """``source, record_id, person_id, match_probability`` at one threshold."""
-        return _persons_frame(self.sources, self.record_ids, self.keys, self.labels(threshold, conflict),
-                              self.best_probability())
+        return _persons_frame(
+            self.sources,
+            self.record_ids,
+            self.keys,
+            self.labels(threshold, conflict),
+            self.best_probability(),
+        )
 
 
-def fit_linkage(records: pd.DataFrame, *, date_column: str, place: str | None = None,
-                progress: bool = False) -> Linkage:
+def fit_linkage(
+    records: pd.DataFrame, *, date_column: str, place: str | None = None, progress: bool = False
+) -> Linkage:
     """Compare every candidate pair of ``records`` and estimate the Fellegi–Sunter model.
 
     ``records`` are canonical records (with ``source``) of one kind from all
@@ -237,7 +247,14 @@ def fit_linkage(records: pd.DataFrame, *, date_column: str, place: str | None = 
     threshold without comparing again. ``progress`` shows a progress bar on
     standard error while pairs are compared (for large lists).
     """
-    from .fellegi_sunter import background_pairs, background_weights, candidate_pairs, compare, fit_em, prepare
+    from .fellegi_sunter import (
+        background_pairs,
+        background_weights,
+        candidate_pairs,
+        compare,
+        fit_em,
+        prepare,
+    )
 
     place = place if place is not None else place_column(date_column)
     sources = [str(x) for x in records["source"]]
@@ -387,8 +404,12 @@ def _persons_frame(sources, record_ids, keys, labels, probability) -> pd.DataFra
     else:
         prob = np.round(np.asarray(probability, dtype=float), DECIMALS)
     return pd.DataFrame(
-        {"source": list(sources), "record_id": list(record_ids), "person_id": person_ids,
-         "match_probability": prob},
+        {
+            "source": list(sources),
+            "record_id": list(record_ids),
+            "person_id": person_ids,
+            "match_probability": prob,
+        },
         columns=PERSON_COLUMNS,
     )
 
@@ -499,8 +520,17 @@ def link_population_thresholds(
 
 # ------------------------------------------------------------- accuracy
 TRUTH_COLUMNS = ["event", "kind", "source", "record_id", "person"]
-ACCURACY_COLUMNS = ["event", "population", "threshold", "records", "precision", "recall", "f1",
-                    "persons_found", "true_persons"]
+ACCURACY_COLUMNS = [
+    "event",
+    "population",
+    "threshold",
+    "records",
+    "precision",
+    "recall",
+    "f1",
+    "persons_found",
+    "true_persons",
+]
 
 
 def read_truth(path: str | Path) -> pd.DataFrame:
@@ -517,17 +547,29 @@ def read_truth(path: str | Path) -> pd.DataFrame:
     truth = pd.read_csv(path, dtype=str, keep_default_na=False)
     missing = [c for c in TRUTH_COLUMNS if c not in truth.columns]
     if missing:
-        raise InputError(f"missing column(s) {', '.join(missing)} (needs {', '.join(TRUTH_COLUMNS)})",
-                         file=str(path), row=1, column=missing[0])
+        raise InputError(
+            f"missing column(s) {', '.join(missing)} (needs {', '.join(TRUTH_COLUMNS)})",
+            file=str(path),
+            row=1,
+            column=missing[0],
+        )
     for column in TRUTH_COLUMNS:
         blank = truth[column].str.strip() == ""
         if blank.any():
-            raise InputError("a value is required here but the cell is blank", file=str(path),
-                             row=int(np.flatnonzero(blank)[0]) + 2, column=column)
+            raise InputError(
+                "a value is required here but the cell is blank",
+                file=str(path),
+                row=int(np.flatnonzero(blank)[0]) + 2,
+                column=column,
+            )
     dup = truth.duplicated(["event", "kind", "source", "record_id"])
     if dup.any():
-        raise InputError("this record appears twice in the truth file", file=str(path),
-                         row=int(np.flatnonzero(dup)[0]) + 2, column="record_id")
+        raise InputError(
+            "this record appears twice in the truth file",
+            file=str(path),
+            row=int(np.flatnonzero(dup)[0]) + 2,
+            column="record_id",
+        )
     return truth[TRUTH_COLUMNS]
 
 
@@ -551,12 +593,23 @@ def pairwise_accuracy(predicted: Sequence, true: Sequence) -> dict[str, float]:
     precision = both / pred if pred else 1.0
     recall = both / real if real else 1.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"records": len(frame), "precision": precision, "recall": recall, "f1": f1,
-            "persons_found": int(frame["p"].nunique()), "true_persons": int(frame["t"].nunique())}
+    return {
+        "records": len(frame),
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
+        "persons_found": int(frame["p"].nunique()),
+        "true_persons": int(frame["t"].nunique()),
+    }
 
 
 def accuracy_table(
-    linked: pd.DataFrame, truth: pd.DataFrame, *, event: str, population: str, kind: str,
+    linked: pd.DataFrame,
+    truth: pd.DataFrame,
+    *,
+    event: str,
+    population: str,
+    kind: str,
     thresholds: Sequence[float] | None = None,
 ) -> pd.DataFrame:
     """Accuracy at every threshold of a :func:`link_population_thresholds` table.
@@ -573,14 +626,25 @@ def accuracy_table(
     rows = []
     for threshold in sorted(set(float(x) for x in thresholds)):
         block = linked[linked["threshold"].astype(float) == threshold]
-        true = [lookup.get((s, r)) for s, r in zip(block["source"].astype(str), block["record_id"].astype(str))]
+        true = [
+            lookup.get((s, r)) for s, r in zip(block["source"].astype(str), block["record_id"].astype(str))
+        ]
         if any(x is None for x in true):
-            where = next(f"{s}/{r}" for (s, r), x in zip(zip(block["source"], block["record_id"]), true) if x is None)
+            where = next(
+                f"{s}/{r}" for (s, r), x in zip(zip(block["source"], block["record_id"]), true) if x is None
+            )
             raise InputError(f"the truth file has no entry for record {where} of {event} {kind} lists")
         acc = pairwise_accuracy(block["person_id"], true)
         rows.append({"event": event, "population": population, "threshold": float(threshold), **acc})
-    types = {"threshold": float, "records": int, "precision": float, "recall": float, "f1": float,
-             "persons_found": int, "true_persons": int}
+    types = {
+        "threshold": float,
+        "records": int,
+        "precision": float,
+        "recall": float,
+        "f1": float,
+        "persons_found": int,
+        "true_persons": int,
+    }
     return pd.DataFrame(rows, columns=ACCURACY_COLUMNS).astype(types)
 
 

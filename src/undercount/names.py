@@ -28,42 +28,188 @@ from functools import lru_cache
 KAZAKH_TO_RUSSIAN = str.maketrans("әғқңөұүһіӘҒҚҢӨҰҮҺІ", "агкноуухиАГКНОУУХИ")
 
 _ICAO = {
-    "а": "a", "ә": "a", "б": "b", "в": "v", "г": "g", "ғ": "g", "д": "d", "е": "e", "ё": "e",
-    "ж": "zh", "з": "z", "и": "i", "й": "i", "к": "k", "қ": "k", "л": "l", "м": "m", "н": "n",
-    "ң": "n", "о": "o", "ө": "o", "п": "p", "р": "r", "с": "s", "т": "t", "у": "u", "ұ": "u",
-    "ү": "u", "ф": "f", "х": "kh", "һ": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch",
-    "ъ": "ie", "ы": "y", "і": "i", "ь": "", "э": "e", "ю": "iu", "я": "ia",
+    "а": "a",
+    "ә": "a",
+    "б": "b",
+    "в": "v",
+    "г": "g",
+    "ғ": "g",
+    "д": "d",
+    "е": "e",
+    "ё": "e",
+    "ж": "zh",
+    "з": "z",
+    "и": "i",
+    "й": "i",
+    "к": "k",
+    "қ": "k",
+    "л": "l",
+    "м": "m",
+    "н": "n",
+    "ң": "n",
+    "о": "o",
+    "ө": "o",
+    "п": "p",
+    "р": "r",
+    "с": "s",
+    "т": "t",
+    "у": "u",
+    "ұ": "u",
+    "ү": "u",
+    "ф": "f",
+    "х": "kh",
+    "һ": "kh",
+    "ц": "ts",
+    "ч": "ch",
+    "ш": "sh",
+    "щ": "shch",
+    "ъ": "ie",
+    "ы": "y",
+    "і": "i",
+    "ь": "",
+    "э": "e",
+    "ю": "iu",
+    "я": "ia",
 }
 _BGN = dict(_ICAO) | {
-    "ә": "ä", "ғ": "gh", "ё": "ë", "й": "y", "қ": "q", "ң": "ng", "ө": "ö", "ү": "ü",
-    "һ": "h", "ъ": "", "ю": "yu", "я": "ya",
+    "ә": "ä",
+    "ғ": "gh",
+    "ё": "ë",
+    "й": "y",
+    "қ": "q",
+    "ң": "ng",
+    "ө": "ö",
+    "ү": "ü",
+    "һ": "h",
+    "ъ": "",
+    "ю": "yu",
+    "я": "ya",
 }
 _KZ2021 = dict(_ICAO) | {
-    "ә": "ä", "ғ": "ğ", "ё": "io", "ж": "j", "қ": "q", "ң": "ñ", "ө": "ö", "ұ": "ū", "ү": "ü",
-    "х": "h", "һ": "h", "ш": "ş", "щ": "şş", "ъ": "",
+    "ә": "ä",
+    "ғ": "ğ",
+    "ё": "io",
+    "ж": "j",
+    "қ": "q",
+    "ң": "ñ",
+    "ө": "ö",
+    "ұ": "ū",
+    "ү": "ü",
+    "х": "h",
+    "һ": "h",
+    "ш": "ş",
+    "щ": "şş",
+    "ъ": "",
 }
 _KZ2018 = dict(_ICAO) | {
-    "ә": "á", "ғ": "ǵ", "ё": "io", "ж": "j", "қ": "q", "ң": "ń", "ө": "ó", "ұ": "u", "ү": "ú",
-    "у": "ý", "х": "h", "һ": "h", "щ": "sh", "ъ": "",
+    "ә": "á",
+    "ғ": "ǵ",
+    "ё": "io",
+    "ж": "j",
+    "қ": "q",
+    "ң": "ń",
+    "ө": "ó",
+    "ұ": "u",
+    "ү": "ú",
+    "у": "ý",
+    "х": "h",
+    "һ": "h",
+    "щ": "sh",
+    "ъ": "",
 }
 _KZ2017 = dict(_ICAO) | {
-    "ә": "a'", "ғ": "g'", "ё": "io", "ж": "j", "и": "i'", "й": "i'", "қ": "q", "ң": "n'",
-    "ө": "o'", "ұ": "u", "ү": "u'", "у": "y'", "х": "h", "һ": "h", "ч": "c'", "ш": "s'",
-    "щ": "s'", "ъ": "", "ю": "i'u", "я": "i'a",
+    "ә": "a'",
+    "ғ": "g'",
+    "ё": "io",
+    "ж": "j",
+    "и": "i'",
+    "й": "i'",
+    "қ": "q",
+    "ң": "n'",
+    "ө": "o'",
+    "ұ": "u",
+    "ү": "u'",
+    "у": "y'",
+    "х": "h",
+    "һ": "h",
+    "ч": "c'",
+    "ш": "s'",
+    "щ": "s'",
+    "ъ": "",
+    "ю": "i'u",
+    "я": "i'a",
 }
 # English-language press, from the Russian form: Yerlan Zhagiparov.
 _ENGLISH = {
-    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "yo", "ж": "zh", "з": "z",
-    "и": "i", "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r",
-    "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh",
-    "щ": "shch", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "yu", "я": "ya",
+    "а": "a",
+    "б": "b",
+    "в": "v",
+    "г": "g",
+    "д": "d",
+    "е": "e",
+    "ё": "yo",
+    "ж": "zh",
+    "з": "z",
+    "и": "i",
+    "й": "y",
+    "к": "k",
+    "л": "l",
+    "м": "m",
+    "н": "n",
+    "о": "o",
+    "п": "p",
+    "р": "r",
+    "с": "s",
+    "т": "t",
+    "у": "u",
+    "ф": "f",
+    "х": "kh",
+    "ц": "ts",
+    "ч": "ch",
+    "ш": "sh",
+    "щ": "shch",
+    "ъ": "",
+    "ы": "y",
+    "ь": "",
+    "э": "e",
+    "ю": "yu",
+    "я": "ya",
 }
 # German press, from the Russian form: Jerlan Schagiparow.
 _GERMAN = {
-    "а": "a", "б": "b", "в": "w", "г": "g", "д": "d", "е": "e", "ё": "jo", "ж": "sch", "з": "s",
-    "и": "i", "й": "i", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r",
-    "с": "s", "т": "t", "у": "u", "ф": "f", "х": "ch", "ц": "z", "ч": "tsch", "ш": "sch",
-    "щ": "schtsch", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "ju", "я": "ja",
+    "а": "a",
+    "б": "b",
+    "в": "w",
+    "г": "g",
+    "д": "d",
+    "е": "e",
+    "ё": "jo",
+    "ж": "sch",
+    "з": "s",
+    "и": "i",
+    "й": "i",
+    "к": "k",
+    "л": "l",
+    "м": "m",
+    "н": "n",
+    "о": "o",
+    "п": "p",
+    "р": "r",
+    "с": "s",
+    "т": "t",
+    "у": "u",
+    "ф": "f",
+    "х": "ch",
+    "ц": "z",
+    "ч": "tsch",
+    "ш": "sch",
+    "щ": "schtsch",
+    "ъ": "",
+    "ы": "y",
+    "ь": "",
+    "э": "e",
+    "ю": "ju",
+    "я": "ja",
 }
 
 SYSTEMS = ("kazakh", "russian", "icao", "bgn", "kz2017", "kz2018", "kz2021", "english", "german")
@@ -86,8 +232,13 @@ def romanise(text: str, system: str) -> str:
     if system in ("english", "german"):
         text = text.translate(KAZAKH_TO_RUSSIAN)
     table = {
-        "icao": _ICAO, "bgn": _BGN, "kz2017": _KZ2017, "kz2018": _KZ2018, "kz2021": _KZ2021,
-        "english": _ENGLISH, "german": _GERMAN,
+        "icao": _ICAO,
+        "bgn": _BGN,
+        "kz2017": _KZ2017,
+        "kz2018": _KZ2018,
+        "kz2021": _KZ2021,
+        "english": _ENGLISH,
+        "german": _GERMAN,
     }[system]
     out_words = []
     for word in re.split(r"(\s+|-)", text):
@@ -124,11 +275,34 @@ _CYRILLIC = re.compile(r"[\u0400-\u04FF]")
 # Cyrillic into one Latin form first (from the Russian letters); е is plain e.
 _CYR_TO_LATIN = dict(_ENGLISH) | {"е": "e", "й": "i"}
 _LATIN_SPECIAL = {
-    "ş": "sh", "ç": "ch", "ğ": "g", "ǵ": "g", "ñ": "n", "ŋ": "n", "ń": "n", "ı": "i",
-    "ý": "u", "ž": "zh", "š": "sh", "č": "ch", "ķ": "k", "ņ": "n", "ë": "e", "ß": "ss",
+    "ş": "sh",
+    "ç": "ch",
+    "ğ": "g",
+    "ǵ": "g",
+    "ñ": "n",
+    "ŋ": "n",
+    "ń": "n",
+    "ı": "i",
+    "ý": "u",
+    "ž": "zh",
+    "š": "sh",
+    "č": "ch",
+    "ķ": "k",
+    "ņ": "n",
+    "ë": "e",
+    "ß": "ss",
 }
-_APOSTROPHE_2017 = {"a'": "a", "g'": "g", "n'": "n", "o'": "o", "u'": "u", "i'": "i",
-                    "y'": "u", "s'": "sh", "c'": "ch"}
+_APOSTROPHE_2017 = {
+    "a'": "a",
+    "g'": "g",
+    "n'": "n",
+    "o'": "o",
+    "u'": "u",
+    "i'": "i",
+    "y'": "u",
+    "s'": "sh",
+    "c'": "ch",
+}
 _APOSTROPHES = "'’ʼ`´ʻ"
 
 
@@ -375,7 +549,9 @@ def parse_name(full_name: str) -> ParsedName:
     patronymic = None
     if len(words) >= 3:
         primary = [r[0] for r in words]
-        at = next((i for i in range(len(primary) - 1, -1, -1) if _RUSSIAN_PATRONYMIC.search(primary[i])), None)
+        at = next(
+            (i for i in range(len(primary) - 1, -1, -1) if _RUSSIAN_PATRONYMIC.search(primary[i])), None
+        )
         if at is None:
             at = next((i for i in range(len(primary) - 1, -1, -1) if _PATRONYMIC.search(primary[i])), None)
         if at is not None:
@@ -388,7 +564,14 @@ def parse_name(full_name: str) -> ParsedName:
 #: current Kazakh and Russian Cyrillic, Latin, and Soviet-era names.
 PLACE_VARIANTS: dict[str, tuple[str, ...]] = {
     "almaty": ("Алматы", "Almaty", "Alma-Ata", "Алма-Ата", "Verny", "Верный"),
-    "taldykorgan": ("Талдықорған", "Талдыкорган", "Taldykorgan", "Taldyqorgan", "Taldy-Kurgan", "Талды-Курган"),
+    "taldykorgan": (
+        "Талдықорған",
+        "Талдыкорган",
+        "Taldykorgan",
+        "Taldyqorgan",
+        "Taldy-Kurgan",
+        "Талды-Курган",
+    ),
     "kyzylorda": ("Қызылорда", "Кызылорда", "Kyzylorda", "Qyzylorda", "Kzyl-Orda", "Кзыл-Орда", "Ak-Mechet"),
     "shymkent": ("Шымкент", "Shymkent", "Chimkent", "Чимкент"),
     "taraz": ("Тараз", "Taraz", "Zhambyl", "Жамбыл", "Dzhambul", "Джамбул", "Aulie-Ata", "Аулие-Ата"),
@@ -438,9 +621,15 @@ def place_key(text: str | None) -> str | None:
 #: The region (oblast, or city of republican significance) of each place of
 #: :data:`PLACE_VARIANTS`, and the ways lists write regions.
 PLACE_REGION: dict[str, str] = {
-    "almaty": "almaty_city", "taldykorgan": "almaty_oblast", "kyzylorda": "kyzylorda_oblast",
-    "shymkent": "shymkent_city", "taraz": "zhambyl_oblast", "aktobe": "aktobe_oblast",
-    "oskemen": "east_kazakhstan_oblast", "zhanaozen": "mangystau_oblast", "shetpe": "mangystau_oblast",
+    "almaty": "almaty_city",
+    "taldykorgan": "almaty_oblast",
+    "kyzylorda": "kyzylorda_oblast",
+    "shymkent": "shymkent_city",
+    "taraz": "zhambyl_oblast",
+    "aktobe": "aktobe_oblast",
+    "oskemen": "east_kazakhstan_oblast",
+    "zhanaozen": "mangystau_oblast",
+    "shetpe": "mangystau_oblast",
     "aktau": "mangystau_oblast",
 }
 REGION_VARIANTS: dict[str, tuple[str, ...]] = {
@@ -450,13 +639,17 @@ REGION_VARIANTS: dict[str, tuple[str, ...]] = {
     "kyzylorda_oblast": ("Кызылординская область", "Қызылорда облысы", "Kyzylorda Region"),
     "zhambyl_oblast": ("Жамбылская область", "Жамбыл облысы", "Zhambyl Region", "Jambyl Region"),
     "aktobe_oblast": ("Актюбинская область", "Ақтөбе облысы", "Aktobe Region"),
-    "east_kazakhstan_oblast": ("Восточно-Казахстанская область", "Шығыс Қазақстан облысы",
-                               "East Kazakhstan Region"),
+    "east_kazakhstan_oblast": (
+        "Восточно-Казахстанская область",
+        "Шығыс Қазақстан облысы",
+        "East Kazakhstan Region",
+    ),
     "mangystau_oblast": ("Мангистауская область", "Маңғыстау облысы", "Mangystau Region", "Mangistau Region"),
 }
 _REGION_INDEX: dict[str, str] = {
     "".join(fold(w) for w in re.split(r"[\s\-.]+", v) if w): key
-    for key, variants in REGION_VARIANTS.items() for v in variants
+    for key, variants in REGION_VARIANTS.items()
+    for v in variants
 }
 
 

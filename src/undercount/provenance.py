@@ -5,12 +5,26 @@ from __future__ import annotations
 import hashlib
 import platform
 import sys
+from collections.abc import Iterable, Mapping
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
-PACKAGES = ("undercount", "numpy", "scipy", "pandas", "statsmodels", "plotnine", "matplotlib",
-            "snakemake", "jsonschema", "openpyxl", "numba", "splink", "duckdb")
+PACKAGES = (
+    "undercount",
+    "numpy",
+    "scipy",
+    "pandas",
+    "statsmodels",
+    "plotnine",
+    "matplotlib",
+    "snakemake",
+    "jsonschema",
+    "openpyxl",
+    "numba",
+    "splink",
+    "duckdb",
+)
 
 
 def sha256(path: str | Path) -> str:
@@ -49,7 +63,6 @@ def provenance_rows(
     master_seed: int,
 ) -> list[dict[str, Any]]:
     """Rows of ``kind, name, value``: input and config digests, code digest, versions, seeds."""
-    import undercount
 
     rows: list[dict[str, Any]] = []
     for name, path in inputs.items():
@@ -58,8 +71,13 @@ def provenance_rows(
         rows.append({"kind": "config sha256", "name": str(path), "value": sha256(path)})
     code_root = Path(code_root)
     code = [p for p in code_root.rglob("*") if p.is_file() and p.suffix in (".py", ".yaml")]
-    rows.append({"kind": "code sha256", "name": "src/undercount (all .py and .yaml files)",
-                 "value": tree_digest(code, code_root)})
+    rows.append(
+        {
+            "kind": "code sha256",
+            "name": "src/undercount (all .py and .yaml files)",
+            "value": tree_digest(code, code_root),
+        }
+    )
     for name, version in package_versions().items():
         rows.append({"kind": "version", "name": name, "value": version})
     rows.append({"kind": "seed", "name": "master seed (config)", "value": str(master_seed)})

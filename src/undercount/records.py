@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -34,7 +35,7 @@ DEFAULT_DATE_FORMAT = "%Y-%m-%d"
 ROW = "_row"  # spreadsheet row number of each record, kept for messages
 
 
-@lru_cache(maxsize=None)
+@cache
 def record_schema(kind: str) -> dict:
     """The JSON Schema of one canonical record of ``kind``."""
     if kind not in KINDS:
@@ -93,7 +94,7 @@ class SourceSpec:
     values: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     @classmethod
-    def from_config(cls, source_id: str, entry: Mapping[str, Any]) -> "SourceSpec":
+    def from_config(cls, source_id: str, entry: Mapping[str, Any]) -> SourceSpec:
         return cls(
             id=source_id,
             path=str(entry["path"]),
@@ -277,9 +278,7 @@ def _types(prop: dict) -> list[str]:
     return t if isinstance(t, list) else [t]
 
 
-def _parse_column(
-    values: list[Any], name: str, header: str, prop: dict, spec: SourceSpec, where: str
-) -> Any:
+def _parse_column(values: list[Any], name: str, header: str, prop: dict, spec: SourceSpec, where: str) -> Any:
     types = _types(prop)
     nullable = "null" in types
     value_map = {str(k).strip().casefold(): v for k, v in (spec.values.get(name) or {}).items()}
@@ -302,13 +301,17 @@ def _parse_column(
             text = "" if mapped is None else str(mapped)
         if text == "":
             if not nullable:
-                raise InputError("a value is required here but the cell is blank", file=where, row=row, column=header)
+                raise InputError(
+                    "a value is required here but the cell is blank", file=where, row=row, column=header
+                )
             parsed.append(None)
             continue
         try:
             parsed.append(_parse_value(text, prop, types, synonyms, enum, date_format))
         except ValueError as exc:
-            raise InputError(f"{exc} (found {show_value(text)})", file=where, row=row, column=header) from None
+            raise InputError(
+                f"{exc} (found {show_value(text)})", file=where, row=row, column=header
+            ) from None
     if "integer" in types:
         return pd.array(parsed, dtype="Int64")
     if "boolean" in types:
@@ -348,7 +351,9 @@ def _parse_value(
             text = str(synonyms[key])
     if enum is not None and text not in enum:
         allowed = ", ".join(str(e) for e in enum if e is not None)
-        raise ValueError(f"not an allowed value; use one of {allowed} (or map values under 'values' in the config)")
+        raise ValueError(
+            f"not an allowed value; use one of {allowed} (or map values under 'values' in the config)"
+        )
     min_len, max_len = prop.get("minLength"), prop.get("maxLength")
     if min_len is not None and len(text) < min_len:
         raise ValueError(f"shorter than {min_len} characters")

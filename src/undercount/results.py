@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import csv
 import math
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from .errors import MethodError
 from .estimators import EstimateResult, estimate, get_method, not_estimable
@@ -55,17 +56,39 @@ def estimate_table(
     spec = get_method(method)
     resolved = spec.resolve(settings)
     if meta.get("unusable_reason"):
-        return not_estimable(method, table.lists, table.n_observed, meta["unusable_reason"],
-                             level=level, settings=resolved, warnings=notes)
+        return not_estimable(
+            method,
+            table.lists,
+            table.n_observed,
+            meta["unusable_reason"],
+            level=level,
+            settings=resolved,
+            warnings=notes,
+        )
     if table.k < 2:
-        return not_estimable(method, table.lists, table.n_observed, "not estimable: fewer than two lists",
-                             level=level, settings=resolved, warnings=notes)
+        return not_estimable(
+            method,
+            table.lists,
+            table.n_observed,
+            "not estimable: fewer than two lists",
+            level=level,
+            settings=resolved,
+            warnings=notes,
+        )
     try:
-        result = estimate(table, method, model=model, settings=settings,
-                          seed=seed if spec.stochastic else None, level=level)
+        result = estimate(
+            table, method, model=model, settings=settings, seed=seed if spec.stochastic else None, level=level
+        )
     except MethodError as exc:
-        return not_estimable(method, table.lists, table.n_observed, f"not estimable: {exc}",
-                             level=level, settings=resolved, warnings=notes)
+        return not_estimable(
+            method,
+            table.lists,
+            table.n_observed,
+            f"not estimable: {exc}",
+            level=level,
+            settings=resolved,
+            warnings=notes,
+        )
     from dataclasses import replace
 
     return replace(result, warnings=notes + tuple(result.warnings))
@@ -110,15 +133,17 @@ def estimate_row(event: str, population: str, stratum: str, label: str, result: 
     }
 
 
-def estimates_frame(rows: Iterable[Mapping[str, Any]]) -> "pd.DataFrame":
+def estimates_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     """The tidy estimates table, in a stable order."""
     import pandas as pd
 
     frame = pd.DataFrame(list(rows), columns=ESTIMATE_COLUMNS)
-    return frame.sort_values(["event", "population", "stratum", "method"], kind="stable").reset_index(drop=True)
+    return frame.sort_values(["event", "population", "stratum", "method"], kind="stable").reset_index(
+        drop=True
+    )
 
 
-def write_estimates(frame: "pd.DataFrame", path) -> None:
+def write_estimates(frame: pd.DataFrame, path) -> None:
     frame.to_csv(path, index=False, lineterminator="\n", float_format="%.7g")
 
 
@@ -145,7 +170,9 @@ def read_draws(path):
     return np.array([float(r[0]) for r in rows]) if rows else None
 
 
-def summary_table(estimates: "pd.DataFrame", histories: Mapping[str, Mapping], official: Mapping[str, str]) -> "pd.DataFrame":
+def summary_table(
+    estimates: pd.DataFrame, histories: Mapping[str, Mapping], official: Mapping[str, str]
+) -> pd.DataFrame:
     """One row per event and population (stratum ``all``): what was documented, and each estimate.
 
     ``histories`` maps ``"event/population"`` to the table summary. Each
@@ -157,12 +184,19 @@ def summary_table(estimates: "pd.DataFrame", histories: Mapping[str, Mapping], o
     rows = []
     for key, meta in histories.items():
         event, population = key.split("/")
-        row: dict[str, Any] = {"event": event, "population": population,
-                               "lists": len(meta["lists"]), "documented": meta["n_observed"]}
+        row: dict[str, Any] = {
+            "event": event,
+            "population": population,
+            "lists": len(meta["lists"]),
+            "documented": meta["n_observed"],
+        }
         source = official.get(event)
         row["on_official_list"] = meta["people_per_list"].get(source) if source else None
-        sel = estimates[(estimates["event"] == event) & (estimates["population"] == population)
-                        & (estimates["stratum"] == "all")]
+        sel = estimates[
+            (estimates["event"] == event)
+            & (estimates["population"] == population)
+            & (estimates["stratum"] == "all")
+        ]
         for _, est in sel.iterrows():
             row[est["method"]] = _cell(est)
         rows.append(row)

@@ -33,7 +33,7 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -115,7 +115,9 @@ PLACES = {
     "shymkent": Place("Шымкент", "Шымкент", ("Shymkent", "Chimkent"), "г. Шымкент"),
     "taraz": Place("Тараз", "Тараз", ("Taraz", "Zhambyl"), "Жамбылская область"),
     "aktobe": Place("Ақтөбе", "Актобе", ("Aktobe", "Aktyubinsk"), "Актюбинская область"),
-    "zhanaozen": Place("Жаңаөзен", "Жанаозен", ("Zhanaozen", "Janaozen", "Novy Uzen"), "Мангистауская область"),
+    "zhanaozen": Place(
+        "Жаңаөзен", "Жанаозен", ("Zhanaozen", "Janaozen", "Novy Uzen"), "Мангистауская область"
+    ),
     "shetpe": Place("Шетпе", "Шетпе", ("Shetpe",), "Мангистауская область"),
     "aktau": Place("Ақтау", "Актау", ("Aktau",), "Мангистауская область"),
 }
@@ -178,13 +180,25 @@ class PopulationDesign:
 
 
 CASUALTY_HEADERS_EN = {
-    "record_id": "record_id", "full_name": "full_name", "sex": "sex", "age": "age",
-    "date_of_death": "date_of_death", "place": "place", "region": "region", "victim_group": "victim_group",
+    "record_id": "record_id",
+    "full_name": "full_name",
+    "sex": "sex",
+    "age": "age",
+    "date_of_death": "date_of_death",
+    "place": "place",
+    "region": "region",
+    "victim_group": "victim_group",
 }
 DETENTION_HEADERS_EN = {
-    "record_id": "record_id", "full_name": "full_name", "sex": "sex", "age": "age",
-    "date_detained": "date_detained", "place_detained": "place_detained", "facility": "facility",
-    "torture_alleged": "torture_alleged", "died_in_custody": "died_in_custody",
+    "record_id": "record_id",
+    "full_name": "full_name",
+    "sex": "sex",
+    "age": "age",
+    "date_detained": "date_detained",
+    "place_detained": "place_detained",
+    "facility": "facility",
+    "torture_alleged": "torture_alleged",
+    "died_in_custody": "died_in_custody",
 }
 
 
@@ -202,38 +216,81 @@ def designs() -> list[PopulationDesign]:
         age_range=(17, 68),
         security_group="security",
         groups=(
-            Group("street_almaty", 0.42, {"almaty": 1.0}, {"official": 0.82, "azattyq": 0.8, "arrukhkhak": 0.85}),
+            Group(
+                "street_almaty", 0.42, {"almaty": 1.0}, {"official": 0.82, "azattyq": 0.8, "arrukhkhak": 0.85}
+            ),
             Group("regions", 0.33, jan_regions, {"official": 0.78, "azattyq": 0.6, "arrukhkhak": 0.75}),
             Group("hard_to_reach", 0.18, jan_all, {"official": 0.45, "azattyq": 0.2, "arrukhkhak": 0.4}),
             Group("security", 0.07, jan_all, {"official": 0.98, "azattyq": 0.3, "arrukhkhak": 0.25}),
         ),
         sources=(
             SourceDesign(
-                id="official", label="Prosecutor General's list (synthetic)",
-                filename="jan2022_official_deaths.csv", systems={"russian": 1.0}, order="S_initials",
-                headers={"record_id": "№ п/п", "full_name": "Ф.И.О.", "date_of_death": "Дата смерти",
-                         "region": "Регион", "victim_group": "Категория"},
-                date_format="%d.%m.%Y", id_prefix="ГП-", id_width=3, sex_words=None,
-                missing={"date_of_death": 0.02}, place_style="russian",
+                id="official",
+                label="Prosecutor General's list (synthetic)",
+                filename="jan2022_official_deaths.csv",
+                systems={"russian": 1.0},
+                order="S_initials",
+                headers={
+                    "record_id": "№ п/п",
+                    "full_name": "Ф.И.О.",
+                    "date_of_death": "Дата смерти",
+                    "region": "Регион",
+                    "victim_group": "Категория",
+                },
+                date_format="%d.%m.%Y",
+                id_prefix="ГП-",
+                id_width=3,
+                sex_words=None,
+                missing={"date_of_death": 0.02},
+                place_style="russian",
                 group_words={"civilian": "гражданское лицо", "security": "сотрудник"},
             ),
             SourceDesign(
-                id="azattyq", label="Radio Azattyq list (synthetic)",
-                filename="jan2022_azattyq_deaths.csv", systems={"kazakh": 1.0}, order="GS",
-                headers={"record_id": "Реттік нөмір", "full_name": "Аты-жөні", "sex": "Жынысы", "age": "Жасы",
-                         "date_of_death": "Қайтыс болған күні", "place": "Елді мекен"},
-                id_prefix="AZ-", id_width=3, sex_words=("ер", "әйел"),
+                id="azattyq",
+                label="Radio Azattyq list (synthetic)",
+                filename="jan2022_azattyq_deaths.csv",
+                systems={"kazakh": 1.0},
+                order="GS",
+                headers={
+                    "record_id": "Реттік нөмір",
+                    "full_name": "Аты-жөні",
+                    "sex": "Жынысы",
+                    "age": "Жасы",
+                    "date_of_death": "Қайтыс болған күні",
+                    "place": "Елді мекен",
+                },
+                id_prefix="AZ-",
+                id_width=3,
+                sex_words=("ер", "әйел"),
                 missing={"sex": 0.1, "age": 0.15, "date_of_death": 0.08, "place": 0.05},
-                date_error=0.05, age_error=0.1, surname_variant=0.1, place_style="kazakh",
+                date_error=0.05,
+                age_error=0.1,
+                surname_variant=0.1,
+                place_style="kazakh",
             ),
             SourceDesign(
-                id="arrukhkhak", label="Ar.Rukh.Khak foundation list (synthetic)",
-                filename="jan2022_arrukhkhak_deaths.xlsx", systems={"icao": 0.6, "english": 0.4}, order="SG",
+                id="arrukhkhak",
+                label="Ar.Rukh.Khak foundation list (synthetic)",
+                filename="jan2022_arrukhkhak_deaths.xlsx",
+                systems={"icao": 0.6, "english": 0.4},
+                order="SG",
                 headers=CASUALTY_HEADERS_EN | {"full_name": "Name", "record_id": "No"},
-                id_prefix="", id_width=0, missing={"sex": 0.05, "age": 0.3, "date_of_death": 0.2, "place": 0.1,
-                                                      "region": 1.0, "victim_group": 0.3},
-                date_error=0.05, age_error=0.1, surname_variant=0.1, place_style="latin",
-                group_words={"civilian": "civilian", "security": "security"}, xlsx=True,
+                id_prefix="",
+                id_width=0,
+                missing={
+                    "sex": 0.05,
+                    "age": 0.3,
+                    "date_of_death": 0.2,
+                    "place": 0.1,
+                    "region": 1.0,
+                    "victim_group": 0.3,
+                },
+                date_error=0.05,
+                age_error=0.1,
+                surname_variant=0.1,
+                place_style="latin",
+                group_words={"civilian": "civilian", "security": "security"},
+                xlsx=True,
             ),
         ),
     )
@@ -247,38 +304,89 @@ def designs() -> list[PopulationDesign]:
         age_range=(16, 70),
         died_in_custody=8,
         groups=(
-            Group("mass_almaty", 0.5, {"almaty": 1.0}, {"mvd": 0.6, "ngo": 0.06, "lawyers": 0.04},
-                  torture=0.06, capture_if_tortured={"ngo": 0.3, "lawyers": 0.15}),
-            Group("regions", 0.35, jan_regions, {"mvd": 0.5, "ngo": 0.08, "lawyers": 0.05},
-                  torture=0.08, capture_if_tortured={"ngo": 0.35, "lawyers": 0.2}),
-            Group("activists", 0.15, jan_all, {"mvd": 0.7, "ngo": 0.35, "lawyers": 0.25},
-                  torture=0.2, capture_if_tortured={"ngo": 0.6, "lawyers": 0.4}),
+            Group(
+                "mass_almaty",
+                0.5,
+                {"almaty": 1.0},
+                {"mvd": 0.6, "ngo": 0.06, "lawyers": 0.04},
+                torture=0.06,
+                capture_if_tortured={"ngo": 0.3, "lawyers": 0.15},
+            ),
+            Group(
+                "regions",
+                0.35,
+                jan_regions,
+                {"mvd": 0.5, "ngo": 0.08, "lawyers": 0.05},
+                torture=0.08,
+                capture_if_tortured={"ngo": 0.35, "lawyers": 0.2},
+            ),
+            Group(
+                "activists",
+                0.15,
+                jan_all,
+                {"mvd": 0.7, "ngo": 0.35, "lawyers": 0.25},
+                torture=0.2,
+                capture_if_tortured={"ngo": 0.6, "lawyers": 0.4},
+            ),
         ),
         sources=(
             SourceDesign(
-                id="mvd", label="Interior Ministry detention register (synthetic)",
-                filename="jan2022_mvd_detentions.csv", systems={"russian": 1.0}, order="SGP",
-                headers={"record_id": "Номер", "full_name": "ФИО", "sex": "Пол", "age": "Возраст",
-                         "date_detained": "Дата задержания", "place_detained": "Место задержания",
-                         "facility": "Место содержания", "torture_alleged": "Жалоба на пытки"},
-                date_format="%d.%m.%Y", id_prefix="МВД-", id_width=5, sex_words=("муж", "жен"),
-                bool_words=("да", "нет"), missing={"age": 0.05, "place_detained": 0.1},
-                duplicates=0.01, place_style="russian", torture_recorded=0.15,
+                id="mvd",
+                label="Interior Ministry detention register (synthetic)",
+                filename="jan2022_mvd_detentions.csv",
+                systems={"russian": 1.0},
+                order="SGP",
+                headers={
+                    "record_id": "Номер",
+                    "full_name": "ФИО",
+                    "sex": "Пол",
+                    "age": "Возраст",
+                    "date_detained": "Дата задержания",
+                    "place_detained": "Место задержания",
+                    "facility": "Место содержания",
+                    "torture_alleged": "Жалоба на пытки",
+                },
+                date_format="%d.%m.%Y",
+                id_prefix="МВД-",
+                id_width=5,
+                sex_words=("муж", "жен"),
+                bool_words=("да", "нет"),
+                missing={"age": 0.05, "place_detained": 0.1},
+                duplicates=0.01,
+                place_style="russian",
+                torture_recorded=0.15,
             ),
             SourceDesign(
-                id="ngo", label="NGO Coalition against Torture list (synthetic)",
-                filename="jan2022_ngo_detentions.csv", systems={"kz2021": 0.7, "russian": 0.3}, order="GS",
-                headers=DETENTION_HEADERS_EN, id_prefix="KCT-", id_width=4,
+                id="ngo",
+                label="NGO Coalition against Torture list (synthetic)",
+                filename="jan2022_ngo_detentions.csv",
+                systems={"kz2021": 0.7, "russian": 0.3},
+                order="GS",
+                headers=DETENTION_HEADERS_EN,
+                id_prefix="KCT-",
+                id_width=4,
                 missing={"sex": 0.2, "age": 0.4, "date_detained": 0.1, "facility": 0.5},
-                date_error=0.1, age_error=0.1, surname_variant=0.15, place_style="latin",
-                torture_recorded=0.85, torture_no_word=True,
+                date_error=0.1,
+                age_error=0.1,
+                surname_variant=0.15,
+                place_style="latin",
+                torture_recorded=0.85,
+                torture_no_word=True,
             ),
             SourceDesign(
-                id="lawyers", label="Defence lawyers' case list (synthetic)",
-                filename="jan2022_lawyers_detentions.csv", systems={"kz2018": 0.6, "bgn": 0.4}, order="SG",
-                headers=DETENTION_HEADERS_EN | {"full_name": "client"}, id_prefix="ADV-", id_width=4,
+                id="lawyers",
+                label="Defence lawyers' case list (synthetic)",
+                filename="jan2022_lawyers_detentions.csv",
+                systems={"kz2018": 0.6, "bgn": 0.4},
+                order="SG",
+                headers=DETENTION_HEADERS_EN | {"full_name": "client"},
+                id_prefix="ADV-",
+                id_width=4,
                 missing={"sex": 0.1, "age": 0.2, "date_detained": 0.05, "place_detained": 0.3},
-                date_error=0.05, surname_variant=0.1, place_style="latin", torture_recorded=0.7,
+                date_error=0.05,
+                surname_variant=0.1,
+                place_style="latin",
+                torture_recorded=0.7,
                 torture_no_word=True,
             ),
         ),
@@ -298,27 +406,62 @@ def designs() -> list[PopulationDesign]:
         ),
         sources=(
             SourceDesign(
-                id="official", label="Prosecutor General's statements (synthetic)",
-                filename="zhanaozen2011_official_deaths.csv", systems={"russian": 1.0}, order="SGP",
-                headers={"record_id": "№", "full_name": "ФИО", "sex": "Пол", "age": "Возраст",
-                         "date_of_death": "Дата", "place": "Населённый пункт"},
-                date_format="%d.%m.%Y", id_prefix="", id_width=0, sex_words=("М", "Ж"),
-                duplicates=0.0, place_style="russian",
+                id="official",
+                label="Prosecutor General's statements (synthetic)",
+                filename="zhanaozen2011_official_deaths.csv",
+                systems={"russian": 1.0},
+                order="SGP",
+                headers={
+                    "record_id": "№",
+                    "full_name": "ФИО",
+                    "sex": "Пол",
+                    "age": "Возраст",
+                    "date_of_death": "Дата",
+                    "place": "Населённый пункт",
+                },
+                date_format="%d.%m.%Y",
+                id_prefix="",
+                id_width=0,
+                sex_words=("М", "Ж"),
+                duplicates=0.0,
+                place_style="russian",
             ),
             SourceDesign(
-                id="residents", label="Residents' list (synthetic)",
-                filename="zhanaozen2011_residents_deaths.csv", systems={"kazakh": 1.0}, order="GS",
-                headers={"record_id": "Реттік нөмір", "full_name": "Аты-жөні", "age": "Жасы",
-                         "date_of_death": "Күні", "place": "Елді мекен"},
-                id_prefix="R", id_width=2, missing={"age": 0.3, "date_of_death": 0.1},
-                date_error=0.05, age_error=0.15, surname_variant=0.2, duplicates=0.03, place_style="kazakh",
+                id="residents",
+                label="Residents' list (synthetic)",
+                filename="zhanaozen2011_residents_deaths.csv",
+                systems={"kazakh": 1.0},
+                order="GS",
+                headers={
+                    "record_id": "Реттік нөмір",
+                    "full_name": "Аты-жөні",
+                    "age": "Жасы",
+                    "date_of_death": "Күні",
+                    "place": "Елді мекен",
+                },
+                id_prefix="R",
+                id_width=2,
+                missing={"age": 0.3, "date_of_death": 0.1},
+                date_error=0.05,
+                age_error=0.15,
+                surname_variant=0.2,
+                duplicates=0.03,
+                place_style="kazakh",
             ),
             SourceDesign(
-                id="press", label="Press reports (synthetic)",
-                filename="zhanaozen2011_press_deaths.csv", systems={"german": 0.5, "english": 0.5}, order="GS",
-                headers=CASUALTY_HEADERS_EN, id_prefix="P", id_width=2,
+                id="press",
+                label="Press reports (synthetic)",
+                filename="zhanaozen2011_press_deaths.csv",
+                systems={"german": 0.5, "english": 0.5},
+                order="GS",
+                headers=CASUALTY_HEADERS_EN,
+                id_prefix="P",
+                id_width=2,
                 missing={"sex": 0.3, "age": 0.5, "date_of_death": 0.2, "region": 1.0, "victim_group": 1.0},
-                date_error=0.05, age_error=0.1, surname_variant=0.1, place_style="latin",
+                date_error=0.05,
+                age_error=0.1,
+                surname_variant=0.1,
+                place_style="latin",
             ),
         ),
     )
@@ -331,27 +474,61 @@ def designs() -> list[PopulationDesign]:
         share_male=0.85,
         age_range=(17, 60),
         groups=(
-            Group("bystanders", 0.7, {"zhanaozen": 1.0}, {"police": 0.6, "defenders": 0.2}, torture=0.15,
-                  capture_if_tortured={"defenders": 0.5}),
-            Group("strikers", 0.3, zh_places, {"police": 0.75, "defenders": 0.6}, torture=0.35,
-                  capture_if_tortured={"defenders": 0.8}),
+            Group(
+                "bystanders",
+                0.7,
+                {"zhanaozen": 1.0},
+                {"police": 0.6, "defenders": 0.2},
+                torture=0.15,
+                capture_if_tortured={"defenders": 0.5},
+            ),
+            Group(
+                "strikers",
+                0.3,
+                zh_places,
+                {"police": 0.75, "defenders": 0.6},
+                torture=0.35,
+                capture_if_tortured={"defenders": 0.8},
+            ),
         ),
         sources=(
             SourceDesign(
-                id="police", label="Police detention records (synthetic)",
-                filename="zhanaozen2011_police_detentions.csv", systems={"russian": 1.0}, order="SGP",
-                headers={"record_id": "Номер", "full_name": "ФИО", "sex": "Пол", "age": "Возраст",
-                         "date_detained": "Дата задержания", "place_detained": "Место задержания",
-                         "facility": "Место содержания"},
-                date_format="%d.%m.%Y", id_prefix="П-", id_width=3, sex_words=("муж", "жен"),
-                duplicates=0.0, place_style="russian",
+                id="police",
+                label="Police detention records (synthetic)",
+                filename="zhanaozen2011_police_detentions.csv",
+                systems={"russian": 1.0},
+                order="SGP",
+                headers={
+                    "record_id": "Номер",
+                    "full_name": "ФИО",
+                    "sex": "Пол",
+                    "age": "Возраст",
+                    "date_detained": "Дата задержания",
+                    "place_detained": "Место задержания",
+                    "facility": "Место содержания",
+                },
+                date_format="%d.%m.%Y",
+                id_prefix="П-",
+                id_width=3,
+                sex_words=("муж", "жен"),
+                duplicates=0.0,
+                place_style="russian",
             ),
             SourceDesign(
-                id="defenders", label="Human rights defenders' list (synthetic)",
-                filename="zhanaozen2011_defenders_detentions.csv", systems={"kz2017": 1.0}, order="GS",
-                headers=DETENTION_HEADERS_EN, id_prefix="HRD-", id_width=3,
-                missing={"sex": 0.2, "age": 0.4, "facility": 0.6}, date_error=0.05, surname_variant=0.1,
-                place_style="latin", torture_recorded=0.9, torture_no_word=True,
+                id="defenders",
+                label="Human rights defenders' list (synthetic)",
+                filename="zhanaozen2011_defenders_detentions.csv",
+                systems={"kz2017": 1.0},
+                order="GS",
+                headers=DETENTION_HEADERS_EN,
+                id_prefix="HRD-",
+                id_width=3,
+                missing={"sex": 0.2, "age": 0.4, "facility": 0.6},
+                date_error=0.05,
+                surname_variant=0.1,
+                place_style="latin",
+                torture_recorded=0.9,
+                torture_no_word=True,
             ),
         ),
     )
@@ -480,10 +657,14 @@ def render_place(place_key: str, style: str, rng: np.random.Generator) -> str:
 
 FACILITIES = {
     "almaty": ["ИВС ДП г. Алматы", "СИЗО-1 г. Алматы", "ИВС Медеуского РУВД"],
-    "taldykorgan": ["ИВС г. Талдыкорган"], "kyzylorda": ["ИВС г. Кызылорда"],
-    "shymkent": ["ИВС г. Шымкент", "СИЗО г. Шымкент"], "taraz": ["ИВС г. Тараз"],
-    "aktobe": ["ИВС г. Актобе"], "zhanaozen": ["ИВС г. Жанаозен", "СИЗО г. Актау"],
-    "shetpe": ["ИВС пос. Шетпе"], "aktau": ["СИЗО г. Актау"],
+    "taldykorgan": ["ИВС г. Талдыкорган"],
+    "kyzylorda": ["ИВС г. Кызылорда"],
+    "shymkent": ["ИВС г. Шымкент", "СИЗО г. Шымкент"],
+    "taraz": ["ИВС г. Тараз"],
+    "aktobe": ["ИВС г. Актобе"],
+    "zhanaozen": ["ИВС г. Жанаозен", "СИЗО г. Актау"],
+    "shetpe": ["ИВС пос. Шетпе"],
+    "aktau": ["СИЗО г. Актау"],
 }
 
 
@@ -496,7 +677,9 @@ def render_record(
         rec["sex"] = src.sex_words[0] if p.male else src.sex_words[1]
     age = p.age + (int(rng.choice([-1, 1])) if rng.random() < src.age_error else 0)
     rec["age"] = str(age)
-    day = p.day + (timedelta(days=int(rng.choice([-1, 1]))) if rng.random() < src.date_error else timedelta(0))
+    day = p.day + (
+        timedelta(days=int(rng.choice([-1, 1]))) if rng.random() < src.date_error else timedelta(0)
+    )
     date_key = "date_of_death" if design.kind == "casualty" else "date_detained"
     rec[date_key] = day if src.xlsx else day.strftime(src.date_format)
     place = render_place(p.place, src.place_style, rng)
@@ -534,7 +717,9 @@ class SimulatedSource:
     truth: pd.DataFrame  # record_id -> person key
 
 
-def simulate_population(design: PopulationDesign, rng: np.random.Generator) -> tuple[list[Person], list[SimulatedSource]]:
+def simulate_population(
+    design: PopulationDesign, rng: np.random.Generator
+) -> tuple[list[Person], list[SimulatedSource]]:
     people = draw_people(design, rng)
     groups = {g.name: g for g in design.groups}
     out = []
@@ -557,8 +742,13 @@ def simulate_population(design: PopulationDesign, rng: np.random.Generator) -> t
             rows.append({src.headers[c]: row.get(c, "") for c in canonical})
         frame = pd.DataFrame(rows, columns=[src.headers[c] for c in canonical])
         truth = pd.DataFrame(
-            {"event": design.event, "kind": design.kind, "source": src.id, "record_id": ids,
-             "person": [p.key for p, _ in records]}
+            {
+                "event": design.event,
+                "kind": design.kind,
+                "source": src.id,
+                "record_id": ids,
+                "person": [p.key for p, _ in records],
+            }
         )
         out.append(SimulatedSource(src, frame, truth))
     return people, out
@@ -594,7 +784,9 @@ def write_demo(out_dir: str | Path, seed: int | None = None) -> list[Path]:
     truth.to_csv(truth_path, index=False, lineterminator="\n")
     written.append(truth_path)
     summary_path = out / "truth.json"
-    summary_path.write_text(json.dumps({"seed": seed, "populations": summary}, indent=2, ensure_ascii=False) + "\n")
+    summary_path.write_text(
+        json.dumps({"seed": seed, "populations": summary}, indent=2, ensure_ascii=False) + "\n"
+    )
     written.append(summary_path)
     readme = out / "README.md"
     readme.write_text(_readme(seed, summary), encoding="utf-8")
@@ -704,8 +896,12 @@ def _readme(seed: int, summary: list[dict]) -> str:
     for design in designs():
         for src in design.sources:
             systems = ", ".join(f"{k} {v:.0%}" for k, v in src.systems.items())
-            order = {"S_initials": "surname + initials", "SGP": "surname given patronymic",
-                     "SG": "surname given", "GS": "given surname"}[src.order]
+            order = {
+                "S_initials": "surname + initials",
+                "SGP": "surname given patronymic",
+                "SG": "surname given",
+                "GS": "given surname",
+            }[src.order]
             notes = []
             if src.surname_variant:
                 notes.append(f"{src.surname_variant:.0%} surname variants (dropped ending, Дж)")

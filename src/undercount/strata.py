@@ -21,9 +21,10 @@ import math
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -74,8 +75,14 @@ def person_attributes(
     for person_id, group in merged.groupby("person_id", sort=True):
         out: dict[str, Any] = {"person_id": person_id, "records": len(group)}
         conflicts = 0
-        for name, column in (("sex", "sex"), ("age", "age"), ("date", date_col), ("place", place_col),
-                             ("region", "region"), ("victim_group", "victim_group")):
+        for name, column in (
+            ("sex", "sex"),
+            ("age", "age"),
+            ("date", date_col),
+            ("place", place_col),
+            ("region", "region"),
+            ("victim_group", "victim_group"),
+        ):
             if column in group:
                 value, distinct = _mode(group[column].tolist())
             else:
@@ -84,8 +91,20 @@ def person_attributes(
             conflicts += distinct > 1
         out["conflicts"] = conflicts
         rows.append(out)
-    frame = pd.DataFrame(rows, columns=["person_id", "records", "sex", "age", "date", "place", "region",
-                                        "victim_group", "conflicts"])
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "person_id",
+            "records",
+            "sex",
+            "age",
+            "date",
+            "place",
+            "region",
+            "victim_group",
+            "conflicts",
+        ],
+    )
     frame["age"] = pd.array(frame["age"], dtype="Int64")
     return frame
 
@@ -117,7 +136,7 @@ class Scheme:
     groups: Mapping[str, Mapping[str, Sequence[str]]]  # attribute -> stratum -> spellings
 
     @classmethod
-    def from_config(cls, name: str, entry: Mapping[str, Any], start_date: str) -> "Scheme":
+    def from_config(cls, name: str, entry: Mapping[str, Any], start_date: str) -> Scheme:
         return cls(
             name=name,
             by=tuple(entry["by"]),
@@ -302,27 +321,61 @@ def total_over_strata(
     warnings: list[str] = []
     flagged = [s for s, (r, _) in results.items() if r["n_hat"] is not None and r["warnings"]]
     if flagged:
-        warnings.append(f"{len(flagged)} of {len(results)} strata carry warnings of their own; read their rows")
-    details = {"strata": {s: {"n_observed": r["n_observed"], "n_hat": r["n_hat"], "ci_low": r["ci_low"],
-                              "ci_high": r["ci_high"], "draws": None if d is None else int(len(d))}
-                          for s, (r, d) in results.items()},
-               "combination": "sum of draws, each stratum's draws in random order"}
-    base = {"method": first["method"], "lists": lists, "ci_level": level, "model": first.get("model"),
-            "settings": first.get("settings", {}), "details": details}
+        warnings.append(
+            f"{len(flagged)} of {len(results)} strata carry warnings of their own; read their rows"
+        )
+    details = {
+        "strata": {
+            s: {
+                "n_observed": r["n_observed"],
+                "n_hat": r["n_hat"],
+                "ci_low": r["ci_low"],
+                "ci_high": r["ci_high"],
+                "draws": None if d is None else int(len(d)),
+            }
+            for s, (r, d) in results.items()
+        },
+        "combination": "sum of draws, each stratum's draws in random order",
+    }
+    base = {
+        "method": first["method"],
+        "lists": lists,
+        "ci_level": level,
+        "model": first.get("model"),
+        "settings": first.get("settings", {}),
+        "details": details,
+    }
     n_observed = int(sum(r["n_observed"] for r, _ in results.values()))
     if all(r["n_hat"] is None for r, _ in results.values()):
-        return base | {"n_observed": n_observed, "n_hat": None, "ci_low": None, "ci_high": None,
-                       "warnings": warnings + ["not estimable as a total: no stratum has an estimate"]}
+        return base | {
+            "n_observed": n_observed,
+            "n_hat": None,
+            "ci_low": None,
+            "ci_high": None,
+            "warnings": warnings + ["not estimable as a total: no stratum has an estimate"],
+        }
     if estimable_without_draws:
-        return base | {"n_observed": n_observed, "n_hat": None, "ci_low": None, "ci_high": None,
-                       "warnings": warnings + [
-                           f"not estimable as a total: {first['method']} gives no draws or bootstrap "
-                           "replicates, and adding interval ends across strata is never done"]}
-    total = add_draws({s: {"n_observed": r["n_observed"], "draws": d} for s, (r, d) in results.items()},
-                      level, rng)
-    return base | {"n_observed": n_observed, "n_hat": _json_number(total.n_hat),
-                   "ci_low": _json_number(total.ci_low), "ci_high": _json_number(total.ci_high),
-                   "warnings": warnings + list(total.warnings)}
+        return base | {
+            "n_observed": n_observed,
+            "n_hat": None,
+            "ci_low": None,
+            "ci_high": None,
+            "warnings": warnings
+            + [
+                f"not estimable as a total: {first['method']} gives no draws or bootstrap "
+                "replicates, and adding interval ends across strata is never done"
+            ],
+        }
+    total = add_draws(
+        {s: {"n_observed": r["n_observed"], "draws": d} for s, (r, d) in results.items()}, level, rng
+    )
+    return base | {
+        "n_observed": n_observed,
+        "n_hat": _json_number(total.n_hat),
+        "ci_low": _json_number(total.ci_low),
+        "ci_high": _json_number(total.ci_high),
+        "warnings": warnings + list(total.warnings),
+    }
 
 
 def _json_number(x: float) -> float | None:

@@ -27,14 +27,13 @@ import math
 
 import numpy as np
 import pytest
+from conftest import DATASETS, benchmark_table, reference
 from scipy import stats
 from scipy.special import ndtri
 
 from undercount.estimators import estimate
 from undercount.estimators.bootstrap import bca_bootstrap, bca_levels
 from undercount.estimators.stepwise import stepwise_n_hat
-
-from conftest import DATASETS, benchmark_table, reference
 
 ROWS = reference("sparsemse").set_index("dataset")
 B_R = 1000  # SparseMSE's nboot
@@ -75,8 +74,9 @@ def bca_runs():
     """Our stepwise-bca on every table, 1000 replicates, one seed, both cores."""
     out = {}
     for name in DATASETS:
-        out[name] = estimate(benchmark_table(name), "stepwise-bca", seed=20260101,
-                             settings={"progress": False})
+        out[name] = estimate(
+            benchmark_table(name), "stepwise-bca", seed=20260101, settings={"progress": False}
+        )
     return out
 
 
@@ -151,8 +151,17 @@ def test_bca_of_a_proportion_matches_theory():
     patterns = np.array([[1, 0], [0, 1], [1, 1]])
     counts = np.array([300, 500, 200])
 
-    result = bca_bootstrap(_share_of_first, patterns, counts, ("A", "B"), estimate=30.0,
-                           rng=np.random.default_rng(3), nboot=4000, workers=1, progress=False)
+    result = bca_bootstrap(
+        _share_of_first,
+        patterns,
+        counts,
+        ("A", "B"),
+        estimate=30.0,
+        rng=np.random.default_rng(3),
+        nboot=4000,
+        workers=1,
+        progress=False,
+    )
     half = 1.959963984540054 * math.sqrt(0.3 * 0.7 / 1000) * 100
     assert result.low == pytest.approx(30 - half, abs=0.5)
     assert result.high == pytest.approx(30 + half, abs=0.5)
@@ -167,9 +176,17 @@ def _share_of_first(patterns, counts, lists):
 
 def test_replicates_without_estimate_are_reported():
     patterns = np.array([[1, 0], [0, 1], [1, 1]])
-    result = bca_bootstrap(_nan_when_small, patterns, np.array([30, 30, 2]), ("A", "B"),
-                           estimate=50.0, rng=np.random.default_rng(1), nboot=200, workers=1,
-                           progress=False)
+    result = bca_bootstrap(
+        _nan_when_small,
+        patterns,
+        np.array([30, 30, 2]),
+        ("A", "B"),
+        estimate=50.0,
+        rng=np.random.default_rng(1),
+        nboot=200,
+        workers=1,
+        progress=False,
+    )
     assert result.failed > 0
     assert np.isnan(result.replicates).sum() == result.failed
     assert "had no estimable model" in result.warnings[0]
@@ -182,7 +199,17 @@ def _nan_when_small(patterns, counts, lists):
 def test_progress_bar_goes_to_stderr(capsys):
     table = benchmark_table("spina_bifida")
     patterns, counts = table.cells()
-    bca_bootstrap(stepwise_n_hat, patterns, counts, table.lists, estimate=730.9,
-                  rng=np.random.default_rng(0), nboot=40, workers=1, progress=True, desc="stepwise-bca")
+    bca_bootstrap(
+        stepwise_n_hat,
+        patterns,
+        counts,
+        table.lists,
+        estimate=730.9,
+        rng=np.random.default_rng(0),
+        nboot=40,
+        workers=1,
+        progress=True,
+        desc="stepwise-bca",
+    )
     captured = capsys.readouterr()
     assert "stepwise-bca" in captured.err and captured.out == ""

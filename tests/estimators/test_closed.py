@@ -3,14 +3,22 @@ import math
 import numpy as np
 import pytest
 import statsmodels.api as sm
+from conftest import benchmark_table
 
 from undercount.estimators import REGISTRY, estimate
 from undercount.estimators.closed import closed_spec, fit_closed
 
-from conftest import benchmark_table
-
-NAMES = ["m0", "mh-chao", "mh-poisson", "mh-darroch", "mh-gamma",
-         "mth-chao", "mth-poisson", "mth-darroch", "mth-gamma"]
+NAMES = [
+    "m0",
+    "mh-chao",
+    "mh-poisson",
+    "mh-darroch",
+    "mh-gamma",
+    "mth-chao",
+    "mth-poisson",
+    "mth-darroch",
+    "mth-gamma",
+]
 
 
 def test_all_rcapture_models_registered():
@@ -37,7 +45,9 @@ def test_hare_mth_poisson2_as_documented():
     X = closed_spec(patterns, "Mth", "poisson", 2.0).X
     glm = sm.GLM(counts, X, family=sm.families.Poisson()).fit(tol=1e-12)
     b0, var = glm.params[0], glm.cov_params()[0, 0]
-    assert result.details["n_hat_se"] == pytest.approx(math.sqrt(math.exp(b0) + math.exp(2 * b0) * var), rel=1e-6)
+    assert result.details["n_hat_se"] == pytest.approx(
+        math.sqrt(math.exp(b0) + math.exp(2 * b0) * var), rel=1e-6
+    )
     assert round(result.details["n_hat_se"], 2) == 5.57
     assert round(estimate(table, "mh-poisson").details["n_hat_se"], 1) == 5.7
     assert glm.aic == pytest.approx(result.details["aic"], rel=1e-9)
@@ -52,7 +62,9 @@ def test_heterogeneity_columns():
     np.testing.assert_array_equal(chao.X[:, 3], [0, 0, 0, 1])
     np.testing.assert_allclose(closed_spec(patterns, "Mh", "poisson", 2.0).X[:, 2], 2.0**c - 1)
     np.testing.assert_allclose(closed_spec(patterns, "Mh", "darroch").X[:, 2], c**2 / 2)
-    np.testing.assert_allclose(closed_spec(patterns, "Mth", "gamma", 3.5).X[:, 5], np.log(3.5) - np.log(3.5 + c))
+    np.testing.assert_allclose(
+        closed_spec(patterns, "Mth", "gamma", 3.5).X[:, 5], np.log(3.5) - np.log(3.5 + c)
+    )
     assert closed_spec(patterns, "Mth", "gamma", 3.5).label == "Mth Gamma3.5"
 
 

@@ -2,13 +2,12 @@ import math
 
 import numpy as np
 import pytest
+from conftest import benchmark_table
 
 from undercount.errors import MethodError
 from undercount.estimators import estimate
 from undercount.estimators.coverage import coverage_statistics
 from undercount.histories import CaptureTable, observable_patterns
-
-from conftest import benchmark_table
 
 # Hepatitis A outbreak, Taiwan 1995 (Chao et al. 2001), the example data of CARE1:
 # lists P (135 cases), Q (122), E (126); 271 people.

@@ -101,7 +101,11 @@ def test_separators_on_a_sample_of_seven_list_graphs():
 def test_terms_merge_repeated_separators():
     # the star with centre 0 on four vertices: cliques {0,1},{0,2},{0,3}; separator {0} twice
     graphs = decomposable_graphs(4)
-    star = [i for i in range(len(graphs)) if sorted(int(c) for c in graphs.cliques[i] if c) == [0b0011, 0b0101, 0b1001]]
+    star = [
+        i
+        for i in range(len(graphs))
+        if sorted(int(c) for c in graphs.cliques[i] if c) == [0b0011, 0b0101, 0b1001]
+    ]
     assert len(star) == 1
     idx, coef = graphs.terms
     terms = {int(a): float(c) for a, c in zip(idx[star[0]], coef[star[0]]) if c}
@@ -111,8 +115,16 @@ def test_terms_merge_repeated_separators():
 def test_formula_and_components():
     graphs = decomposable_graphs(3)
     formulas = {graphs.formula(i, ["A", "B", "C"]) for i in range(len(graphs))}
-    assert formulas == {"[A][B][C]", "[A,B][C]", "[A,C][B]", "[A][B,C]", "[A,B][A,C]", "[A,B][B,C]",
-                        "[A,C][B,C]", "[A,B,C]"}
+    assert formulas == {
+        "[A][B][C]",
+        "[A,B][C]",
+        "[A,C][B]",
+        "[A][B,C]",
+        "[A,B][A,C]",
+        "[A,B][B,C]",
+        "[A,C][B,C]",
+        "[A,B,C]",
+    }
     assert clique_formula([0b110, 0b001], ["x", "y", "z"]) == "[x][y,z]"
     assert graphs.components()[0] == 3  # the empty graph comes first
 

@@ -4,7 +4,10 @@ import itertools
 
 import numpy as np
 import pytest
-from hypothesis import given, settings as hsettings, strategies as st
+from conftest import benchmark_table, reference
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from scipy.special import gammaln
 
 from undercount.errors import MethodError
@@ -13,8 +16,6 @@ from undercount.estimators import estimate
 from undercount.estimators.decomposable import decomposable_graphs, vertices
 from undercount.estimators.dga import add_posteriors, dga_posterior, posterior_of, sample_posterior
 from undercount.histories import CaptureTable
-
-from conftest import benchmark_table, reference
 
 QUIET = {"progress": False, "draws": 0}
 
@@ -98,8 +99,11 @@ def test_reference_rows_exactly(dataset, method):
 def test_spina_bifida_published_numbers():
     """Madigan and York (1997): delta = 1, their negative-binomial-type prior, grid 1..300."""
     table = benchmark_table("spina_bifida")
-    result = estimate(table, "dga", settings={"prior": "negbin", "delta": 1.0, "min_missing": 1,
-                                              "max_missing": 300, **QUIET})
+    result = estimate(
+        table,
+        "dga",
+        settings={"prior": "negbin", "delta": 1.0, "min_missing": 1, "max_missing": 300, **QUIET},
+    )
     top = result.details["top_graphs"][0]
     assert top["graph"] == "[BC][DC,MR]"
     assert round(top["probability"], 2) == 0.37
@@ -118,12 +122,15 @@ def test_quantile_convention():
 
 
 # ---------------------------------------------------------------- against brute force
-@pytest.mark.parametrize("name, grid, prior", [
-    ("Artificial_3", 400, "invN"),
-    ("spina_bifida", 500, "lognormal"),
-    ("HIV", 4000, "negbin"),
-    ("NewOrl_5", 700, "invN"),
-])
+@pytest.mark.parametrize(
+    "name, grid, prior",
+    [
+        ("Artificial_3", 400, "invN"),
+        ("spina_bifida", 500, "lognormal"),
+        ("HIV", 4000, "negbin"),
+        ("NewOrl_5", 700, "invN"),
+    ],
+)
 def test_matches_dense_computation(name, grid, prior):
     table = benchmark_table(name)
     chosen = dga_module.Prior(prior, a=2.0, b=float(table.n_observed))
@@ -148,8 +155,12 @@ def test_pruned_path_matches_dense_computation(monkeypatch):
 
 # ---------------------------------------------------------------- properties
 @hsettings(max_examples=25, deadline=None)
-@given(k=st.sampled_from([3, 4]), counts=st.lists(st.integers(0, 40), min_size=15, max_size=15),
-       perm_seed=st.integers(0, 1000), prior=st.sampled_from(["invN", "lognormal"]))
+@given(
+    k=st.sampled_from([3, 4]),
+    counts=st.lists(st.integers(0, 40), min_size=15, max_size=15),
+    perm_seed=st.integers(0, 1000),
+    prior=st.sampled_from(["invN", "lognormal"]),
+)
 def test_invariant_to_list_order_and_never_below_observed(k, counts, perm_seed, prior):
     counts = [c + 1 if i < k else c for i, c in enumerate(counts)]  # every list documents someone
     table = small_table(k, counts)
@@ -189,17 +200,31 @@ def test_truncating_grid_is_reported():
     table = benchmark_table("NewOrl_5")
     result = estimate(table, "dga", settings={"max_missing": "2n", **QUIET})
     assert result.details["tail_mass_beyond_grid"] > 0.05
-    assert any("grid ends at N = 555 (max_missing=2n)" in w and "set by where the grid stops" in w
-               for w in result.warnings)
-    low = estimate(benchmark_table("spina_bifida"), "dga",
-                   settings={"prior": "negbin", "delta": 1, "min_missing": 100, "max_missing": 300, **QUIET})
+    assert any(
+        "grid ends at N = 555 (max_missing=2n)" in w and "set by where the grid stops" in w
+        for w in result.warnings
+    )
+    low = estimate(
+        benchmark_table("spina_bifida"),
+        "dga",
+        settings={"prior": "negbin", "delta": 1, "min_missing": 100, "max_missing": 300, **QUIET},
+    )
     assert any("lies below N = 726" in w for w in low.warnings)
 
 
 def test_settings_from_the_command_line():
     table = benchmark_table("spina_bifida")
-    result = estimate(table, "dga", settings={"max_missing": "5000", "delta": "0.5", "prior": "lognormal",
-                                              "progress": "false", "draws": "0"})
+    result = estimate(
+        table,
+        "dga",
+        settings={
+            "max_missing": "5000",
+            "delta": "0.5",
+            "prior": "lognormal",
+            "progress": "false",
+            "draws": "0",
+        },
+    )
     assert result.details["grid"]["max_missing"] == 5000
     assert result.details["delta"] == 0.5
     assert result.draws is None
@@ -232,7 +257,9 @@ def test_top_graphs_and_model_text():
     graphs = result.details["top_graphs"]
     assert len(graphs) == 8 and graphs[0]["graph"] == "[BC][DC,MR]"
     assert abs(sum(g["probability"] for g in graphs) - 1) < 1e-12
-    assert result.model.startswith("average over all 8 decomposable graphical models; most probable [BC][DC,MR]")
+    assert result.model.startswith(
+        "average over all 8 decomposable graphical models; most probable [BC][DC,MR]"
+    )
 
 
 def test_adding_strata_exactly():
@@ -274,15 +301,21 @@ def test_weight_on_the_complete_graph_is_a_warning():
     all-three cell (the synthetic January 2022 deaths table) put nearly all
     posterior weight there under the log-normal prior; spina bifida does not.
     """
-    heavy = CaptureTable.from_arrays(["A", "B", "C"], [(1, 0, 0), (0, 1, 0), (0, 0, 1), (1, 1, 0), (1, 0, 1),
-                                                       (0, 1, 1), (1, 1, 1)], [32, 9, 20, 37, 53, 30, 123])
+    heavy = CaptureTable.from_arrays(
+        ["A", "B", "C"],
+        [(1, 0, 0), (0, 1, 0), (0, 0, 1), (1, 1, 0), (1, 0, 1), (0, 1, 1), (1, 1, 1)],
+        [32, 9, 20, 37, 53, 30, 123],
+    )
     lognormal = estimate(heavy, "dga", settings={"prior": "lognormal", "max_missing": "20n", **QUIET})
     inv_n = estimate(heavy, "dga", settings={"prior": "invN", "max_missing": "20n", **QUIET})
     # HRDAG's log-normal prior concentrates the complete graph's marginal likelihood near
     # its own median (N about 3n), so that graph wins and the estimate is the prior's;
     # under 1/N the same graph spreads its mass thinly and loses to the simpler graphs
     assert lognormal.details["top_graphs"][0]["graph"] == "[A,B,C]"
-    assert any(w.startswith("the graph that joins every list has posterior probability 1.00") for w in lognormal.warnings)
+    assert any(
+        w.startswith("the graph that joins every list has posterior probability 1.00")
+        for w in lognormal.warnings
+    )
     assert not any("joins every list" in w for w in inv_n.warnings)
     assert lognormal.n_hat > 2 * inv_n.n_hat
     calm = estimate(benchmark_table("spina_bifida"), "dga", settings={"max_missing": "20n", **QUIET})

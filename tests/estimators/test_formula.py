@@ -13,8 +13,15 @@ def names(terms, lists=LISTS):
 def test_issue_example():
     terms = parse_formula("EXH*ABA*OSCE + EXH:HRW + OSCE:HRW", LISTS)
     assert names(terms) == [
-        "EXH", "ABA", "OSCE", "HRW",
-        "EXH:ABA", "EXH:OSCE", "EXH:HRW", "ABA:OSCE", "OSCE:HRW",
+        "EXH",
+        "ABA",
+        "OSCE",
+        "HRW",
+        "EXH:ABA",
+        "EXH:OSCE",
+        "EXH:HRW",
+        "ABA:OSCE",
+        "OSCE:HRW",
         "EXH:ABA:OSCE",
     ]
 

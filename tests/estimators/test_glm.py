@@ -1,10 +1,9 @@
 import numpy as np
 import statsmodels.api as sm
+from conftest import benchmark_table
 
 from undercount.estimators.glm import fit_poisson, mle_exists
 from undercount.estimators.loglinear import design_matrix, main_effects
-
-from conftest import benchmark_table
 
 
 def _hiv_two_way():

@@ -1,13 +1,12 @@
 import numpy as np
-import pytest
-from hypothesis import given, settings, strategies as st
+from conftest import benchmark_table
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from undercount.estimators import _kernels as K
 from undercount.estimators.glm import fit_poisson, mle_exists
 from undercount.estimators.loglinear import design_matrix, main_effects
 from undercount.histories import observable_patterns
-
-from conftest import benchmark_table
 
 
 def test_newton_matches_numpy_fitter():

@@ -15,13 +15,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import TABLES, benchmark_table, reference
 
 from undercount.errors import MethodError
 from undercount.estimators import estimate
 from undercount.estimators.lcmcr import _warnings, canonical_cells
 from undercount.histories import CaptureTable
-
-from conftest import TABLES, benchmark_table, reference
 
 FAST = {"burnin": 200, "samples": 60, "thinning": 3, "progress": False}
 #: Long enough for a chain to settle in a mode of Ned or Ned_5 (a fifth of R's run);
@@ -52,7 +51,9 @@ def assert_same_quantile(draws: np.ndarray, ess: float, value: float, q: float, 
     """
     level = float(np.mean(draws <= value))
     sd = math.sqrt(q * (1 - q) * (1 / ESS_R + 1 / ess))
-    assert abs(level - q) <= 4 * sd, f"{what}: R's value {value:g} is our {level:.3f}-quantile, expected {q} +- {4 * sd:.3f}"
+    assert abs(level - q) <= 4 * sd, (
+        f"{what}: R's value {value:g} is our {level:.3f}-quantile, expected {q} +- {4 * sd:.3f}"
+    )
 
 
 @pytest.mark.parametrize("dataset", ONE_MODE)
@@ -62,8 +63,11 @@ def test_posterior_agrees_with_r_on_one_mode_tables(dataset):
     details = result.details
     # poorer mixing is allowed (it widens the tolerance through the ESS) but never silent
     assert (details["rhat"] > 1.01) == any("chains disagree" in w for w in result.warnings)
-    for value, q, what in ((row.n_hat, 0.5, "median"), (float(row.ci_low), 0.025, "2.5%"),
-                           (float(row.ci_high), 0.975, "97.5%")):
+    for value, q, what in (
+        (row.n_hat, 0.5, "median"),
+        (float(row.ci_low), 0.025, "2.5%"),
+        (float(row.ci_high), 0.975, "97.5%"),
+    ):
         assert_same_quantile(result.draws, details["ess_bulk"], value, q, f"{dataset} {what}")
     assert result.ci_low <= result.n_hat <= result.ci_high
     assert result.draws.min() >= result.n_observed
@@ -105,7 +109,9 @@ def test_ned_posterior_runs_past_the_r_package_cap():
 
 def test_a_cap_reached_is_a_warning():
     table = benchmark_table("Ned")
-    result = estimate(table, "lcmcr", seed=1, settings={**FAST, "start": "one-class", "max_unobserved": 50_000})
+    result = estimate(
+        table, "lcmcr", seed=1, settings={**FAST, "start": "one-class", "max_unobserved": 50_000}
+    )
     assert result.details["cap_hits"] > 0
     assert result.draws.max() <= table.n_observed + 50_000
     assert any("reached the cap of 50,000" in w for w in result.warnings)
@@ -124,7 +130,9 @@ def test_same_seed_same_draws_whatever_the_workers():
 @pytest.mark.parametrize("perm", list(itertools.permutations(range(4)))[1::7])
 def test_list_order_does_not_change_the_draws(perm):
     table = benchmark_table("HIV")
-    permuted = CaptureTable.from_arrays([table.lists[j] for j in perm], table.patterns[:, list(perm)], table.counts)
+    permuted = CaptureTable.from_arrays(
+        [table.lists[j] for j in perm], table.patterns[:, list(perm)], table.counts
+    )
     a = estimate(table, "lcmcr", seed=3, settings={**FAST, "workers": 1})
     b = estimate(permuted, "lcmcr", seed=3, settings={**FAST, "workers": 1})
     np.testing.assert_array_equal(a.draws, b.draws)
@@ -140,8 +148,16 @@ def test_three_lists_and_short_runs_are_flagged():
 def test_details_and_settings():
     result = estimate(benchmark_table("NewOrl_5"), "lcmcr", seed=1, settings={**FAST, "K": 5, "chains": 2})
     d = result.details
-    for key in ("posterior_mean", "posterior_sd", "quantiles", "rhat", "ess_bulk", "chain_medians",
-                "sweeps_per_second_per_chain", "compile_seconds"):
+    for key in (
+        "posterior_mean",
+        "posterior_sd",
+        "quantiles",
+        "rhat",
+        "ess_bulk",
+        "chain_medians",
+        "sweeps_per_second_per_chain",
+        "compile_seconds",
+    ):
         assert key in d
     assert len(d["chain_medians"]) == 2 and result.settings["K"] == 5
     assert result.n_hat == pytest.approx(np.median(result.draws))
@@ -162,10 +178,31 @@ def test_command_line():
 
     path = TABLES / "NewOrl_5.csv"
     proc = subprocess.run(
-        [str(Path(sys.executable).with_name("undercount")), "estimate", str(path), "--method", "lcmcr", "--seed", "5",
-         "--set", "burnin=100", "--set", "samples=40", "--set", "thinning=2", "--set", "chains=2",
-         "--set", "progress=false", "--format", "json"],
-        capture_output=True, text=True, check=True)
+        [
+            str(Path(sys.executable).with_name("undercount")),
+            "estimate",
+            str(path),
+            "--method",
+            "lcmcr",
+            "--seed",
+            "5",
+            "--set",
+            "burnin=100",
+            "--set",
+            "samples=40",
+            "--set",
+            "thinning=2",
+            "--set",
+            "chains=2",
+            "--set",
+            "progress=false",
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     out = json.loads(proc.stdout)
     assert out["method"] == "lcmcr" and out["settings"]["chains"] == 2
     assert out["ci_low"] <= out["n_hat"] <= out["ci_high"]
@@ -177,6 +214,7 @@ def test_heavy_tail_is_judged_on_the_total_too():
     A small dark figure can triple without the total moving much (313 people, interval to
     339: 9 versus 35 undocumented); that is a well-bounded total and gets no warning.
     """
+
     def heavy(n, median, high):
         ws = _warnings(4, n, 4, 1000, median, high, 1.0, 4000.0, 10**12, 0, None, {}, 0.95)
         return any("heavy-tailed" in w for w in ws)

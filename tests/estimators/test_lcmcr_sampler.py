@@ -43,9 +43,15 @@ def test_observed_people_are_multinomial_over_classes(count):
     pattern = (1, 0, 1)
     bits = np.array([1 + 4], dtype=np.int64)
     y = np.array([count], dtype=np.int64)
-    work = dict(table=np.empty((1 << J, K)), order=np.empty(K, dtype=np.int64), w=np.empty(K),
-                tail=np.empty(K), cell=np.empty(K, dtype=np.int64), nk=np.empty(K, dtype=np.int64),
-                m=np.empty((J, K), dtype=np.int64))
+    work = dict(
+        table=np.empty((1 << J, K)),
+        order=np.empty(K, dtype=np.int64),
+        w=np.empty(K),
+        tail=np.empty(K),
+        cell=np.empty(K, dtype=np.int64),
+        nk=np.empty(K, dtype=np.int64),
+        m=np.empty((J, K), dtype=np.int64),
+    )
     s = rng(count)
     draws = np.empty((REPS, K), dtype=np.int64)
     for r in range(REPS):

@@ -2,8 +2,9 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
-
+from conftest import DATASETS, assert_sig, benchmark_table, reference, reference_number, sig_tolerance
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 from undercount.estimators import estimate
@@ -15,8 +16,6 @@ from undercount.estimators.loglinear import (
     profile_interval,
 )
 from undercount.histories import CaptureTable
-
-from conftest import DATASETS, assert_sig, benchmark_table, reference, reference_number, sig_tolerance
 
 MT_ROWS = reference("rcapture-mt")
 
@@ -116,7 +115,7 @@ def test_mt_invariant_to_list_order_and_never_below_n(counts, order):
 
 # ------------------------------------------------------------- loglinear --model
 from undercount.errors import MethodError  # noqa: E402
-from undercount.estimators.loglinear import ModelSpec, fit_spec, terms_spec  # noqa: E402
+from undercount.estimators.loglinear import fit_spec, terms_spec  # noqa: E402
 
 CI2_ROWS = reference("rcapture-ci[~(.)^2]")
 

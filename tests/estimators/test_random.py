@@ -97,15 +97,29 @@ def _chi_square_discrete(x: np.ndarray, pmf, support: np.ndarray) -> float:
     observed[-1] += (x > hi).sum()
     keep_lo = np.flatnonzero(np.cumsum(expected) >= 5)[0]
     keep_hi = len(expected) - 1 - np.flatnonzero(np.cumsum(expected[::-1]) >= 5)[0]
-    exp_bins = np.concatenate([[expected[: keep_lo + 1].sum()], expected[keep_lo + 1: keep_hi], [expected[keep_hi:].sum()]])
-    obs_bins = np.concatenate([[observed[: keep_lo + 1].sum()], observed[keep_lo + 1: keep_hi], [observed[keep_hi:].sum()]])
+    exp_bins = np.concatenate(
+        [[expected[: keep_lo + 1].sum()], expected[keep_lo + 1 : keep_hi], [expected[keep_hi:].sum()]]
+    )
+    obs_bins = np.concatenate(
+        [[observed[: keep_lo + 1].sum()], observed[keep_lo + 1 : keep_hi], [observed[keep_hi:].sum()]]
+    )
     exp_bins *= obs_bins.sum() / exp_bins.sum()
     return stats.chisquare(obs_bins, exp_bins).pvalue
 
 
 @pytest.mark.parametrize(
     "n, p",
-    [(1, 0.3), (7, 0.5), (40, 0.1), (60, 0.2), (500, 0.02), (500, 0.3), (2_000, 0.97), (10**6, 0.4), (10**9, 1e-7)],
+    [
+        (1, 0.3),
+        (7, 0.5),
+        (40, 0.1),
+        (60, 0.2),
+        (500, 0.02),
+        (500, 0.3),
+        (2_000, 0.97),
+        (10**6, 0.4),
+        (10**9, 1e-7),
+    ],
 )
 def test_binomial_law(n, p):
     # inversion (n p < 10), BTRS (n p >= 10) and the p > 1/2 reflection

@@ -39,7 +39,14 @@ def test_narrower_level_narrower_interval(hiv):
 
 @pytest.mark.parametrize(
     "kind, raw, parsed",
-    [(int, "12", 12), (int, 3.0, 3), (float, "0.25", 0.25), (bool, "yes", True), (bool, "0", False), (str, "a", "a")],
+    [
+        (int, "12", 12),
+        (int, 3.0, 3),
+        (float, "0.25", 0.25),
+        (bool, "yes", True),
+        (bool, "0", False),
+        (str, "a", "a"),
+    ],
 )
 def test_setting_coercion(kind, raw, parsed):
     assert Setting("x", kind, None, "").parse(raw, "m") == parsed

@@ -3,13 +3,13 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from conftest import DATASETS, assert_sig, benchmark_table, reference
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from undercount.estimators import estimate
 from undercount.estimators.loglinear import fit_spec, main_effects, terms_spec
 from undercount.estimators.search import hierarchical_models, model_average, select_model
-
-from conftest import DATASETS, assert_sig, benchmark_table, reference
 
 BEST = reference("rcapture-best")
 
@@ -100,8 +100,13 @@ def test_boundary_winner_is_flagged():
     table = CaptureTable.from_arrays(["A", "B", "C"], observable_patterns(3), [56, 51, 57, 0, 29, 0, 0])
     result = estimate(table, "loglinear-aic", settings={"candidates": "rcapture"})
     assert result.model == "Mt"
-    assert any("no maximum-likelihood estimate" in w and "Mth Poisson2" in w and "N = n = 193" in w
-               and "smallest AIC on its boundary fit" in w for w in result.warnings)
+    assert any(
+        "no maximum-likelihood estimate" in w
+        and "Mth Poisson2" in w
+        and "N = n = 193" in w
+        and "smallest AIC on its boundary fit" in w
+        for w in result.warnings
+    )
     assert result.details["boundary_fits"]
     # the same flag for a hierarchical search, where excluded models are only named when one would win
     hier = estimate(table, "loglinear-aic")
@@ -199,16 +204,22 @@ def test_artificial_3_documented_answers():
                 assert not fit.ok
                 if len(m) < 3:
                     assert fit.identifiable and not fit.exists
-        everything = fit_spec(counts, terms_spec(patterns, counts, main_effects(3) + ((0, 1), (0, 2), (1, 2)),
-                                                 table.lists, "minus-infinity"))
+        everything = fit_spec(
+            counts,
+            terms_spec(
+                patterns, counts, main_effects(3) + ((0, 1), (0, 2), (1, 2)), table.lists, "minus-infinity"
+            ),
+        )
         assert not everything.identifiable
     for method in ("loglinear-aic", "loglinear-bic"):
         assert estimate(table, method).model == "A + B + C"
 
 
 @settings(max_examples=25, deadline=None)
-@given(counts=st.lists(st.integers(min_value=0, max_value=50), min_size=7, max_size=7),
-       order=st.permutations([0, 1, 2]))
+@given(
+    counts=st.lists(st.integers(min_value=0, max_value=50), min_size=7, max_size=7),
+    order=st.permutations([0, 1, 2]),
+)
 def test_selection_invariant_to_list_order(counts, order):
     from undercount.histories import CaptureTable
 

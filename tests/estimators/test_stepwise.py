@@ -1,14 +1,13 @@
 import math
 
-import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from conftest import DATASETS, assert_sig, benchmark_table, reference
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from undercount.estimators import estimate
-from undercount.estimators.stepwise import stepwise_n_hat, stepwise_select
+from undercount.estimators.stepwise import stepwise_n_hat
 from undercount.histories import CaptureTable
-
-from conftest import DATASETS, assert_sig, benchmark_table, reference
 
 ROWS = reference("sparsemse-0")
 
@@ -66,7 +65,9 @@ def test_selection_is_recorded():
 
 def test_threshold_zero_is_independence(hiv):
     patterns, counts = hiv.cells()
-    assert stepwise_n_hat(patterns, counts, hiv.lists, pthresh=0.0) == pytest.approx(estimate(hiv, "mt").n_hat)
+    assert stepwise_n_hat(patterns, counts, hiv.lists, pthresh=0.0) == pytest.approx(
+        estimate(hiv, "mt").n_hat
+    )
 
 
 def test_profile_interval_available():
@@ -82,8 +83,9 @@ def test_pair_without_mle_is_refused():
     ten people on each pair (p < 0.001). With empty_overlaps=fail such a pair
     has no MLE and is refused; by default it becomes a minus-infinity term.
     """
-    table = CaptureTable.from_arrays(["A", "B", "C"], [[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 0]],
-                                     [40, 30, 20, 60])
+    table = CaptureTable.from_arrays(
+        ["A", "B", "C"], [[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 0]], [40, 30, 20, 60]
+    )
     refused = estimate(table, "stepwise", settings={"empty_overlaps": "fail"})
     first = refused.details["selection"][0]
     assert first["candidates"]["A:C"]["p"] < 0.001 and first["candidates"]["B:C"]["p"] < 0.001

@@ -2,6 +2,7 @@ import math
 
 import pandas as pd
 import pytest
+from conftest import ROOT
 
 from undercount.figures.comparison import (
     coverage_data,
@@ -12,18 +13,36 @@ from undercount.figures.comparison import (
 )
 from undercount.figures.list_sizes import implied_by_overlap, list_sizes_figure, published_list_sizes
 
-from conftest import ROOT
-
 
 def estimates():
     rows = [
         ("jan2022", "deaths", "all", "mt", 300, 350.0, 330.0, 380.0, ""),
         ("jan2022", "deaths", "all", "chapman", 280, 340.0, 300.0, math.inf, "small overlap"),
         ("jan2022", "deaths", "city:almaty", "mt", 150, 170.0, 160.0, 190.0, ""),
-        ("jan2022", "deaths", "city:unknown", "mt", 3, float("nan"), float("nan"), float("nan"), "not usable"),
+        (
+            "jan2022",
+            "deaths",
+            "city:unknown",
+            "mt",
+            3,
+            float("nan"),
+            float("nan"),
+            float("nan"),
+            "not usable",
+        ),
         ("jan2022", "detentions", "all", "mt", 6000, 9000.0, 8500.0, 9600.0, ""),
     ]
-    cols = ["event", "population", "stratum", "method", "n_observed", "n_hat", "ci_low", "ci_high", "warnings"]
+    cols = [
+        "event",
+        "population",
+        "stratum",
+        "method",
+        "n_observed",
+        "n_hat",
+        "ci_low",
+        "ci_high",
+        "warnings",
+    ]
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -48,8 +67,10 @@ def test_coverage_is_the_official_count_over_the_total():
 
 
 def test_strata_data_pairs_counts_with_estimates():
-    meta = {"almaty": {"n_observed": 150, "people_per_list": {"official": 120}},
-            "unknown": {"n_observed": 3, "people_per_list": {}}}
+    meta = {
+        "almaty": {"n_observed": 150, "people_per_list": {"official": 120}},
+        "unknown": {"n_observed": 3, "people_per_list": {}},
+    }
     data = strata_data(estimates(), meta, "official", "jan2022", "deaths", "city").set_index("stratum")
     assert data.loc["almaty", "undercount"] == 20 and data.loc["almaty", "official"] == 120
     assert data.loc["unknown", "status"] == "not estimable" and math.isnan(data.loc["unknown", "undercount"])

@@ -2,18 +2,19 @@ import json
 
 import numpy as np
 import pytest
+from conftest import benchmark_table
 
 from undercount.estimators import estimate
 from undercount.estimators.dga import posterior_of
 from undercount.figures import SYNTHETIC_LABEL, save_figure
 from undercount.figures.dga import dga_figure, dga_figure_data
 
-from conftest import benchmark_table
-
 
 @pytest.fixture(scope="module")
 def result():
-    return estimate(benchmark_table("spina_bifida"), "dga", settings={"max_missing": "20n", "progress": False})
+    return estimate(
+        benchmark_table("spina_bifida"), "dga", settings={"max_missing": "20n", "progress": False}
+    )
 
 
 def test_bands_add_up_to_the_posterior(result):

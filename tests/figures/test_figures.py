@@ -1,14 +1,12 @@
 import hashlib
 
 import pandas as pd
-import pytest
+from conftest import ROOT, benchmark_table
 
 from undercount.figures import SYNTHETIC_LABEL, save_figure
 from undercount.figures.estimates import documented_vs_estimated_data, documented_vs_estimated_figure
 from undercount.figures.overlap import overlap_data, overlap_figure
 from undercount.figures.reported import reported_tolls_data, reported_tolls_figure, scope_class
-
-from conftest import ROOT, benchmark_table
 
 EVENTS = {"jan2022": ("January 2022", "2022-01-02"), "zhanaozen2011": ("Zhanaozen", "2011-12-16")}
 
@@ -24,7 +22,10 @@ def test_reported_tolls_keep_comparable_rows_only():
     jan = data[data["event"] == "jan2022"].set_index("as_of")
     assert jan.loc["2022-01-15", "days_since_start"] == 13 and jan.loc["2022-01-15", "value"] == 225
     z = data[data["event"] == "zhanaozen2011"]
-    assert z["days_since_start"].min() == 0 and set(z[z["class"].str.startswith("unofficial")]["value"]) == {64, 70}
+    assert z["days_since_start"].min() == 0 and set(z[z["class"].str.startswith("unofficial")]["value"]) == {
+        64,
+        70,
+    }
     assert "≥16" in set(z["label"])
     assert scope_class("security forces") == "partial count"
 
@@ -40,14 +41,35 @@ def test_overlap_data_ranks_patterns():
 
 
 def test_documented_vs_estimated_data():
-    estimates = pd.DataFrame([
-        {"event": "jan2022", "method": "mt", "n_hat": 300.0, "ci_low": 280.0, "ci_high": 330.0, "warnings": ""},
-        {"event": "jan2022", "method": "chapman", "n_hat": float("nan"), "ci_low": float("nan"),
-         "ci_high": float("nan"), "warnings": "no overlap"},
-    ])
+    estimates = pd.DataFrame(
+        [
+            {
+                "event": "jan2022",
+                "method": "mt",
+                "n_hat": 300.0,
+                "ci_low": 280.0,
+                "ci_high": 330.0,
+                "warnings": "",
+            },
+            {
+                "event": "jan2022",
+                "method": "chapman",
+                "n_hat": float("nan"),
+                "ci_low": float("nan"),
+                "ci_high": float("nan"),
+                "warnings": "no overlap",
+            },
+        ]
+    )
     meta = {"jan2022": {"people_per_list": {"a": 200, "b": 150}, "n_observed": 260}}
     data = documented_vs_estimated_data(estimates, meta, {"jan2022": "Jan"}, {"jan2022": {"a": "List A"}})
-    assert list(data["kind"]) == ["one source", "one source", "documented (any source)", "estimated total", "estimated total"]
+    assert list(data["kind"]) == [
+        "one source",
+        "one source",
+        "documented (any source)",
+        "estimated total",
+        "estimated total",
+    ]
     assert list(data["item"])[:2] == ["List A", "b"]
     assert data.iloc[4]["flag"] == "not estimable ⚠1"
     plot, _ = documented_vs_estimated_figure(data, "deaths", 0.95, synthetic=True)

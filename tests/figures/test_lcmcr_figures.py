@@ -2,12 +2,11 @@ import json
 
 import numpy as np
 import pytest
+from conftest import benchmark_table
 
 from undercount.estimators import estimate
 from undercount.figures import SYNTHETIC_LABEL, save_figure
 from undercount.figures.lcmcr import chains_frame, density_frame, lcmcr_density, lcmcr_trace
-
-from conftest import benchmark_table
 
 SETTINGS = {"burnin": 200, "samples": 50, "thinning": 2, "chains": 3, "progress": False, "workers": 1}
 

@@ -8,11 +8,19 @@ import pytest
 from undercount.figures.common import SYNTHETIC_LABEL
 from undercount.figures.linkage import linkage_accuracy_figure, linkage_sensitivity_figure
 
-ACCURACY = pd.DataFrame({
-    "event": ["e", "e"], "population": ["deaths", "deaths"], "threshold": [0.5, 0.9], "records": [10, 10],
-    "precision": [0.9, 1.0], "recall": [0.8, 0.5], "f1": [0.847, 0.667], "persons_found": [6, 8],
-    "true_persons": [5, 5],
-})
+ACCURACY = pd.DataFrame(
+    {
+        "event": ["e", "e"],
+        "population": ["deaths", "deaths"],
+        "threshold": [0.5, 0.9],
+        "records": [10, 10],
+        "precision": [0.9, 1.0],
+        "recall": [0.8, 0.5],
+        "f1": [0.847, 0.667],
+        "persons_found": [6, 8],
+        "true_persons": [5, 5],
+    }
+)
 
 
 def test_accuracy_figure_data_has_every_metric_per_threshold():
@@ -29,12 +37,21 @@ def test_accuracy_figure_data_has_every_metric_per_threshold():
 
 
 def test_sensitivity_figure_data_keeps_documented_and_estimates():
-    sens = pd.DataFrame({
-        "event": ["e"] * 4, "population": ["deaths"] * 4, "threshold": [0.5, 0.5, 0.9, 0.9],
-        "method": ["mt", "chapman", "mt", "chapman"], "lists": ["a+b"] * 4, "n_observed": [40, 40, 44, 44],
-        "n_hat": [50.0, math.nan, 60.0, 58.0], "ci_low": [45.0, math.nan, 52.0, 50.0],
-        "ci_high": [58.0, math.nan, math.inf, 70.0], "ci_level": [0.95] * 4, "warnings": [""] * 4,
-    })
+    sens = pd.DataFrame(
+        {
+            "event": ["e"] * 4,
+            "population": ["deaths"] * 4,
+            "threshold": [0.5, 0.5, 0.9, 0.9],
+            "method": ["mt", "chapman", "mt", "chapman"],
+            "lists": ["a+b"] * 4,
+            "n_observed": [40, 40, 44, 44],
+            "n_hat": [50.0, math.nan, 60.0, 58.0],
+            "ci_low": [45.0, math.nan, 52.0, 50.0],
+            "ci_high": [58.0, math.nan, math.inf, 70.0],
+            "ci_level": [0.95] * 4,
+            "warnings": [""] * 4,
+        }
+    )
     plot, data = linkage_sensitivity_figure(sens, threshold=0.5, level=0.95, synthetic=False)
     documented = data[data["kind"] == "documented"].set_index("threshold")["value"]
     assert documented.to_dict() == {0.5: 40.0, 0.9: 44.0}

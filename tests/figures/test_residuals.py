@@ -3,12 +3,11 @@ import json
 import math
 
 import pytest
+from conftest import benchmark_table
 
 from undercount.estimators import estimate
 from undercount.figures import SYNTHETIC_LABEL, save_figure
 from undercount.figures.residuals import residuals_data, residuals_figure
-
-from conftest import benchmark_table
 
 
 def test_residuals_data_from_a_fit():

@@ -10,12 +10,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import ROOT
 
 from undercount.config import load_config, sources
 from undercount.records import read_source
 from undercount.results import ESTIMATE_COLUMNS
-
-from conftest import ROOT
 
 pytestmark = pytest.mark.workflow
 
@@ -64,11 +63,17 @@ def test_outputs_exist_and_estimates_are_tidy(runs):
     # January 2022 split by city: Almaty, other, unknown, and the sum of strata, per population
     city = estimates[estimates["stratum"].str.startswith("city:")]
     assert set(city["event"]) == {"jan2022"}
-    assert set(city["stratum"]) == {"city:region-almaty", "city:region-other", "city:region-unknown", "city:total"}
+    assert set(city["stratum"]) == {
+        "city:region-almaty",
+        "city:region-other",
+        "city:region-unknown",
+        "city:total",
+    }
     assert set(city["population"]) == {"deaths"}
     rows = city[city["method"] == "mt"].set_index("stratum")
-    total = overall[(overall["event"] == "jan2022") & (overall["population"] == "deaths")
-                    & (overall["method"] == "mt")]["n_observed"].item()
+    total = overall[
+        (overall["event"] == "jan2022") & (overall["population"] == "deaths") & (overall["method"] == "mt")
+    ]["n_observed"].item()
     # every person is in exactly one stratum: none is silently dropped
     assert rows.drop(index="city:total")["n_observed"].sum() == total == rows.loc["city:total", "n_observed"]
     unusable = city[city["stratum"] == "city:region-unknown"]
@@ -76,7 +81,9 @@ def test_outputs_exist_and_estimates_are_tidy(runs):
     assert unusable["warnings"].str.contains("HRDAG's rule for a usable stratum").all()
     estimable = estimates.dropna(subset=["n_hat"])
     assert (estimable["n_hat"] >= estimable["n_observed"]).all()
-    assert (estimable["ci_low"] <= estimable["n_hat"]).all() and (estimable["n_hat"] <= estimable["ci_high"]).all()
+    assert (estimable["ci_low"] <= estimable["n_hat"]).all() and (
+        estimable["n_hat"] <= estimable["ci_high"]
+    ).all()
     # Zhanaozen torture: only one list records torture, so nothing is estimated, and it says why
     z = estimates[(estimates["event"] == "zhanaozen2011") & (estimates["population"] == "torture")]
     assert z["n_hat"].isna().all()
@@ -88,16 +95,32 @@ def test_outputs_exist_and_estimates_are_tidy(runs):
             assert list(persons.columns) == ["source", "record_id", "person_id", "match_probability"]
             assert (folder / "histories.csv").exists() and (folder / "histories.json").exists()
             assert (results / "figures" / f"overlap_{event}_{population}.png").exists()
-    figures = ["reported_tolls", "deaths_documented_vs_estimated", "detentions_documented_vs_estimated",
-               "forest_deaths", "forest_detentions", "forest_torture", "official_coverage",
-               "reported_vs_estimated", "list_sizes_jan2022", "strata_jan2022_deaths_city"]
+    figures = [
+        "reported_tolls",
+        "deaths_documented_vs_estimated",
+        "detentions_documented_vs_estimated",
+        "forest_deaths",
+        "forest_detentions",
+        "forest_torture",
+        "official_coverage",
+        "reported_vs_estimated",
+        "list_sizes_jan2022",
+        "strata_jan2022_deaths_city",
+    ]
     for name in figures:
         assert (results / "figures" / f"{name}.png").stat().st_size > 10_000
         assert (results / "figures" / f"{name}.tsv").exists()
     assert not (results / "figures" / "list_sizes_zhanaozen2011.png").exists()  # no published lists
     summary = pd.read_csv(results / "summary.csv")
-    assert len(summary) == 8 and {"mt", "chapman", "stepwise-bca", "lcmcr", "dga", "documented",
-                                  "on_official_list"} <= set(summary.columns)
+    assert len(summary) == 8 and {
+        "mt",
+        "chapman",
+        "stepwise-bca",
+        "lcmcr",
+        "dga",
+        "documented",
+        "on_official_list",
+    } <= set(summary.columns)
     # the frequentist total over strata adds bootstrap replicates (stepwise-bca has them, mt does not)
     totals = city[city["stratum"] == "city:total"].set_index("method")
     assert totals.loc["stepwise-bca", "n_hat"] > 0 and pd.isna(totals.loc["mt", "n_hat"])
@@ -130,8 +153,17 @@ def test_linkage_accuracy_meets_the_target_and_is_reported(runs):
     """results/linkage/accuracy.csv against data/demo/truth.csv: F1 >= 0.98 at the main threshold."""
     results = runs[0] / "results"
     accuracy = pd.read_csv(results / "linkage" / "accuracy.csv")
-    assert list(accuracy.columns) == ["event", "population", "threshold", "records", "precision", "recall", "f1",
-                                      "persons_found", "true_persons"]
+    assert list(accuracy.columns) == [
+        "event",
+        "population",
+        "threshold",
+        "records",
+        "precision",
+        "recall",
+        "f1",
+        "persons_found",
+        "true_persons",
+    ]
     assert set(accuracy["threshold"]) == {0.3, 0.5, 0.7, 0.9, 0.99}
     estimates = pd.read_csv(results / "estimates.csv")
     tables = estimates[estimates["stratum"] == "all"][["event", "population"]].drop_duplicates()
@@ -163,8 +195,12 @@ def test_estimates_at_every_threshold(runs):
         # a higher threshold links fewer records: never fewer documented persons
         assert sens.sort_values("threshold")["n_observed"].is_monotonic_increasing
     sens = pd.read_csv(results / "jan2022" / "detentions" / "linkage_sensitivity.csv").set_index("threshold")
-    main = estimates[(estimates["event"] == "jan2022") & (estimates["population"] == "detentions")
-                     & (estimates["stratum"] == "all") & (estimates["method"] == "mt")]
+    main = estimates[
+        (estimates["event"] == "jan2022")
+        & (estimates["population"] == "detentions")
+        & (estimates["stratum"] == "all")
+        & (estimates["method"] == "mt")
+    ]
     assert sens.loc[0.5, "n_hat"] == pytest.approx(main["n_hat"].item(), rel=1e-5)
     figure = pd.read_csv(results / "figures" / "linkage_sensitivity.tsv", sep="\t")
     assert set(figure["kind"]) == {"documented", "estimate"} and figure["table"].nunique() == len(tables)
@@ -316,7 +352,9 @@ def _break(workdir: Path, how: str) -> str:
     raise ValueError(how)
 
 
-@pytest.mark.parametrize("how", ["missing column", "mapped header absent", "duplicate id", "bad date", "missing file"])
+@pytest.mark.parametrize(
+    "how", ["missing column", "mapped header absent", "duplicate id", "bad date", "missing file"]
+)
 def test_bad_input_stops_before_writing_anything(tmp_path, how):
     workdir = make_workdir(tmp_path / "w")
     expected = _break(workdir, how)
@@ -352,17 +390,22 @@ def test_snakefmt_clean():
     assert proc.returncode == 0, proc.stderr
 
 
-@pytest.mark.parametrize("entry, expected", [
-    ("truth: data/demo/nothing.csv", "config linkage.truth: data/demo/nothing.csv: truth file not found"),
-    ("sensitivity_methods: [nosuch]", "config linkage.sensitivity_methods: 'nosuch' is neither a label"),
-    ("threshold: 1.5", "On instance['linkage']['threshold']"),
-])
+@pytest.mark.parametrize(
+    "entry, expected",
+    [
+        ("truth: data/demo/nothing.csv", "config linkage.truth: data/demo/nothing.csv: truth file not found"),
+        ("sensitivity_methods: [nosuch]", "config linkage.sensitivity_methods: 'nosuch' is neither a label"),
+        ("threshold: 1.5", "On instance['linkage']['threshold']"),
+    ],
+)
 def test_bad_linkage_config_stops_before_writing_anything(tmp_path, entry, expected):
     workdir = make_workdir(tmp_path / "w")
     config = workdir / "config" / "config.yaml"
     key = entry.split(":")[0]
-    lines = [f"  {entry}" if line.strip().startswith(f"{key}:") else line
-             for line in config.read_text("utf-8").splitlines()]
+    lines = [
+        f"  {entry}" if line.strip().startswith(f"{key}:") else line
+        for line in config.read_text("utf-8").splitlines()
+    ]
     config.write_text("\n".join(lines) + "\n", "utf-8")
     proc = snakemake(workdir)
     assert proc.returncode != 0

@@ -6,14 +6,15 @@ estimator means writing its module and adding one line to ``_MODULES``.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
 from ..errors import MethodError
 from ..histories import CaptureTable
-from .base import EstimateResult, Method, Setting, not_estimable
 from . import chapman, closed, coverage, dga, lcmcr, loglinear, search, stepwise
+from .base import EstimateResult, Method, Setting, not_estimable
 
 # One line per estimator module; each module exposes METHODS, a tuple of Method.
 _MODULES = (
@@ -57,9 +58,7 @@ def get_method(name: str) -> Method:
     try:
         return REGISTRY[name]
     except KeyError:
-        raise MethodError(
-            f"unknown method {name!r}; known methods: {', '.join(method_names())}"
-        ) from None
+        raise MethodError(f"unknown method {name!r}; known methods: {', '.join(method_names())}") from None
 
 
 def method_family(name: str) -> str:
@@ -132,4 +131,3 @@ def _with_seed(result: EstimateResult, seed: int | None) -> EstimateResult:
     settings = dict(result.settings)
     settings["seed"] = seed
     return replace(result, settings=settings)
-

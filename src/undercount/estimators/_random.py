@@ -142,9 +142,12 @@ def log_factorial(k):
         return LOG_FACTORIAL[k]
     x = float(k) + 1.0
     x2 = x * x
-    return (x - 0.5) * math.log(x) - x + _LOG_SQRT_2PI + (
-        1.0 / 12.0 - (1.0 / 360.0 - 1.0 / (1260.0 * x2)) / x2
-    ) / x
+    return (
+        (x - 0.5) * math.log(x)
+        - x
+        + _LOG_SQRT_2PI
+        + (1.0 / 12.0 - (1.0 / 360.0 - 1.0 / (1260.0 * x2)) / x2) / x
+    )
 
 
 @njit(cache=True, error_model="numpy")

@@ -30,9 +30,10 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy.special import ndtr, ndtri
@@ -89,14 +90,19 @@ class BootstrapResult:
             "monte_carlo_se": list(self.monte_carlo_se),
             "bootstrap_median": float(np.median(finite)) if len(finite) else None,
             "bootstrap_percentile_interval": (
-                [float(np.quantile(finite, 0.025, method="median_unbiased")),
-                 float(np.quantile(finite, 0.975, method="median_unbiased"))] if len(finite) else None
+                [
+                    float(np.quantile(finite, 0.025, method="median_unbiased")),
+                    float(np.quantile(finite, 0.975, method="median_unbiased")),
+                ]
+                if len(finite)
+                else None
             ),
         }
 
 
-def _run_chunk(statistic: Callable[..., float], patterns: np.ndarray, lists: Sequence[str],
-               tables: np.ndarray) -> np.ndarray:
+def _run_chunk(
+    statistic: Callable[..., float], patterns: np.ndarray, lists: Sequence[str], tables: np.ndarray
+) -> np.ndarray:
     out = np.empty(len(tables))
     for i, counts in enumerate(tables):
         try:
@@ -106,11 +112,12 @@ def _run_chunk(statistic: Callable[..., float], patterns: np.ndarray, lists: Seq
     return out
 
 
-def _evaluate(statistic, patterns, lists, tables: np.ndarray, workers: int, progress: bool,
-              desc: str) -> np.ndarray:
+def _evaluate(
+    statistic, patterns, lists, tables: np.ndarray, workers: int, progress: bool, desc: str
+) -> np.ndarray:
     from tqdm import tqdm
 
-    chunks = [tables[i:i + CHUNK] for i in range(0, len(tables), CHUNK)]
+    chunks = [tables[i : i + CHUNK] for i in range(0, len(tables), CHUNK)]
     results: list[np.ndarray | None] = [None] * len(chunks)
     with tqdm(total=len(tables), desc=desc, disable=not progress, leave=False, unit="rep") as bar:
         if workers <= 1 or len(chunks) == 1:
@@ -119,8 +126,10 @@ def _evaluate(statistic, patterns, lists, tables: np.ndarray, workers: int, prog
                 bar.update(len(chunk))
         else:
             with ProcessPoolExecutor(max_workers=workers) as pool:
-                futures = {pool.submit(_run_chunk, statistic, patterns, lists, chunk): i
-                           for i, chunk in enumerate(chunks)}
+                futures = {
+                    pool.submit(_run_chunk, statistic, patterns, lists, chunk): i
+                    for i, chunk in enumerate(chunks)
+                }
                 from concurrent.futures import as_completed
 
                 for fut in as_completed(futures):
@@ -158,8 +167,7 @@ def bca_bootstrap(
     observed = np.flatnonzero(counts > 0)
     jack_tables = np.repeat(counts[None, :], len(observed), axis=0)
     jack_tables[np.arange(len(observed)), observed] -= 1
-    values = _evaluate(statistic, patterns, lists, np.vstack([tables, jack_tables]), workers,
-                       progress, desc)
+    values = _evaluate(statistic, patterns, lists, np.vstack([tables, jack_tables]), workers, progress, desc)
     boot, jack = values[:nboot], values[nboot:]
     weights = counts[observed].astype(float)
     warnings: list[str] = []
@@ -189,9 +197,7 @@ def bca_bootstrap(
         a = float(np.sum(weights * r**3) / (6.0 * denom)) if denom > 0 else 0.0
     else:
         a = 0.0
-        warnings.append(
-            "some jackknife tables had no estimable model: the BCa acceleration is set to zero"
-        )
+        warnings.append("some jackknife tables had no estimable model: the BCa acceleration is set to zero")
     levels = list(bca_levels(z0, a, level))
     low, high = (float(v) for v in np.quantile(finite, levels, method="median_unbiased"))
     if min(levels) < 1.0 / len(finite) or max(levels) > 1.0 - 1.0 / len(finite):
@@ -200,8 +206,9 @@ def bca_bootstrap(
             "its end is the extreme replicate, and more replicates would move it"
         )
     mcse = bca_monte_carlo_se(finite, estimate, a, level, rng)
-    return BootstrapResult(boot, jack, weights, low, high, z0, a, (levels[0], levels[1]), failed,
-                           tuple(warnings), mcse)
+    return BootstrapResult(
+        boot, jack, weights, low, high, z0, a, (levels[0], levels[1]), failed, tuple(warnings), mcse
+    )
 
 
 def bca_levels(z0: float, a: float, level: float) -> tuple[float, float]:
@@ -246,9 +253,9 @@ def bca_monte_carlo_se(
 
 
 def with_bca(
-    result: "EstimateResult",
+    result: EstimateResult,
     statistic: Callable[..., float],
-    table: "CaptureTable",
+    table: CaptureTable,
     *,
     method: str,
     rng: np.random.Generator,
@@ -256,7 +263,7 @@ def with_bca(
     workers: int,
     progress: bool,
     settings: dict[str, Any],
-) -> "EstimateResult":
+) -> EstimateResult:
     """Replace a point estimate's interval with the BCa bootstrap interval of its procedure."""
     from dataclasses import replace
 
@@ -265,8 +272,17 @@ def with_bca(
         return replace(result, method=method, settings=settings)
     patterns, counts = table.cells()
     boot = bca_bootstrap(
-        statistic, patterns, counts, table.lists, estimate=result.n_hat, rng=rng, nboot=nboot,
-        level=result.ci_level, workers=workers, progress=progress, desc=method,
+        statistic,
+        patterns,
+        counts,
+        table.lists,
+        estimate=result.n_hat,
+        rng=rng,
+        nboot=nboot,
+        level=result.ci_level,
+        workers=workers,
+        progress=progress,
+        desc=method,
     )
     details = {k: v for k, v in result.details.items() if k not in ("interval", "n_hat_profile")}
     details["bootstrap"] = boot.details()

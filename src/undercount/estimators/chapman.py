@@ -70,12 +70,23 @@ def chapman(table: CaptureTable, *, level: float = 0.95, pair: str | None = None
     n = sub.n_observed
     m = n1 + n2 - n
     settings = {"pair": pair}
-    details = {"n1": n1, "n2": n2, "overlap": m, "interval": "log-normal on the undocumented number (Chao 1987)"}
+    details = {
+        "n1": n1,
+        "n2": n2,
+        "overlap": m,
+        "interval": "log-normal on the undocumented number (Chao 1987)",
+    }
     warnings = list(notes)
     if n1 == 0 or n2 == 0:
         return not_estimable(
-            "chapman", (a, b), n, f"list {a if n1 == 0 else b} documents no one",
-            level=level, settings=settings, details=details, warnings=tuple(warnings),
+            "chapman",
+            (a, b),
+            n,
+            f"list {a if n1 == 0 else b} documents no one",
+            level=level,
+            settings=settings,
+            details=details,
+            warnings=tuple(warnings),
         )
     n_hat = (n1 + 1) * (n2 + 1) / (m + 1) - 1
     var = (n1 + 1) * (n2 + 1) * (n1 - m) * (n2 - m) / ((m + 1) ** 2 * (m + 2))

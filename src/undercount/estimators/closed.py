@@ -75,7 +75,10 @@ def closed_label(base: str, heterogeneity: str | None, theta: float | None = Non
 
 
 def closed_spec(
-    patterns: np.ndarray, base: str, heterogeneity: str | None = None, theta: float | None = None,
+    patterns: np.ndarray,
+    base: str,
+    heterogeneity: str | None = None,
+    theta: float | None = None,
     lists: tuple[str, ...] | None = None,
 ) -> ModelSpec:
     """Design of an Rcapture closed model over all observable cells.
@@ -188,18 +191,31 @@ def closed_estimate(
     elif heterogeneity == "chao":
         warnings.append("Chao's model gives a lower bound for N, not an unbiased estimate")
     return model_result(
-        table, fit, method=method, level=level, interval=interval, settings=settings,
-        warnings=warnings, details=details,
+        table,
+        fit,
+        method=method,
+        level=level,
+        interval=interval,
+        settings=settings,
+        warnings=warnings,
+        details=details,
     )
 
 
 def _make(name: str, base: str, heterogeneity: str | None):
-    def estimator(table: CaptureTable, *, level: float = 0.95, interval: str = "profile",
-                  theta: float | None = None, neg: bool = True) -> EstimateResult:
+    def estimator(
+        table: CaptureTable,
+        *,
+        level: float = 0.95,
+        interval: str = "profile",
+        theta: float | None = None,
+        neg: bool = True,
+    ) -> EstimateResult:
         if theta is None and heterogeneity in DEFAULT_THETA:
             theta = DEFAULT_THETA[heterogeneity]
-        return closed_estimate(table, name, base, heterogeneity, level=level, interval=interval,
-                               theta=theta, neg=neg)
+        return closed_estimate(
+            table, name, base, heterogeneity, level=level, interval=interval, theta=theta, neg=neg
+        )
 
     estimator.__name__ = name.replace("-", "_")
     estimator.__doc__ = (
@@ -212,12 +228,19 @@ def _make(name: str, base: str, heterogeneity: str | None):
 def _settings(heterogeneity: str | None) -> tuple[Setting, ...]:
     out = [INTERVAL_SETTING]
     if heterogeneity in DEFAULT_THETA:
-        out.append(Setting("theta", float, DEFAULT_THETA[heterogeneity],
-                           f"theta of the {heterogeneity.capitalize()} heterogeneity column",
-                           minimum=1e-9))
+        out.append(
+            Setting(
+                "theta",
+                float,
+                DEFAULT_THETA[heterogeneity],
+                f"theta of the {heterogeneity.capitalize()} heterogeneity column",
+                minimum=1e-9,
+            )
+        )
     if heterogeneity == "chao":
-        out.append(Setting("neg", bool, True,
-                           "set negative eta parameters to zero and refit (Rcapture's neg=TRUE)"))
+        out.append(
+            Setting("neg", bool, True, "set negative eta parameters to zero and refit (Rcapture's neg=TRUE)")
+        )
     return tuple(out)
 
 

@@ -106,8 +106,16 @@ def coverage_statistics(patterns: np.ndarray, counts: np.ndarray) -> dict[str, n
         denominator = k * C - AB_sum
         high = numerator / denominator
         low = step(step(n0))
-    return {"n": n, "D": D, "C": C, "independence": n0, "high-coverage": high,
-            "low-coverage": low, "numerator": numerator, "denominator": denominator}
+    return {
+        "n": n,
+        "D": D,
+        "C": C,
+        "independence": n0,
+        "high-coverage": high,
+        "low-coverage": low,
+        "numerator": numerator,
+        "denominator": denominator,
+    }
 
 
 def _estimate(stats: dict[str, np.ndarray], estimator: str) -> np.ndarray:
@@ -146,10 +154,14 @@ def sample_coverage(
     warnings: list[str] = []
     if not C > 0:
         return not_estimable(
-            "sample-coverage", table.lists, n,
+            "sample-coverage",
+            table.lists,
+            n,
             f"the estimated sample coverage is {C:.3f}: the lists share almost no one, and the "
             "sample-coverage estimators are not defined",
-            level=level, settings=settings, details=details,
+            level=level,
+            settings=settings,
+            details=details,
         )
     if C <= LOW_COVERAGE:
         if estimator == "high-coverage":
@@ -166,9 +178,14 @@ def sample_coverage(
     value = float(_estimate(stats, estimator)[0])
     if not math.isfinite(value):
         return not_estimable(
-            "sample-coverage", table.lists, n,
+            "sample-coverage",
+            table.lists,
+            n,
             f"the {estimator} sample-coverage estimator is not finite on this table",
-            level=level, settings=settings, details=details, warnings=tuple(warnings),
+            level=level,
+            settings=settings,
+            details=details,
+            warnings=tuple(warnings),
         )
     if estimator == "high-coverage" and value == n and float(stats["high-coverage"][0]) != n:
         warnings.append(
@@ -222,9 +239,14 @@ METHODS = (
         "independence), bootstrap log-normal interval",
         reference="Chao & Tsay (1998); Chao et al. (2001); Chao (1987)",
         settings=(
-            Setting("estimator", str, "high-coverage",
-                    "high-coverage (Chao & Tsay's N-hat), low-coverage (one-step N-hat-1) or "
-                    "independence (N-hat-0)", choices=ESTIMATORS),
+            Setting(
+                "estimator",
+                str,
+                "high-coverage",
+                "high-coverage (Chao & Tsay's N-hat), low-coverage (one-step N-hat-1) or "
+                "independence (N-hat-0)",
+                choices=ESTIMATORS,
+            ),
             Setting("nboot", int, 1000, "bootstrap replicates for the standard error", minimum=20),
         ),
         stochastic=True,

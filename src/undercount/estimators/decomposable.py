@@ -36,8 +36,8 @@ analysis of decomposable graphical models. Ann. Statist. 21, 1272-1317.
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 from numba import njit
@@ -48,6 +48,7 @@ MAX_VERTICES = 7
 
 #: Number of labelled chordal graphs on k vertices (OEIS A058862), k = 0..7.
 CHORDAL_COUNTS = (1, 1, 2, 8, 61, 822, 18_154, 617_675)
+
 
 @dataclass(frozen=True, eq=False)
 class DecomposableGraphs:
@@ -85,13 +86,15 @@ class DecomposableGraphs:
         """
         return _terms(self.cliques, self.separators)
 
-    def signature(self) -> "scipy.sparse.csr_matrix":  # noqa: F821
+    def signature(self) -> scipy.sparse.csr_matrix:  # noqa: F821
         """``(g, 2**k)`` sparse matrix of :attr:`terms`: row i times per-subset terms is graph i's weight."""
         from scipy import sparse
 
         idx, coef = self.terms
         rows = np.repeat(np.arange(len(self)), idx.shape[1])
-        out = sparse.csr_matrix((coef.ravel(), (rows, idx.ravel().astype(np.int64))), shape=(len(self), 2**self.k))
+        out = sparse.csr_matrix(
+            (coef.ravel(), (rows, idx.ravel().astype(np.int64))), shape=(len(self), 2**self.k)
+        )
         out.sum_duplicates()
         out.eliminate_zeros()
         return out
@@ -121,7 +124,7 @@ def clique_formula(cliques: Sequence[int], names: Sequence[str]) -> str:
     return "".join("[" + ",".join(names[j] for j in vertices(c)) + "]" for c in cliques)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def decomposable_graphs(k: int) -> DecomposableGraphs:
     """Enumerate every decomposable graph on ``k`` labelled vertices (1 <= k <= 7).
 

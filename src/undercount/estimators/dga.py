@@ -52,15 +52,16 @@ from __future__ import annotations
 
 import math
 import types
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 from numba import njit, prange
 from scipy.special import gammaln, logsumexp, psi
 
-from ..histories import CaptureTable
 from ..errors import MethodError
+from ..histories import CaptureTable
 from .base import EstimateResult, Method, Setting, not_estimable
 from .decomposable import DecomposableGraphs, decomposable_graphs
 
@@ -113,12 +114,21 @@ class Prior:
             out = np.full(m.shape, -np.inf)
             pos = m > 0
             lx = np.log(m[pos] / n)
-            out[pos] = (-lx - math.log(self.sdlog) - 0.5 * math.log(2 * math.pi)
-                        - (lx - self.meanlog) ** 2 / (2 * self.sdlog**2))
+            out[pos] = (
+                -lx
+                - math.log(self.sdlog)
+                - 0.5 * math.log(2 * math.pi)
+                - (lx - self.meanlog) ** 2 / (2 * self.sdlog**2)
+            )
             return out
         if self.kind == "negbin":
-            return (N * math.log(self.b) - (N + self.a) * math.log1p(self.b)
-                    + gammaln(N + self.a) - gammaln(N + 1) - gammaln(self.a))
+            return (
+                N * math.log(self.b)
+                - (N + self.a) * math.log1p(self.b)
+                + gammaln(N + self.a)
+                - gammaln(N + 1)
+                - gammaln(self.a)
+            )
         raise ValueError(f"unknown prior {self.kind!r}; known: {', '.join(PRIORS)}")
 
     def log_ratio(self, m: np.ndarray, n: int) -> np.ndarray:
@@ -237,8 +247,13 @@ def _compiled(function):
     """
     out = []
     for suffix, parallel in (("_serial", False), ("_parallel", True)):
-        clone = types.FunctionType(function.__code__, function.__globals__, function.__name__ + suffix,
-                                   function.__defaults__, function.__closure__)
+        clone = types.FunctionType(
+            function.__code__,
+            function.__globals__,
+            function.__name__ + suffix,
+            function.__defaults__,
+            function.__closure__,
+        )
         clone.__qualname__ = function.__qualname__ + suffix
         out.append(njit(parallel=parallel, cache=True)(clone))
     return tuple(out)
@@ -313,33 +328,35 @@ def _bound_kernel_py(idx, coef, rows, Ta, Tb, Ga, Gb, ca, cb, excess, logw, out)
     """
     R = len(rows)
     P = idx.shape[1]
-    I = Ta.shape[1]
+    n_terms = Ta.shape[1]
     size = (R + _BLOCKS - 1) // _BLOCKS
     for blk in prange(_BLOCKS):
-        ua = np.empty(I)
-        ub = np.empty(I)
+        ua = np.empty(n_terms)
+        ub = np.empty(n_terms)
         for r in range(blk * size, min(R, (blk + 1) * size)):
             g = rows[r]
-            for i in range(I):
+            for i in range(n_terms):
                 ua[i] = ca[i]
                 ub[i] = cb[i]
             for j in range(P):
                 cf = coef[g, j]
                 if cf > 0.0:
                     A = idx[g, j]
-                    for i in range(I):
+                    for i in range(n_terms):
                         ua[i] += cf * Ta[A, i]
                         ub[i] += cf * Tb[A, i]
                 elif cf < 0.0:
                     A = idx[g, j]
-                    for i in range(I):
+                    for i in range(n_terms):
                         ua[i] += cf * Ga[A, i]
                         ub[i] += cf * Gb[A, i]
-            for i in range(I):
+            for i in range(n_terms):
                 out[r, i] = max(ua[i], ub[i]) + excess[i] + logw[i]
 
 
-def _segment_kernel_py(idx, coef, seg_graph, seg_a, seg_b, R, Rinv, kappa, c, x, const, nb, start, shift, every):
+def _segment_kernel_py(
+    idx, coef, seg_graph, seg_a, seg_b, R, Rinv, kappa, c, x, const, nb, start, shift, every
+):
     """Exact weights on segments: graph ``seg_graph[s]`` at the block's points seg_a[s]..seg_b[s].
 
     The weight moves from one grid point to the next by an exact ratio: with
@@ -498,8 +515,10 @@ class _IntervalTerms:
 
     def bounds(self, w: _Weights, rows: np.ndarray, cols: slice = slice(None)) -> np.ndarray:
         """``(len(rows), intervals)`` upper bounds of each graph's log mass on each interval."""
-        pick = [np.ascontiguousarray(v[..., cols])
-                for v in (self.Ta, self.Tb, self.Ga, self.Gb, self.ca, self.cb, self.excess, self.logw)]
+        pick = [
+            np.ascontiguousarray(v[..., cols])
+            for v in (self.Ta, self.Tb, self.Ga, self.Gb, self.ca, self.cb, self.excess, self.logw)
+        ]
         out = np.empty((len(rows), pick[0].shape[1]))
         _pick(_BOUND, len(rows) * w.idx.shape[1] * out.shape[1] * 2)(w.idx, w.coef, rows, *pick, out)
         return out
@@ -664,7 +683,7 @@ class DgaPosterior:
         hi = int(np.searchsorted(-upper_tail, -mass, side="left"))
         hi = max(hi, lo)
         keep = slice(lo, hi + 1)
-        dropped = float(self.p[:lo].sum() + self.p[hi + 1:].sum())
+        dropped = float(self.p[:lo].sum() + self.p[hi + 1 :].sum())
         return self.N[keep], self.p[keep], dropped
 
     # ------------------------------------------------------------ graphs
@@ -678,7 +697,9 @@ class DgaPosterior:
         q = self.top_joint[j]
         cdf = np.cumsum(q)
         alpha = (1.0 - level) / 2.0
-        idx = np.minimum(np.searchsorted(cdf, np.array([0.5, alpha, 1 - alpha]) * cdf[-1], side="left"), len(q) - 1)
+        idx = np.minimum(
+            np.searchsorted(cdf, np.array([0.5, alpha, 1 - alpha]) * cdf[-1], side="left"), len(q) - 1
+        )
         median, low, high = (int(v) for v in self.N[idx])
         return {"median": median, "ci_low": low, "ci_high": high, "mean": float(np.dot(q, self.N) / cdf[-1])}
 
@@ -695,14 +716,15 @@ class DgaPosterior:
         parts = [np.add.reduceat(self.top_joint[j], cut) for j in range(t)]
         last = min(high - self.N[0] + 1, len(self.p))
         # reduceat's last bin runs to the end of the grid: cut it at `high`
-        total[-1] = self.p[cut[-1]:last].sum()
+        total[-1] = self.p[cut[-1] : last].sum()
         for j in range(t):
-            parts[j][-1] = self.top_joint[j][cut[-1]:last].sum()
+            parts[j][-1] = self.top_joint[j][cut[-1] : last].sum()
         other = np.maximum(total - np.sum(parts, axis=0), 0.0) if t else total
         return {
             "N_low": edges.tolist(),
             "N_high": (np.append(edges[1:] - 1, high)).tolist(),
-            "graphs": [self.graphs.formula(int(i), self.lists) for i in self.top_index[:t]] + ["all other graphs"],
+            "graphs": [self.graphs.formula(int(i), self.lists) for i in self.top_index[:t]]
+            + ["all other graphs"],
             "probability": [q.tolist() for q in parts] + [other.tolist()],
         }
 
@@ -779,9 +801,13 @@ def dga_posterior(
     # 1. every graph at probe points from 0 to far beyond the grid
     reach = (max(cap, lo) if automatic else int(max_missing)) * _PROBE_REACH
     probes = _ladder(0, max(reach, lo + 2), _LADDER_RATIO)
-    mx, sm = _pick(_MIXTURE, w.idx.size * len(probes))(w.idx, w.coef, w.subset_values(probes), w.common(probes))
+    mx, sm = _pick(_MIXTURE, w.idx.size * len(probes))(
+        w.idx, w.coef, w.subset_values(probes), w.common(probes)
+    )
     log_density = _combine_blocks(mx, sm)
-    log_bins = _log_bin_mass(log_density[:-1], log_density[1:], probes[:-1].astype(float), probes[1:].astype(float))
+    log_bins = _log_bin_mass(
+        log_density[:-1], log_density[1:], probes[:-1].astype(float), probes[1:].astype(float)
+    )
     log_far = _log_tail_beyond(log_density[-2], log_density[-1], probes[-2], probes[-1])
     bar.update(1)
 
@@ -790,7 +816,9 @@ def dga_posterior(
     if automatic:
         beyond = np.logaddexp.accumulate(np.append(log_bins, log_far)[::-1])[::-1]  # mass from probe j on
         start = int(np.searchsorted(probes, lo, side="left"))
-        ok = np.flatnonzero((probes > lo) & (probes <= cap) & (beyond - beyond[start] < math.log(tail_tol / 10)))
+        ok = np.flatnonzero(
+            (probes > lo) & (probes <= cap) & (beyond - beyond[start] < math.log(tail_tol / 10))
+        )
         if len(ok):
             hi = int(probes[ok[0]])
         else:
@@ -804,8 +832,12 @@ def dga_posterior(
     on_grid = (probes >= lo) & (probes <= hi)
     log_lower = float(logsumexp(log_density[on_grid])) if on_grid.any() else -np.inf
     if not np.isfinite(log_lower):
-        log_lower = float(logsumexp(w.common(grid[:1]) + _combine_blocks(
-            *_MIXTURE[0](w.idx, w.coef, w.subset_values(grid[:1]), w.common(grid[:1])))))
+        log_lower = float(
+            logsumexp(
+                w.common(grid[:1])
+                + _combine_blocks(*_MIXTURE[0](w.idx, w.coef, w.subset_values(grid[:1]), w.common(grid[:1])))
+            )
+        )
 
     # 3. coarse bounds on the intervals between probes: keep the (graph, interval) pairs that can matter
     a0 = np.unique(np.concatenate([[lo, min(lo + 1, hi)], probes[(probes > lo) & (probes <= hi)]]))
@@ -871,7 +903,7 @@ def dga_posterior(
     for start in range(lo, hi + 1, _TILE // 16):
         stop = min(start + _TILE // 16, hi + 1)
         if len(top_index):
-            top_joint[:, start - lo:stop - lo] = np.exp(w.graph_values(top_index, start, stop) - log_z)
+            top_joint[:, start - lo : stop - lo] = np.exp(w.graph_values(top_index, start, stop) - log_z)
     stats = {
         "graphs": int(G),
         "graphs_after_coarse_bound": alive,
@@ -884,10 +916,22 @@ def dga_posterior(
         "fine_intervals": int(n_fine),
     }
     return DgaPosterior(
-        lists=table.lists, n_observed=n, delta=delta, prior=prior, missing=grid, p=p, graphs=graphs,
-        graph_log_mass=graph_log_mass, log_evidence=log_z, top_joint=top_joint, top_index=top_index,
-        tail_beyond=_fraction(tail, total), mass_below=_fraction(below, total),
-        automatic_grid=automatic, capped=capped, stats=stats,
+        lists=table.lists,
+        n_observed=n,
+        delta=delta,
+        prior=prior,
+        missing=grid,
+        p=p,
+        graphs=graphs,
+        graph_log_mass=graph_log_mass,
+        log_evidence=log_z,
+        top_joint=top_joint,
+        top_index=top_index,
+        tail_beyond=_fraction(tail, total),
+        mass_below=_fraction(below, total),
+        automatic_grid=automatic,
+        capped=capped,
+        stats=stats,
     )
 
 
@@ -926,7 +970,7 @@ class _Hull:
         self.last[rows] = np.maximum(self.last[rows], last)
         self.bound[rows] = np.maximum(self.bound[rows], np.where(keep, bound, -np.inf).max(axis=1))
 
-    def segments(self, a: np.ndarray, b: np.ndarray) -> "_Segments":
+    def segments(self, a: np.ndarray, b: np.ndarray) -> _Segments:
         graphs = np.flatnonzero(self.last >= 0)
         return _Segments(graphs, a[self.first[graphs]], b[self.last[graphs]], self.bound[graphs])
 
@@ -941,8 +985,16 @@ class _Segments:
     b: np.ndarray
     bound: np.ndarray  # upper bound of the graph's log weight on the run
 
-    def add_block(self, w: _Weights, start: int, stop: int, common: np.ndarray, lo: int,
-                  log_p: np.ndarray, graph_log_mass: np.ndarray) -> None:
+    def add_block(
+        self,
+        w: _Weights,
+        start: int,
+        stop: int,
+        common: np.ndarray,
+        lo: int,
+        log_p: np.ndarray,
+        graph_log_mass: np.ndarray,
+    ) -> None:
         """Exact weights of the segments' points in start..stop-1, added into the totals."""
         hit = (self.a < stop) & (self.b >= start)
         if not hit.any():
@@ -956,14 +1008,29 @@ class _Segments:
         R = (w.x[:, None] + m[None, :]) / (nb + m[None, :])
         kappa = w.common_ratio(m)
         kernel = _pick(_SEGMENTS, int((sb - sa + 1).sum()) * w.idx.shape[1])
-        args = (w.idx, w.coef, graph, sa, sb, R, 1.0 / R, kappa, common[start - lo:stop - lo], w.x, w.const, nb,
-                float(start))
+        args = (
+            w.idx,
+            w.coef,
+            graph,
+            sa,
+            sb,
+            R,
+            1.0 / R,
+            kappa,
+            common[start - lo : stop - lo],
+            w.x,
+            w.const,
+            nb,
+            float(start),
+        )
         seg_sum, col, top = kernel(*args, shift, _ANCHOR_EVERY)
         if top < shift - 600:  # the bound was far too loose to scale by: scale by the true maximum
             shift = float(top)
             seg_sum, col, top = kernel(*args, shift, _ANCHOR_EVERY)
         with np.errstate(divide="ignore"):
-            np.logaddexp(log_p[start - lo:stop - lo], shift + np.log(col), out=log_p[start - lo:stop - lo])
+            np.logaddexp(
+                log_p[start - lo : stop - lo], shift + np.log(col), out=log_p[start - lo : stop - lo]
+            )
             graph_log_mass[graph] = np.logaddexp(graph_log_mass[graph], shift + np.log(seg_sum))
 
 
@@ -972,8 +1039,9 @@ def _log_mass_beyond(hi: int, log_f_hi: float, probes, log_density, log_bins, lo
     j = int(np.searchsorted(probes, hi, side="right"))  # first probe beyond hi
     if j >= len(probes):
         return _log_tail_beyond(log_density[-1], log_f_hi, probes[-1], hi) if hi > probes[-1] else log_far
-    first = _log_bin_mass(np.array([log_f_hi]), np.array([log_density[j]]), np.array([float(hi)]),
-                          np.array([float(probes[j])]))[0]
+    first = _log_bin_mass(
+        np.array([log_f_hi]), np.array([log_density[j]]), np.array([float(hi)]), np.array([float(probes[j])])
+    )[0]
     # the bin [hi, probe_j) counts the point hi itself once too often: remove it
     first = _log_sub(first, log_f_hi)
     return float(logsumexp(np.concatenate([[first], log_bins[j:], [log_far]])))
@@ -990,7 +1058,9 @@ def _log_mass_below(lo: int, probes, log_density, log_bins) -> float:
         p0, p1 = float(probes[j]), float(probes[j + 1])
         slope = (f1 - f0) / math.log(p1 / p0) if np.isfinite(f0) and np.isfinite(f1) else 0.0
         f_lo = f0 + slope * math.log(lo / p0) if p0 > 0 else f1
-        parts.append(_log_bin_mass(np.array([f0]), np.array([f_lo]), np.array([p0]), np.array([float(lo)]))[0])
+        parts.append(
+            _log_bin_mass(np.array([f0]), np.array([f_lo]), np.array([p0]), np.array([float(lo)]))[0]
+        )
     return float(logsumexp(parts)) if parts else -np.inf
 
 
@@ -1015,8 +1085,13 @@ def _progress(enabled: bool):
         return _NoBar()
     from tqdm.auto import tqdm
 
-    return tqdm(total=4.0, desc="dga", leave=False, delay=1.0,
-                bar_format="{desc}: {percentage:3.0f}%|{bar}| {elapsed}")
+    return tqdm(
+        total=4.0,
+        desc="dga",
+        leave=False,
+        delay=1.0,
+        bar_format="{desc}: {percentage:3.0f}%|{bar}| {elapsed}",
+    )
 
 
 # ------------------------------------------------------------------ using the posterior
@@ -1071,8 +1146,10 @@ def parse_grid_end(value: Any, n: int, what: str) -> int | None:
             raise ValueError(text)
         return int(number)
     except ValueError:
-        raise MethodError(f"{what} must be 'auto', a whole number of unobserved people, or a multiple of the "
-                          f"observed count such as '20n'; got {value!r}") from None
+        raise MethodError(
+            f"{what} must be 'auto', a whole number of unobserved people, or a multiple of the "
+            f"observed count such as '20n'; got {value!r}"
+        ) from None
 
 
 def dga(
@@ -1121,15 +1198,26 @@ def dga(
     Johndrow, J., Lum, K. and Ball, P. (2015). dga: Capture-Recapture
     Estimation using Bayesian Model Averaging (R package).
     """
-    k, n = table.k, table.n_observed
+    n = table.n_observed
     settings = {
-        "delta": delta, "prior": prior, "lognormal_meanlog": lognormal_meanlog, "lognormal_sdlog": lognormal_sdlog,
-        "negbin_a": negbin_a, "negbin_b": negbin_b, "min_missing": min_missing, "max_missing": max_missing,
-        "grid_cap": grid_cap, "tail_tol": tail_tol, "top": top, "draws": draws, "progress": progress,
+        "delta": delta,
+        "prior": prior,
+        "lognormal_meanlog": lognormal_meanlog,
+        "lognormal_sdlog": lognormal_sdlog,
+        "negbin_a": negbin_a,
+        "negbin_b": negbin_b,
+        "min_missing": min_missing,
+        "max_missing": max_missing,
+        "grid_cap": grid_cap,
+        "tail_tol": tail_tol,
+        "top": top,
+        "draws": draws,
+        "progress": progress,
     }
     if n == 0:
-        return not_estimable("dga", table.lists, n, "not estimable: no one is observed", level=level,
-                             settings=settings)
+        return not_estimable(
+            "dga", table.lists, n, "not estimable: no one is observed", level=level, settings=settings
+        )
     hi = parse_grid_end(max_missing, n, "max_missing")
     cap = parse_grid_end(grid_cap, n, "grid_cap")
     if cap is None:
@@ -1142,8 +1230,17 @@ def dga(
         chosen = Prior("lognormal", meanlog=lognormal_meanlog, sdlog=lognormal_sdlog)
     else:
         chosen = Prior(prior)
-    post = dga_posterior(table, delta=delta, prior=chosen, min_missing=min_missing, max_missing=hi,
-                         tail_tol=tail_tol, grid_cap=max(cap, min_missing), top=max(top, 4), progress=progress)
+    post = dga_posterior(
+        table,
+        delta=delta,
+        prior=chosen,
+        min_missing=min_missing,
+        max_missing=hi,
+        tail_tol=tail_tol,
+        grid_cap=max(cap, min_missing),
+        top=max(top, 4),
+        progress=progress,
+    )
     alpha = (1.0 - level) / 2.0
     low, median, high = (int(v) for v in post.quantile([alpha, 0.5, 1.0 - alpha]))
     warnings = _warnings(post, level, max_missing, grid_cap)
@@ -1156,17 +1253,27 @@ def dga(
         "posterior_mode": post.mode,
         "bayes_relative_loss": post.bayes_relative,
         "quantiles": "smallest N on the grid whose posterior probability P(N' <= N) reaches the level",
-        "top_graphs": [{"graph": g, "probability": prob,
-                        **(post.graph_conditional(j, level) if j < len(post.top_index) else {})}
-                       for j, (g, prob) in enumerate(graphs)],
+        "top_graphs": [
+            {
+                "graph": g,
+                "probability": prob,
+                **(post.graph_conditional(j, level) if j < len(post.top_index) else {}),
+            }
+            for j, (g, prob) in enumerate(graphs)
+        ],
         "posterior_by_graph": post.binned_by_graph(),
         "graphs": G,
         "graphs_above_1e-12": int((post.graph_probabilities() > 1e-12).sum()),
         "prior": chosen.describe(),
         "delta": post.delta,
-        "grid": {"min_missing": int(post.missing[0]), "max_missing": int(post.missing[-1]),
-                 "N_min": int(post.N[0]), "N_max": int(post.N[-1]),
-                 "automatic": post.automatic_grid, "capped": post.capped},
+        "grid": {
+            "min_missing": int(post.missing[0]),
+            "max_missing": int(post.missing[-1]),
+            "N_min": int(post.N[0]),
+            "N_max": int(post.N[-1]),
+            "automatic": post.automatic_grid,
+            "capped": post.capped,
+        },
         "tail_mass_beyond_grid": post.tail_beyond,
         "mass_below_grid": post.mass_below,
         "posterior_N": N,
@@ -1174,8 +1281,14 @@ def dga(
         "posterior_trimmed_mass": trimmed,
         "computation": dict(post.stats),
     }
-    model = (f"average over all {G:,} decomposable graphical models; most probable {graphs[0][0]} "
-             f"(posterior probability {graphs[0][1]:.2f})") if graphs else f"average over all {G:,} decomposable graphs"
+    model = (
+        (
+            f"average over all {G:,} decomposable graphical models; most probable {graphs[0][0]} "
+            f"(posterior probability {graphs[0][1]:.2f})"
+        )
+        if graphs
+        else f"average over all {G:,} decomposable graphs"
+    )
     return EstimateResult(
         method="dga",
         lists=table.lists,
@@ -1202,28 +1315,38 @@ def _warnings(post: DgaPosterior, level: float, max_missing: Any, grid_cap: Any)
     if post.tail_beyond > _WARN_MASS:
         share = _share(post.tail_beyond)
         if post.automatic_grid and post.capped:
-            text = (f"the posterior of N has a heavy upper tail: the automatic grid stopped at its cap "
-                    f"(grid_cap={grid_cap}, N = {top_N:,}) with an estimated {share} of the posterior mass "
-                    f"beyond it, so the results are those of a prior that stops at N = {top_N:,}")
+            text = (
+                f"the posterior of N has a heavy upper tail: the automatic grid stopped at its cap "
+                f"(grid_cap={grid_cap}, N = {top_N:,}) with an estimated {share} of the posterior mass "
+                f"beyond it, so the results are those of a prior that stops at N = {top_N:,}"
+            )
         else:
-            text = (f"the grid ends at N = {top_N:,} (max_missing={max_missing}) but an estimated {share} of "
-                    f"the posterior mass lies beyond it: the results are those of a prior truncated there")
+            text = (
+                f"the grid ends at N = {top_N:,} (max_missing={max_missing}) but an estimated {share} of "
+                f"the posterior mass lies beyond it: the results are those of a prior truncated there"
+            )
         if post.tail_beyond > alpha:
             text += "; the upper end of the interval is set by where the grid stops, not by the data"
         out.append(text)
     if post.mass_below > _WARN_MASS:
-        out.append(f"an estimated {_share(post.mass_below)} of the posterior mass lies below N = {bottom_N:,} "
-                   f"(min_missing={int(post.missing[0])}), which the grid leaves out")
+        out.append(
+            f"an estimated {_share(post.mass_below)} of the posterior mass lies below N = {bottom_N:,} "
+            f"(min_missing={int(post.missing[0])}), which the grid leaves out"
+        )
     full = (1 << len(post.lists)) - 1
     complete = np.flatnonzero(post.graphs.cliques[:, 0] == full)
     p_complete = float(post.graph_probabilities()[complete].sum()) if complete.size else 0.0
     if p_complete > _WARN_COMPLETE:
-        out.append(f"the graph that joins every list has posterior probability {p_complete:.2f}: under it the "
-                   "lists carry no information about the people on no list, so that share of the estimate "
-                   f"is the prior on N ({post.prior.describe()}) and moves with it; compare priors, or add a list")
+        out.append(
+            f"the graph that joins every list has posterior probability {p_complete:.2f}: under it the "
+            "lists carry no information about the people on no list, so that share of the estimate "
+            f"is the prior on N ({post.prior.describe()}) and moves with it; compare priors, or add a list"
+        )
     if post.missing[0] == 0 and post.p[0] > alpha:
-        out.append(f"{post.p[0]:.1%} of the posterior mass is on N = {n:,} (no one missed by every list): "
-                   "the lower end of the interval is the observed count")
+        out.append(
+            f"{post.p[0]:.1%} of the posterior mass is on N = {n:,} (no one missed by every list): "
+            "the lower end of the interval is the observed count"
+        )
     return out
 
 
@@ -1248,22 +1371,57 @@ METHODS = (
         min_lists=3,
         max_lists=7,
         settings=(
-            Setting("delta", float, None, "hyper-Dirichlet parameter per cell of the full table (default 2^-k)",
-                    minimum=1e-12),
-            Setting("prior", str, "invN", "prior on N: invN (p(N) ~ 1/N), lognormal (on (N-n)/n, HRDAG) or "
-                    "negbin (Madigan and York)", choices=PRIORS),
+            Setting(
+                "delta",
+                float,
+                None,
+                "hyper-Dirichlet parameter per cell of the full table (default 2^-k)",
+                minimum=1e-12,
+            ),
+            Setting(
+                "prior",
+                str,
+                "invN",
+                "prior on N: invN (p(N) ~ 1/N), lognormal (on (N-n)/n, HRDAG) or negbin (Madigan and York)",
+                choices=PRIORS,
+            ),
             Setting("lognormal_meanlog", float, 0.7, "meanlog of the log-normal prior on (N-n)/n"),
             Setting("lognormal_sdlog", float, 0.6, "sdlog of the log-normal prior on (N-n)/n", minimum=1e-9),
-            Setting("negbin_a", float, 13.14, "a of the negative-binomial-type prior (prior mean a*b)", minimum=1e-9),
+            Setting(
+                "negbin_a",
+                float,
+                13.14,
+                "a of the negative-binomial-type prior (prior mean a*b)",
+                minimum=1e-9,
+            ),
             Setting("negbin_b", float, 55.17, "b of the negative-binomial-type prior", minimum=1e-9),
             Setting("min_missing", int, 0, "smallest number of unobserved people on the grid", minimum=0),
-            Setting("max_missing", str, "auto", "largest number of unobserved people on the grid: 'auto', a "
-                    "number, or a multiple of the observed count such as '20n'"),
-            Setting("grid_cap", str, "100n", "the furthest an automatic grid may reach (number or multiple of n)"),
-            Setting("tail_tol", float, 1e-9, "posterior mass an automatic grid may leave beyond its end",
-                    minimum=1e-15, maximum=0.1),
+            Setting(
+                "max_missing",
+                str,
+                "auto",
+                "largest number of unobserved people on the grid: 'auto', a "
+                "number, or a multiple of the observed count such as '20n'",
+            ),
+            Setting(
+                "grid_cap", str, "100n", "the furthest an automatic grid may reach (number or multiple of n)"
+            ),
+            Setting(
+                "tail_tol",
+                float,
+                1e-9,
+                "posterior mass an automatic grid may leave beyond its end",
+                minimum=1e-15,
+                maximum=0.1,
+            ),
             Setting("top", int, 10, "number of most probable graphs listed in the details", minimum=1),
-            Setting("draws", int, 4000, "evenly spaced posterior quantiles of N kept as draws (0: none)", minimum=0),
+            Setting(
+                "draws",
+                int,
+                4000,
+                "evenly spaced posterior quantiles of N kept as draws (0: none)",
+                minimum=0,
+            ),
             Setting("progress", bool, True, "show a progress bar on stderr for long runs"),
         ),
     ),

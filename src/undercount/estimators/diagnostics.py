@@ -45,7 +45,7 @@ def split_chains(draws) -> np.ndarray:
     """Each chain cut into its first and second half (the middle draw of an odd chain dropped)."""
     x = _as_chains(draws)
     half = x.shape[1] // 2
-    return np.concatenate([x[:, :half], x[:, x.shape[1] - half:]], axis=0)
+    return np.concatenate([x[:, :half], x[:, x.shape[1] - half :]], axis=0)
 
 
 def rank_normalize(draws) -> np.ndarray:

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 from ..errors import MethodError
 

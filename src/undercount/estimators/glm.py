@@ -97,7 +97,7 @@ def fit_poisson(
             beta, ll, mu = warm, warm_ll, warm_mu
     converged = False
     it = 0
-    for it in range(1, max_iter + 1):
+    for it in range(1, max_iter + 1):  # noqa: B007 (it is read after the loop)
         score = X.T @ (y - mu)
         info = (X * mu[:, None]).T @ X
         step = _solve(info, score)

@@ -139,8 +139,9 @@ def _chain_seeds(rng: np.random.Generator, chains: int) -> list[np.random.SeedSe
     return seq.spawn(chains)
 
 
-def _initial_state(seq: np.random.SeedSequence, bits: np.ndarray, y: np.ndarray, k: int, K: int,
-                   start: str) -> dict:
+def _initial_state(
+    seq: np.random.SeedSequence, bits: np.ndarray, y: np.ndarray, k: int, K: int, start: str
+) -> dict:
     """The starting point of one chain.
 
     ``start="one-class"``: everyone in one class, whose capture probabilities
@@ -214,9 +215,26 @@ def _run_chain(task: dict) -> dict:
 
     def advance(n_sweeps: int, record_every: int, offset: int) -> int:
         written = sampler.sweeps(
-            st["rng"], bits, y, n, task["a_alpha"], task["b_alpha"], np.int64(task["cap"]),
-            st["lam"], st["lam1m"], st["logpi"], st["pi"], st["alpha"], st["z0"], st["n0"],
-            st["cap_hits"], n_sweeps, record_every, out_n0, out_alpha, offset,
+            st["rng"],
+            bits,
+            y,
+            n,
+            task["a_alpha"],
+            task["b_alpha"],
+            np.int64(task["cap"]),
+            st["lam"],
+            st["lam1m"],
+            st["logpi"],
+            st["pi"],
+            st["alpha"],
+            st["z0"],
+            st["n0"],
+            st["cap_hits"],
+            n_sweeps,
+            record_every,
+            out_n0,
+            out_alpha,
+            offset,
         )
         if queue is not None:
             queue.put(n_sweeps)
@@ -255,11 +273,26 @@ def _compile() -> float:
 
     K, k = 2, 2
     sampler.sweeps(
-        seed_state(np.random.SeedSequence(0)), np.array([1, 2, 3], dtype=np.int64),
-        np.array([1, 1, 1], dtype=np.int64), 3, 0.25, 0.25, np.int64(SAFETY_CAP),
-        np.full((k, K), 0.5), np.full((k, K), 0.5), np.log(np.full(K, 0.5)), np.full(K, 0.5),
-        np.array([1.0]), np.zeros(K, dtype=np.int64), np.zeros(1, dtype=np.int64),
-        np.zeros(1, dtype=np.int64), 1, 0, np.zeros(1, dtype=np.int64), np.zeros(1), 0,
+        seed_state(np.random.SeedSequence(0)),
+        np.array([1, 2, 3], dtype=np.int64),
+        np.array([1, 1, 1], dtype=np.int64),
+        3,
+        0.25,
+        0.25,
+        np.int64(SAFETY_CAP),
+        np.full((k, K), 0.5),
+        np.full((k, K), 0.5),
+        np.log(np.full(K, 0.5)),
+        np.full(K, 0.5),
+        np.array([1.0]),
+        np.zeros(K, dtype=np.int64),
+        np.zeros(1, dtype=np.int64),
+        np.zeros(1, dtype=np.int64),
+        1,
+        0,
+        np.zeros(1, dtype=np.int64),
+        np.zeros(1),
+        0,
     )
     return time.perf_counter() - start
 
@@ -289,8 +322,16 @@ def _run_chains(tasks: list[dict], workers: int, progress: bool) -> list[dict]:
         from tqdm import tqdm
 
         def make_bar():
-            return tqdm(total=total, unit="sweep", unit_scale=True, desc=f"lcmcr {len(tasks)} chains",
-                        file=sys.stderr, delay=1.0, leave=False)
+            return tqdm(
+                total=total,
+                unit="sweep",
+                unit_scale=True,
+                desc=f"lcmcr {len(tasks)} chains",
+                file=sys.stderr,
+                delay=1.0,
+                leave=False,
+            )
+
     if workers <= 1:
         if progress:
             bar = make_bar()
@@ -308,8 +349,9 @@ def _run_chains(tasks: list[dict], workers: int, progress: bool) -> list[dict]:
 
     ctx = _pool_context()
     queue = ctx.Queue() if progress else None
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_set_progress_queue,
-                             initargs=(queue,)) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=ctx, initializer=_set_progress_queue, initargs=(queue,)
+    ) as pool:
         futures = [pool.submit(_run_chain, t) for t in tasks]
         if progress:
             import queue as queue_module
@@ -398,9 +440,17 @@ def lcmcr(
         raise MethodError("setting 'max_unobserved' of method 'lcmcr' must be at least 1 when given")
     cap = SAFETY_CAP if max_unobserved is None else min(int(max_unobserved), SAFETY_CAP)
     settings = {
-        "K": K, "a_alpha": a_alpha, "b_alpha": b_alpha, "burnin": burnin, "samples": samples,
-        "thinning": thinning, "chains": chains, "workers": workers, "start": start,
-        "max_unobserved": max_unobserved, "progress": progress,
+        "K": K,
+        "a_alpha": a_alpha,
+        "b_alpha": b_alpha,
+        "burnin": burnin,
+        "samples": samples,
+        "thinning": thinning,
+        "chains": chains,
+        "workers": workers,
+        "start": start,
+        "max_unobserved": max_unobserved,
+        "progress": progress,
     }
     k = table.k
     bits, y, _ = canonical_cells(table)
@@ -411,9 +461,20 @@ def lcmcr(
     used_workers = max(1, min(used_workers, chains))
     seeds = _chain_seeds(rng, chains)
     tasks = [
-        {"seed": s, "bits": bits, "y": y, "k": k, "K": K, "a_alpha": float(a_alpha),
-         "b_alpha": float(b_alpha), "burnin": burnin, "samples": samples, "thinning": thinning,
-         "cap": cap, "start": chain_start(start, i)}
+        {
+            "seed": s,
+            "bits": bits,
+            "y": y,
+            "k": k,
+            "K": K,
+            "a_alpha": float(a_alpha),
+            "b_alpha": float(b_alpha),
+            "burnin": burnin,
+            "samples": samples,
+            "thinning": thinning,
+            "cap": cap,
+            "start": chain_start(start, i),
+        }
         for i, s in enumerate(seeds)
     ]
     runs = _run_chains(tasks, used_workers, progress)
@@ -455,8 +516,9 @@ def lcmcr(
         "sweeps_per_second_per_chain": float(np.mean([sweeps_per_chain / s for s in chain_seconds])),
         "ess_bulk_per_second": bulk / wall if math.isfinite(bulk) and wall > 0 else math.nan,
     }
-    warnings = _warnings(k, n, chains, samples, median, high, r_hat, bulk, cap, cap_hits,
-                         max_unobserved, quantiles, level)
+    warnings = _warnings(
+        k, n, chains, samples, median, high, r_hat, bulk, cap, cap_hits, max_unobserved, quantiles, level
+    )
     return EstimateResult(
         method="lcmcr",
         lists=lists,
@@ -474,8 +536,9 @@ def lcmcr(
     )
 
 
-def _warnings(k, n, chains, samples, median, high, r_hat, bulk, cap, cap_hits, max_unobserved,
-              quantiles, level) -> list[str]:
+def _warnings(
+    k, n, chains, samples, median, high, r_hat, bulk, cap, cap_hits, max_unobserved, quantiles, level
+) -> list[str]:
     out: list[str] = []
     if k == 3:
         out.append(
@@ -499,8 +562,11 @@ def _warnings(k, n, chains, samples, median, high, r_hat, bulk, cap, cap_hits, m
             "run longer (more samples or thinning)"
         )
     if cap_hits:
-        which = (f"the cap of {cap:,} set by max_unobserved" if max_unobserved is not None
-                 else f"the safety cap of {cap:,}")
+        which = (
+            f"the cap of {cap:,} set by max_unobserved"
+            if max_unobserved is not None
+            else f"the safety cap of {cap:,}"
+        )
         out.append(
             f"the number of people on no list reached {which} in {cap_hits} sweep(s): the "
             "posterior extends beyond it and is truncated there, so the upper end of the "
@@ -508,7 +574,11 @@ def _warnings(k, n, chains, samples, median, high, r_hat, bulk, cap, cap_hits, m
         )
     dark_median = median - n
     dark_high = high - n
-    if dark_median > 0 and dark_high > HEAVY_TAIL_RATIO * dark_median and high > HEAVY_TAIL_TOTAL_RATIO * median:
+    if (
+        dark_median > 0
+        and dark_high > HEAVY_TAIL_RATIO * dark_median
+        and high > HEAVY_TAIL_TOTAL_RATIO * median
+    ):
         out.append(
             f"the posterior of N is heavy-tailed: the upper {100 * level:.0f}% bound implies "
             f"{dark_high / dark_median:.1f} times as many undocumented people as the median does; "
@@ -525,17 +595,52 @@ METHODS = (
         summary="Bayesian non-parametric latent-class model (Manrique-Vallier 2016), posterior median and interval",
         reference="Manrique-Vallier (2016), Biometrics 72:1246",
         settings=(
-            Setting("K", int, 10, "maximum number of latent classes (1: the Bayesian independence model)", minimum=1),
-            Setting("a_alpha", float, 0.25, "shape of the Gamma prior on the stick-breaking concentration", minimum=1e-6),
-            Setting("b_alpha", float, 0.25, "rate of the Gamma prior on the stick-breaking concentration", minimum=1e-6),
+            Setting(
+                "K",
+                int,
+                10,
+                "maximum number of latent classes (1: the Bayesian independence model)",
+                minimum=1,
+            ),
+            Setting(
+                "a_alpha",
+                float,
+                0.25,
+                "shape of the Gamma prior on the stick-breaking concentration",
+                minimum=1e-6,
+            ),
+            Setting(
+                "b_alpha",
+                float,
+                0.25,
+                "rate of the Gamma prior on the stick-breaking concentration",
+                minimum=1e-6,
+            ),
             Setting("burnin", int, 10000, "sweeps discarded at the start of each chain", minimum=0),
             Setting("samples", int, 1000, "draws kept per chain", minimum=4),
             Setting("thinning", int, 100, "sweeps between kept draws", minimum=1),
             Setting("chains", int, 4, "independent chains (compared by R-hat and ESS)", minimum=1),
-            Setting("workers", int, 0, "processes for the chains; 0 = all available cores (does not change results)", minimum=0),
-            Setting("start", str, "mixed", "chains start from one class, from random classes, or mixed (alternating: exposes posteriors with several modes)",
-                    choices=("one-class", "random", "mixed")),
-            Setting("max_unobserved", int, None, "optional cap on the number unobserved (R's LCMCR silently uses 20 x observed)", minimum=1),
+            Setting(
+                "workers",
+                int,
+                0,
+                "processes for the chains; 0 = all available cores (does not change results)",
+                minimum=0,
+            ),
+            Setting(
+                "start",
+                str,
+                "mixed",
+                "chains start from one class, from random classes, or mixed (alternating: exposes posteriors with several modes)",
+                choices=("one-class", "random", "mixed"),
+            ),
+            Setting(
+                "max_unobserved",
+                int,
+                None,
+                "optional cap on the number unobserved (R's LCMCR silently uses 20 x observed)",
+                minimum=1,
+            ),
             Setting("progress", bool, True, "progress bar on standard error for runs over a second"),
         ),
         stochastic=True,

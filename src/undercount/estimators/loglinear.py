@@ -43,8 +43,9 @@ bootstrap is in :mod:`.bootstrap`.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from scipy.special import gammaln, ndtri, xlogy
@@ -262,8 +263,9 @@ def _poisson_constant(y: np.ndarray) -> float:
     return float(np.sum(gammaln(y + 1.0)))
 
 
-def fit_spec(counts: np.ndarray, spec: ModelSpec, *, beta0: np.ndarray | None = None,
-             check: bool = True) -> ModelFit:
+def fit_spec(
+    counts: np.ndarray, spec: ModelSpec, *, beta0: np.ndarray | None = None, check: bool = True
+) -> ModelFit:
     """Fit a model to the counts of all observable cells (canonical order).
 
     ``check=False`` skips the existence check (``exists`` is then True when
@@ -278,8 +280,19 @@ def fit_spec(counts: np.ndarray, spec: ModelSpec, *, beta0: np.ndarray | None = 
     rank = int(K.matrix_rank(X)) if len(y) else 0
     nan_beta = np.full(p, np.nan)
     if rank < p:
-        return ModelFit(spec, counts, n, nan_beta, np.full(len(counts), np.nan), math.nan, math.nan,
-                        rank, False, False, False)
+        return ModelFit(
+            spec,
+            counts,
+            n,
+            nan_beta,
+            np.full(len(counts), np.nan),
+            math.nan,
+            math.nan,
+            rank,
+            False,
+            False,
+            False,
+        )
     use = beta0 is not None and len(beta0) == p
     beta, mu_k, ll_core, converged, _ = K.newton_poisson(
         X, y, np.asarray(beta0, dtype=float) if use else np.zeros(p), int(use), FIT_TOL, FIT_MAX_ITER
@@ -302,8 +315,10 @@ def existence(X: np.ndarray, y: np.ndarray, mu: np.ndarray | None = None, conver
     """Does the MLE exist? Exact cheap cases first, else the Fienberg-Rinaldo LP."""
     have = mu is not None and converged
     code = K.existence_precheck(
-        np.ascontiguousarray(X, dtype=float), np.asarray(y, dtype=float),
-        np.asarray(mu, dtype=float) if have else np.zeros(len(y)), have,
+        np.ascontiguousarray(X, dtype=float),
+        np.asarray(y, dtype=float),
+        np.asarray(mu, dtype=float) if have else np.zeros(len(y)),
+        have,
     )
     if code == K.EXISTS:
         return True
@@ -498,9 +513,7 @@ def failure_reason(fit: ModelFit, patterns: np.ndarray, lists: Sequence[str]) ->
             f"check would report N = n = {fit.n:,}"
         )
     if empty:
-        names = ", ".join(
-            f"{' and '.join(lists[j] for j in t)} ({term_label(t, lists)})" for t in empty
-        )
+        names = ", ".join(f"{' and '.join(lists[j] for j in t)} ({term_label(t, lists)})" for t in empty)
         text += (
             f". Lists that share no one: {names}. Drop those terms, or use --set "
             "empty_overlaps=minus-infinity to treat such lists as unable to share anyone "
@@ -537,12 +550,20 @@ def model_result(
     if not fit.ok:
         if fit.identifiable:
             out_details.update(
-                {"boundary_fit_n_hat": fit.n_hat if math.isfinite(fit.beta[0]) else None,
-                 "loglik": fit.loglik}
+                {
+                    "boundary_fit_n_hat": fit.n_hat if math.isfinite(fit.beta[0]) else None,
+                    "loglik": fit.loglik,
+                }
             )
         return not_estimable(
-            method, table.lists, table.n_observed, failure_reason(fit, patterns, table.lists),
-            level=level, model=fit.spec.label, settings=settings, details=out_details,
+            method,
+            table.lists,
+            table.n_observed,
+            failure_reason(fit, patterns, table.lists),
+            level=level,
+            model=fit.spec.label,
+            settings=settings,
+            details=out_details,
             warnings=tuple(warnings),
         )
     out_warnings = list(warnings)
@@ -597,13 +618,17 @@ def estimate_model(
 
 # ----------------------------------------------------------------------- methods
 INTERVAL_SETTING = Setting(
-    "interval", str, "profile",
+    "interval",
+    str,
+    "profile",
     "profile (multinomial profile likelihood, Cormack's correction) or lognormal "
     "(log-normal on the undocumented number)",
     choices=INTERVALS,
 )
 EMPTY_OVERLAPS_SETTING = Setting(
-    "empty_overlaps", str, "fail",
+    "empty_overlaps",
+    str,
+    "fail",
     "what to do with an interaction between lists that share no one: fail (no estimate) "
     "or minus-infinity (SparseMSE: treat them as unable to share anyone)",
     choices=EMPTY_OVERLAPS,
@@ -626,7 +651,11 @@ def mt(table: CaptureTable, *, level: float = 0.95, interval: str = "profile") -
     capture-recapture in R. Journal of Statistical Software 19(5).
     """
     return estimate_model(
-        table, main_effects(table.k), method="mt", level=level, interval=interval,
+        table,
+        main_effects(table.k),
+        method="mt",
+        level=level,
+        interval=interval,
         settings={"interval": interval},
     )
 
@@ -677,7 +706,12 @@ def loglinear(
     patterns, counts = table.cells()
     fit = fit_spec(counts, terms_spec(patterns, counts, terms, table.lists, empty_overlaps))
     return model_result(
-        table, fit, method="loglinear", level=level, interval=interval, settings=settings,
+        table,
+        fit,
+        method="loglinear",
+        level=level,
+        interval=interval,
+        settings=settings,
         details={"formula": model},
     )
 
@@ -728,14 +762,22 @@ def loglinear_bca(
     from .bootstrap import with_bca
     from .formula import parse_formula
 
-    base = loglinear(table, level=level, model=model, interval="lognormal",
-                     empty_overlaps=empty_overlaps)
+    base = loglinear(table, level=level, model=model, interval="lognormal", empty_overlaps=empty_overlaps)
     if model is None:  # pragma: no cover - loglinear raised already
         return base
     terms = parse_formula(model, table.lists)
     statistic = partial(stated_model_n_hat, terms=terms, empty_overlaps=empty_overlaps)
-    return with_bca(base, statistic, table, method="loglinear-bca", rng=rng, nboot=nboot,
-                    workers=workers, progress=progress, settings={"empty_overlaps": empty_overlaps})
+    return with_bca(
+        base,
+        statistic,
+        table,
+        method="loglinear-bca",
+        rng=rng,
+        nboot=nboot,
+        workers=workers,
+        progress=progress,
+        settings={"empty_overlaps": empty_overlaps},
+    )
 
 
 def _bca_methods():

@@ -38,9 +38,10 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Any, Sequence
+from functools import cache
+from typing import Any
 
 import numpy as np
 from scipy.special import gammaln
@@ -76,13 +77,11 @@ MAX_EXHAUSTIVE_LISTS = 5
 #: Rcapture's closedp.t models, in its order (Mb and Mbh left out). Order
 #: matters: for three lists Mth Poisson2, Darroch and Gamma3.5 span the same
 #: design and tie exactly, and Rcapture then takes the first.
-RCAPTURE_MODELS = [("M0", None), ("Mt", None)] + [
-    (base, h) for base in ("Mh", "Mth") for h in HETEROGENEITY
-]
+RCAPTURE_MODELS = [("M0", None), ("Mt", None)] + [(base, h) for base in ("Mh", "Mth") for h in HETEROGENEITY]
 
 
 # ------------------------------------------------------------------ enumeration
-@lru_cache(maxsize=None)
+@cache
 def hierarchical_models(k: int) -> tuple[tuple[Term, ...], ...]:
     """Interaction terms of every hierarchical model on k lists (main effects implied).
 
@@ -158,8 +157,9 @@ class _TermFitter:
     and only then the Fienberg-Rinaldo linear programme.
     """
 
-    def __init__(self, patterns: np.ndarray, counts: np.ndarray, lists: Sequence[str],
-                 empty_overlaps: str = "fail") -> None:
+    def __init__(
+        self, patterns: np.ndarray, counts: np.ndarray, lists: Sequence[str], empty_overlaps: str = "fail"
+    ) -> None:
         self.patterns = np.asarray(patterns)
         self.counts = np.asarray(counts, dtype=np.int64)
         self.y = self.counts.astype(float)
@@ -209,8 +209,9 @@ class _TermFitter:
         if any(self.margin[t] == 0 for t in largest):
             return False
         X = np.ascontiguousarray(self.X)
-        beta, mu, _, converged, _ = K.newton_poisson(X, self.y, np.zeros(X.shape[1]), 0,
-                                                     FIT_TOL, FIT_MAX_ITER)
+        beta, mu, _, converged, _ = K.newton_poisson(
+            X, self.y, np.zeros(X.shape[1]), 0, FIT_TOL, FIT_MAX_ITER
+        )
         code = K.existence_precheck(X, self.y, mu, bool(converged))
         if code == K.UNDECIDED:
             self.lp_calls += 1
@@ -232,8 +233,18 @@ class _TermFitter:
         cols = self.base_cols + [self.col[t] for t in interactions if t not in dropped]
 
         def failure(identifiable: bool = True) -> Candidate:
-            return Candidate(None, order, math.nan, len(cols) + len(dropped), math.nan, False,
-                             identifiable, interactions, self.lists, minf)
+            return Candidate(
+                None,
+                order,
+                math.nan,
+                len(cols) + len(dropped),
+                math.nan,
+                False,
+                identifiable,
+                interactions,
+                self.lists,
+                minf,
+            )
 
         if self.empty_overlaps == "fail" and any(self.margin[t] == 0 for t in interactions):
             return failure()
@@ -272,14 +283,16 @@ class _TermFitter:
             self.failed.append(key)
         loglik = float(ll_core - self.const)
         n_hat = self.n + math.exp(min(beta[0], K.ETA_LIMIT))
-        cand = Candidate(None, order, loglik, p + len(dropped), n_hat, exists, True, interactions,
-                         self.lists, minf)
+        cand = Candidate(
+            None, order, loglik, p + len(dropped), n_hat, exists, True, interactions, self.lists, minf
+        )
         cand.beta = beta if rows is None else None
         return cand
 
     def full_fit(self, cand: Candidate) -> ModelFit:
-        spec = terms_spec(self.patterns, self.counts, main_effects(self.k) + cand.terms, self.lists,
-                          self.empty_overlaps)
+        spec = terms_spec(
+            self.patterns, self.counts, main_effects(self.k) + cand.terms, self.lists, self.empty_overlaps
+        )
         return fit_spec(self.counts, spec)
 
 
@@ -329,8 +342,18 @@ def _rcapture_candidates(patterns, counts, lists) -> tuple[list[Candidate], dict
         if removed:
             removed_eta[label] = removed
         n_hat = fit.n_hat if fit.identifiable else math.nan
-        cands.append(Candidate(label, len(cands), fit.loglik, fit.n_params, n_hat, fit.exists,
-                               fit.identifiable, lists=tuple(lists)))
+        cands.append(
+            Candidate(
+                label,
+                len(cands),
+                fit.loglik,
+                fit.n_params,
+                n_hat,
+                fit.exists,
+                fit.identifiable,
+                lists=tuple(lists),
+            )
+        )
     return cands, fits, removed_eta
 
 
@@ -371,7 +394,8 @@ class Selection:
             return None
         best_value = self.best.criterion(self.criterion, self.n)
         rivals = [
-            (c.criterion(self.criterion, self.n), c) for c in self.candidates
+            (c.criterion(self.criterion, self.n), c)
+            for c in self.candidates
             if c.identifiable and not c.exists and math.isfinite(c.loglik)
         ]
         rivals = [r for r in rivals if r[0] < best_value]
@@ -465,11 +489,21 @@ def _search_estimate(
 ) -> EstimateResult:
     patterns, counts = table.cells()
     settings = {
-        "interval": interval, "candidates": candidates, "search": search,
-        "empty_overlaps": empty_overlaps, "top": top,
+        "interval": interval,
+        "candidates": candidates,
+        "search": search,
+        "empty_overlaps": empty_overlaps,
+        "top": top,
     }
-    sel = select_model(patterns, counts, table.lists, criterion=criterion, candidates=candidates,
-                       search=search, empty_overlaps=empty_overlaps)
+    sel = select_model(
+        patterns,
+        counts,
+        table.lists,
+        criterion=criterion,
+        candidates=candidates,
+        search=search,
+        empty_overlaps=empty_overlaps,
+    )
     ranked = sel.ranked()
     excluded = [c for c in sel.candidates if not c.ok]
     details: dict[str, Any] = {
@@ -513,8 +547,11 @@ def _search_estimate(
         text = (
             f"{len(boundary)} of Rcapture's {len(sel.candidates)} models have no maximum-likelihood "
             f"estimate on this table and were left out: {', '.join(c.label for c in boundary)}"
-            + (f" (their fits run to a boundary where nobody is unobserved, N = n = {sel.n:,})"
-               if empty else "")
+            + (
+                f" (their fits run to a boundary where nobody is unobserved, N = n = {sel.n:,})"
+                if empty
+                else ""
+            )
             + ". Rcapture's closedp reports such fits without a flag, and its minimum-BIC "
             "choice can be one of them"
         )
@@ -535,10 +572,14 @@ def _search_estimate(
         )
     if sel.best is None:
         return not_estimable(
-            method, table.lists, table.n_observed,
-            "no candidate model has a maximum-likelihood estimate and identifiable parameters "
-            "on this table",
-            level=level, settings=settings, details=details, warnings=tuple(warnings),
+            method,
+            table.lists,
+            table.n_observed,
+            "no candidate model has a maximum-likelihood estimate and identifiable parameters on this table",
+            level=level,
+            settings=settings,
+            details=details,
+            warnings=tuple(warnings),
         )
     ties = sel.ties()
     if len(ties) > 1:
@@ -547,8 +588,8 @@ def _search_estimate(
             f"{len(ties)} models fit the data exactly equally well but extrapolate differently to "
             f"the people on no list: {names}. The data cannot choose between them; the first "
             "(in Rcapture's order) is reported"
-            if candidates == "rcapture" else
-            f"{len(ties)} models fit the data exactly equally well but extrapolate differently to "
+            if candidates == "rcapture"
+            else f"{len(ties)} models fit the data exactly equally well but extrapolate differently to "
             f"the people on no list: {names}. The data cannot choose between them; the first is "
             "reported"
         )
@@ -570,38 +611,97 @@ def _search_estimate(
             "bootstrap replicate"
         )
     result = model_result(
-        table, sel.best_fit, method=method, level=level, interval=interval, settings=settings,
-        warnings=warnings, details=details,
+        table,
+        sel.best_fit,
+        method=method,
+        level=level,
+        interval=interval,
+        settings=settings,
+        warnings=warnings,
+        details=details,
     )
     return result
 
 
-def _search_bca(table: CaptureTable, *, criterion: str, level: float, rng: np.random.Generator,
-                candidates: str, search: str, empty_overlaps: str, top: int, nboot: int,
-                workers: int, progress: bool) -> EstimateResult:
+def _search_bca(
+    table: CaptureTable,
+    *,
+    criterion: str,
+    level: float,
+    rng: np.random.Generator,
+    candidates: str,
+    search: str,
+    empty_overlaps: str,
+    top: int,
+    nboot: int,
+    workers: int,
+    progress: bool,
+) -> EstimateResult:
     from functools import partial
 
     from .bootstrap import with_bca
 
     method = f"loglinear-{criterion}-bca"
-    base = _search_estimate(table, method=method, criterion=criterion, level=level,
-                            interval="lognormal", candidates=candidates, search=search,
-                            empty_overlaps=empty_overlaps, top=top, selection_caveat=False)
-    statistic = partial(selection_n_hat, criterion=criterion, candidates=candidates, search=search,
-                        empty_overlaps=empty_overlaps)
+    base = _search_estimate(
+        table,
+        method=method,
+        criterion=criterion,
+        level=level,
+        interval="lognormal",
+        candidates=candidates,
+        search=search,
+        empty_overlaps=empty_overlaps,
+        top=top,
+        selection_caveat=False,
+    )
+    statistic = partial(
+        selection_n_hat,
+        criterion=criterion,
+        candidates=candidates,
+        search=search,
+        empty_overlaps=empty_overlaps,
+    )
     settings = {"candidates": candidates, "search": search, "empty_overlaps": empty_overlaps, "top": top}
-    return with_bca(base, statistic, table, method=method, rng=rng, nboot=nboot, workers=workers,
-                    progress=progress, settings=settings)
+    return with_bca(
+        base,
+        statistic,
+        table,
+        method=method,
+        rng=rng,
+        nboot=nboot,
+        workers=workers,
+        progress=progress,
+        settings=settings,
+    )
 
 
 def _make_bca(criterion: str):
-    def estimator(table: CaptureTable, *, level: float = 0.95, rng: np.random.Generator,
-                  candidates: str = "hierarchical", search: str = "auto",
-                  empty_overlaps: str = "fail", top: int = 10, nboot: int = 1000,
-                  workers: int = 0, progress: bool = True) -> EstimateResult:
-        return _search_bca(table, criterion=criterion, level=level, rng=rng, candidates=candidates,
-                           search=search, empty_overlaps=empty_overlaps, top=top, nboot=nboot,
-                           workers=workers, progress=progress)
+    def estimator(
+        table: CaptureTable,
+        *,
+        level: float = 0.95,
+        rng: np.random.Generator,
+        candidates: str = "hierarchical",
+        search: str = "auto",
+        empty_overlaps: str = "fail",
+        top: int = 10,
+        nboot: int = 1000,
+        workers: int = 0,
+        progress: bool = True,
+    ) -> EstimateResult:
+        return _search_bca(
+            table,
+            criterion=criterion,
+            level=level,
+            rng=rng,
+            candidates=candidates,
+            search=search,
+            empty_overlaps=empty_overlaps,
+            top=top,
+            nboot=nboot,
+            workers=workers,
+            progress=progress,
+        )
 
     estimator.__name__ = f"loglinear_{criterion}_bca"
     estimator.__doc__ = f"""Minimum-{criterion.upper()} log-linear model with a BCa bootstrap interval.
@@ -617,12 +717,27 @@ def _make_bca(criterion: str):
 def _make(criterion: str):
     name = f"loglinear-{criterion}"
 
-    def estimator(table: CaptureTable, *, level: float = 0.95, interval: str = "profile",
-                  candidates: str = "hierarchical", search: str = "auto",
-                  empty_overlaps: str = "fail", top: int = 10) -> EstimateResult:
-        return _search_estimate(table, method=name, criterion=criterion, level=level, interval=interval,
-                                candidates=candidates, search=search, empty_overlaps=empty_overlaps,
-                                top=top)
+    def estimator(
+        table: CaptureTable,
+        *,
+        level: float = 0.95,
+        interval: str = "profile",
+        candidates: str = "hierarchical",
+        search: str = "auto",
+        empty_overlaps: str = "fail",
+        top: int = 10,
+    ) -> EstimateResult:
+        return _search_estimate(
+            table,
+            method=name,
+            criterion=criterion,
+            level=level,
+            interval=interval,
+            candidates=candidates,
+            search=search,
+            empty_overlaps=empty_overlaps,
+            top=top,
+        )
 
     estimator.__name__ = name.replace("-", "_")
     estimator.__doc__ = f"""Log-linear model with the smallest {criterion.upper()}.
@@ -636,12 +751,20 @@ def _make(criterion: str):
 
 
 SEARCH_SETTINGS = (
-    Setting("candidates", str, "hierarchical",
-            "hierarchical (every hierarchical log-linear model) or rcapture (Rcapture's M0, Mt, Mh*, Mth*)",
-            choices=CANDIDATES),
-    Setting("search", str, "auto",
-            f"exhaustive, greedy, or auto (exhaustive up to {MAX_EXHAUSTIVE_LISTS} lists)",
-            choices=SEARCHES),
+    Setting(
+        "candidates",
+        str,
+        "hierarchical",
+        "hierarchical (every hierarchical log-linear model) or rcapture (Rcapture's M0, Mt, Mh*, Mth*)",
+        choices=CANDIDATES,
+    ),
+    Setting(
+        "search",
+        str,
+        "auto",
+        f"exhaustive, greedy, or auto (exhaustive up to {MAX_EXHAUSTIVE_LISTS} lists)",
+        choices=SEARCHES,
+    ),
     EMPTY_OVERLAPS_SETTING,
 )
 
@@ -652,9 +775,9 @@ METHODS = tuple(
         summary=f"log-linear model with the smallest {c.upper()} (all hierarchical models up to "
         f"5 lists, greedy beyond), model-averaged estimate in details",
         reference="Fienberg (1972); Buckland, Burnham & Augustin (1997); Baillargeon & Rivest (2007)",
-        settings=(INTERVAL_SETTING,) + SEARCH_SETTINGS + (
-            Setting("top", int, 10, "how many of the best models to list in details", minimum=1),
-        ),
+        settings=(INTERVAL_SETTING,)
+        + SEARCH_SETTINGS
+        + (Setting("top", int, 10, "how many of the best models to list in details", minimum=1),),
     )
     for c in CRITERIA
 )
@@ -670,9 +793,9 @@ def _bca_methods():
             summary=f"minimum-{c.upper()} log-linear model with a BCa bootstrap interval that repeats "
             "the whole search in every replicate",
             reference="Buckland, Burnham & Augustin (1997); Efron (1987)",
-            settings=SEARCH_SETTINGS + (
-                Setting("top", int, 10, "how many of the best models to list in details", minimum=1),
-            ) + BOOTSTRAP_SETTINGS,
+            settings=SEARCH_SETTINGS
+            + (Setting("top", int, 10, "how many of the best models to list in details", minimum=1),)
+            + BOOTSTRAP_SETTINGS,
             stochastic=True,
         )
         for c in CRITERIA

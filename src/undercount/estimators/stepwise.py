@@ -36,8 +36,9 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 from scipy.special import pdtr, pdtrc
@@ -82,8 +83,9 @@ class _Stepper:
     for what is reported.
     """
 
-    def __init__(self, patterns: np.ndarray, counts: np.ndarray, lists: Sequence[str],
-                 empty_overlaps: str) -> None:
+    def __init__(
+        self, patterns: np.ndarray, counts: np.ndarray, lists: Sequence[str], empty_overlaps: str
+    ) -> None:
         self.patterns = np.asarray(patterns)
         self.counts = np.asarray(counts, dtype=np.int64)
         self.y = self.counts.astype(float)
@@ -159,20 +161,29 @@ class _Stepper:
                 p[idx] = 1.0  # fails the identifiability / existence check (SparseMSE's checkident)
                 refused.append(int(idx))
             if record:
-                steps.append({
-                    "model": model_label(self.terms(chosen), self.lists),
-                    "n_hat": n + math.exp(beta[0]),
-                    "candidates": {
-                        ":".join(self.lists[j] for j in self.pairs[i]): {
-                            "observed": int(n_star[i]), "expected": float(lam[i]),
-                            "p": float(raw[i]),
-                            **({"refused": "no MLE or not identifiable with this pair"}
-                               if i in refused else {}),
-                        }
-                        for i in range(len(self.pairs)) if not in_model[i]
-                    },
-                    "added": None if pick is None else ":".join(self.lists[j] for j in self.pairs[pick[0]]),
-                })
+                steps.append(
+                    {
+                        "model": model_label(self.terms(chosen), self.lists),
+                        "n_hat": n + math.exp(beta[0]),
+                        "candidates": {
+                            ":".join(self.lists[j] for j in self.pairs[i]): {
+                                "observed": int(n_star[i]),
+                                "expected": float(lam[i]),
+                                "p": float(raw[i]),
+                                **(
+                                    {"refused": "no MLE or not identifiable with this pair"}
+                                    if i in refused
+                                    else {}
+                                ),
+                            }
+                            for i in range(len(self.pairs))
+                            if not in_model[i]
+                        },
+                        "added": None
+                        if pick is None
+                        else ":".join(self.lists[j] for j in self.pairs[pick[0]]),
+                    }
+                )
             if pick is None:
                 break
             idx, beta, mu = pick
@@ -199,8 +210,9 @@ def stepwise_select(
     return StepwiseResult(fit, terms, steps)
 
 
-def stepwise_n_hat(patterns, counts, lists, *, pthresh: float = PTHRESH,
-                   empty_overlaps: str = "minus-infinity") -> float:
+def stepwise_n_hat(
+    patterns, counts, lists, *, pthresh: float = PTHRESH, empty_overlaps: str = "minus-infinity"
+) -> float:
     """N-hat of the selected model (NaN when none is estimable): a bootstrap statistic."""
     return _Stepper(patterns, counts, lists, empty_overlaps).run(pthresh)[2]
 
@@ -224,23 +236,28 @@ def stepwise(
     """
     patterns, counts = table.cells()
     settings = {"interval": interval, "pthresh": pthresh, "empty_overlaps": empty_overlaps}
-    res = stepwise_select(patterns, counts, table.lists, pthresh=pthresh,
-                          empty_overlaps=empty_overlaps, record=True)
+    res = stepwise_select(
+        patterns, counts, table.lists, pthresh=pthresh, empty_overlaps=empty_overlaps, record=True
+    )
     details: dict[str, Any] = {"selection": res.steps}
     if not res.fit.ok:
         return not_estimable(
-            "stepwise", table.lists, table.n_observed,
+            "stepwise",
+            table.lists,
+            table.n_observed,
             failure_reason(res.fit, patterns, table.lists),
-            level=level, model=res.fit.spec.label, settings=settings, details=details,
+            level=level,
+            model=res.fit.spec.label,
+            settings=settings,
+            details=details,
         )
     warnings = []
     if res.fit.spec.minus_infinity:
         alt = stepwise_select(patterns, counts, table.lists, pthresh=pthresh, empty_overlaps="fail")
-        alt_text = (
-            f"{alt.fit.n_hat:,.0f} (model {alt.fit.spec.label})" if alt.fit.ok else "no estimate"
-        )
+        alt_text = f"{alt.fit.n_hat:,.0f} (model {alt.fit.spec.label})" if alt.fit.ok else "no estimate"
         details["without_minus_infinity"] = {
-            "model": alt.fit.spec.label, "n_hat": alt.fit.n_hat if alt.fit.ok else None,
+            "model": alt.fit.spec.label,
+            "n_hat": alt.fit.n_hat if alt.fit.ok else None,
         }
         terms = res.fit.spec.minus_infinity
         warnings.append(
@@ -251,7 +268,12 @@ def stepwise(
             f"(--set empty_overlaps=fail) gives {alt_text}"
         )
     result = model_result(
-        table, res.fit, method="stepwise", level=level, interval=interval, settings=settings,
+        table,
+        res.fit,
+        method="stepwise",
+        level=level,
+        interval=interval,
+        settings=settings,
         details=details,
     )
     # model_result adds its own generic minus-infinity caveat; the specific one above replaces it
@@ -266,7 +288,9 @@ def stepwise(
 STEPWISE_SETTINGS = (
     Setting("pthresh", float, PTHRESH, "p-value threshold for adding a pair", minimum=0.0, maximum=1.0),
     Setting(
-        "empty_overlaps", str, "minus-infinity",
+        "empty_overlaps",
+        str,
+        "minus-infinity",
         "pairs of lists that share no one: minus-infinity (SparseMSE: may be added as a "
         "structural zero) or fail (never added)",
         choices=("minus-infinity", "fail"),
@@ -280,10 +304,15 @@ METHODS = (
         summary="stepwise selection of two-list interactions (SparseMSE, p < 0.02), log-normal interval",
         reference="Chan, Silverman & Vincent (2021)",
         settings=(
-            Setting("interval", str, "lognormal",
-                    "lognormal (SparseMSE's default) or profile (the selected model's profile likelihood)",
-                    choices=INTERVALS),
-        ) + STEPWISE_SETTINGS,
+            Setting(
+                "interval",
+                str,
+                "lognormal",
+                "lognormal (SparseMSE's default) or profile (the selected model's profile likelihood)",
+                choices=INTERVALS,
+            ),
+        )
+        + STEPWISE_SETTINGS,
     ),
 )
 
@@ -309,12 +338,19 @@ def stepwise_bca(
 
     from .bootstrap import with_bca
 
-    base = stepwise(table, level=level, interval="lognormal", pthresh=pthresh,
-                    empty_overlaps=empty_overlaps)
+    base = stepwise(table, level=level, interval="lognormal", pthresh=pthresh, empty_overlaps=empty_overlaps)
     statistic = partial(stepwise_n_hat, pthresh=pthresh, empty_overlaps=empty_overlaps)
-    return with_bca(base, statistic, table, method="stepwise-bca", rng=rng, nboot=nboot,
-                    workers=workers, progress=progress,
-                    settings={"pthresh": pthresh, "empty_overlaps": empty_overlaps})
+    return with_bca(
+        base,
+        statistic,
+        table,
+        method="stepwise-bca",
+        rng=rng,
+        nboot=nboot,
+        workers=workers,
+        progress=progress,
+        settings={"pthresh": pthresh, "empty_overlaps": empty_overlaps},
+    )
 
 
 def _bca_method():

@@ -61,7 +61,7 @@ def save_figure(plot, data: pd.DataFrame, png: str | Path, width: float = 8, hei
     sized.save(png, **kwargs)
 
 
-def warning_footnotes(warnings: "pd.Series", max_chars: int = 220) -> tuple[list[str], str]:
+def warning_footnotes(warnings: pd.Series, max_chars: int = 220) -> tuple[list[str], str]:
     """Number the distinct warnings of the drawn estimates.
 
     ``warnings`` holds one string per drawn row, warnings joined by `` | `` (the
@@ -83,7 +83,11 @@ def warning_footnotes(warnings: "pd.Series", max_chars: int = 220) -> tuple[list
         labels.append("⚠" + ",".join(str(i) for i in sorted(set(ids))) if ids else "")
     lines = []
     for w, i in numbers.items():
-        short = w if len(w) <= max_chars else w[: max_chars - 1].rstrip() + "… (full text in results/estimates.csv)"
+        short = (
+            w
+            if len(w) <= max_chars
+            else w[: max_chars - 1].rstrip() + "… (full text in results/estimates.csv)"
+        )
         lines.append(f"⚠{i}: {short}")
     return labels, "\n".join(lines)
 

@@ -8,7 +8,8 @@ lines mark the posterior median and the ends of the interval.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -54,8 +55,18 @@ def dga_figure_data(result: Any) -> pd.DataFrame:
         else:
             label = f"{graph}  p = {max(0.0, 1 - sum(g['probability'] for g in summaries.values() if g['graph'] in binned['graphs'])):.2f}"
         for lo, hi, w, pr in zip(lows, highs, width, probs):
-            rows.append({"order": order, "graph": graph, "label": label, "N_low": int(lo), "N_high": int(hi),
-                         "N": (lo + hi) / 2.0, "probability": float(pr), "density": float(pr / w)})
+            rows.append(
+                {
+                    "order": order,
+                    "graph": graph,
+                    "label": label,
+                    "N_low": int(lo),
+                    "N_high": int(hi),
+                    "N": (lo + hi) / 2.0,
+                    "probability": float(pr),
+                    "density": float(pr / w),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -68,8 +79,9 @@ def dga_figure(result: Any, *, title: str | None = None, synthetic: bool = False
     details = _details(result)
     n_hat, low, high, level, n = _numbers(result)
     labels = list(dict.fromkeys(data.sort_values("order")["label"]))
-    colours = {lab: (BAND_COLOURS[i] if not lab.startswith(OTHER) else "#bdbdbd")
-               for i, lab in enumerate(labels)}
+    colours = {
+        lab: (BAND_COLOURS[i] if not lab.startswith(OTHER) else "#bdbdbd") for i, lab in enumerate(labels)
+    }
     plot_data = data.assign(label=pd.Categorical(data["label"], categories=labels[::-1]))
     marks = pd.DataFrame({"N": [low, n_hat, high], "what": ["interval", "median", "interval"]})
     grid = details["grid"]
@@ -91,11 +103,14 @@ def dga_figure(result: Any, *, title: str | None = None, synthetic: bool = False
         + geom_vline(marks[marks["what"] == "median"], aes(xintercept="N"), linetype="solid")
         + geom_vline(marks[marks["what"] == "interval"], aes(xintercept="N"), linetype="dashed")
         + scale_fill_manual(values=colours, breaks=labels)
-        + labs(x="total N (documented + undocumented)", y="posterior probability per unit of N",
-               fill="graph (posterior probability; median and interval of N under it alone)",
-               title=title or "Posterior of the total over all decomposable graphical models (dga)",
-               subtitle=SYNTHETIC_LABEL if synthetic else None,
-               caption="\n".join(notes))
+        + labs(
+            x="total N (documented + undocumented)",
+            y="posterior probability per unit of N",
+            fill="graph (posterior probability; median and interval of N under it alone)",
+            title=title or "Posterior of the total over all decomposable graphical models (dga)",
+            subtitle=SYNTHETIC_LABEL if synthetic else None,
+            caption="\n".join(notes),
+        )
         + theme_undercount()
         + theme(legend_position="bottom", legend_direction="vertical")
     )

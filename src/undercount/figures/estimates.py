@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Mapping
+from collections.abc import Mapping
 
 import pandas as pd
 from plotnine import (
@@ -41,24 +41,57 @@ def documented_vs_estimated_data(
         order = 0
         for name, count in meta["people_per_list"].items():
             order += 1
-            rows.append({"event": event, "event_label": label, "order": order, "kind": "one source",
-                         "item": source_labels.get(event, {}).get(name, name), "value": count,
-                         "low": math.nan, "high": math.nan, "warnings": "", "flag": ""})
+            rows.append(
+                {
+                    "event": event,
+                    "event_label": label,
+                    "order": order,
+                    "kind": "one source",
+                    "item": source_labels.get(event, {}).get(name, name),
+                    "value": count,
+                    "low": math.nan,
+                    "high": math.nan,
+                    "warnings": "",
+                    "flag": "",
+                }
+            )
         order += 1
-        rows.append({"event": event, "event_label": label, "order": order, "kind": "documented (any source)",
-                     "item": "documented by any source", "value": meta["n_observed"],
-                     "low": math.nan, "high": math.nan, "warnings": "", "flag": ""})
+        rows.append(
+            {
+                "event": event,
+                "event_label": label,
+                "order": order,
+                "kind": "documented (any source)",
+                "item": "documented by any source",
+                "value": meta["n_observed"],
+                "low": math.nan,
+                "high": math.nan,
+                "warnings": "",
+                "flag": "",
+            }
+        )
         for _, est in estimates[estimates["event"] == event].iterrows():
             order += 1
             warnings = est["warnings"] if isinstance(est["warnings"], str) else ""
             estimable = not pd.isna(est["n_hat"])
             flag = "" if estimable else "not estimable"
-            rows.append({"event": event, "event_label": label, "order": order, "kind": "estimated total",
-                         "item": f"estimate: {est['method']}", "value": est["n_hat"] if estimable else meta["n_observed"],
-                         "low": est["ci_low"], "high": est["ci_high"], "warnings": warnings, "flag": flag})
+            rows.append(
+                {
+                    "event": event,
+                    "event_label": label,
+                    "order": order,
+                    "kind": "estimated total",
+                    "item": f"estimate: {est['method']}",
+                    "value": est["n_hat"] if estimable else meta["n_observed"],
+                    "low": est["ci_low"],
+                    "high": est["ci_high"],
+                    "warnings": warnings,
+                    "flag": flag,
+                }
+            )
     data = pd.DataFrame(rows)
     labels, _ = warning_footnotes(data["warnings"])
-    data["flag"] = [" ".join(x for x in (f, l) if x) for f, l in zip(data["flag"], labels)]
+    data["flag"] = [" ".join(x for x in (f, lab) if x) for f, lab in zip(data["flag"], labels)]
     data["y"] = [f"{e}|{o:02d}|{i}" for e, o, i in zip(data["event"], data["order"], data["item"])]
     return data
 
@@ -66,30 +99,46 @@ def documented_vs_estimated_data(
 def documented_vs_estimated_figure(data: pd.DataFrame, population: str, level: float, synthetic: bool):
     """(plot, data) from :func:`documented_vs_estimated_data`."""
     plot_data = data.copy()
-    finite_high = plot_data["high"].where(plot_data["high"].apply(lambda v: not pd.isna(v) and math.isfinite(v)))
+    finite_high = plot_data["high"].where(
+        plot_data["high"].apply(lambda v: not pd.isna(v) and math.isfinite(v))
+    )
     cap = float(plot_data["value"].max()) * 3
-    plot_data["high_drawn"] = plot_data["high"].where(finite_high.notna(), other=plot_data["high"].map(
-        lambda v: cap if (not pd.isna(v) and math.isinf(v)) else v))
+    plot_data["high_drawn"] = plot_data["high"].where(
+        finite_high.notna(),
+        other=plot_data["high"].map(lambda v: cap if (not pd.isna(v) and math.isinf(v)) else v),
+    )
     order = list(dict.fromkeys(sorted(plot_data["y"], reverse=True)))
     plot_data["y"] = pd.Categorical(plot_data["y"], categories=order)
     labels = dict(zip(plot_data["y"].astype(str), plot_data["item"]))
     intervals = plot_data[plot_data["low"].notna()]
     _, footnotes = warning_footnotes(plot_data["warnings"])
-    notes = [f"Lines: {round(100 * level)}% intervals; methods and settings in results/estimates.csv.",
-             "Warnings of the estimates (⚠n next to an estimate):", footnotes]
+    notes = [
+        f"Lines: {round(100 * level)}% intervals; methods and settings in results/estimates.csv.",
+        "Warnings of the estimates (⚠n next to an estimate):",
+        footnotes,
+    ]
     if synthetic:
         notes.insert(0, SYNTHETIC_LABEL)
     plot = (
         ggplot(plot_data, aes(y="y"))
-        + geom_segment(intervals, aes(x="low", xend="high_drawn", yend="y"), color=KIND_COLOURS["estimated total"], size=1)
+        + geom_segment(
+            intervals,
+            aes(x="low", xend="high_drawn", yend="y"),
+            color=KIND_COLOURS["estimated total"],
+            size=1,
+        )
         + geom_point(aes(x="value", color="kind"), size=3)
         + geom_text(aes(x="value", label="flag"), nudge_y=0.38, size=8, ha="center", family="DejaVu Sans")
         + facet_wrap("event_label", scales="free", ncol=1)
         + scale_color_manual(values=KIND_COLOURS)
         + scale_x_continuous(limits=(0, None))
-        + labs(x="people", y="", color="",
-               title=f"{population.capitalize()}: documented and estimated",
-               caption="\n".join(notes))
+        + labs(
+            x="people",
+            y="",
+            color="",
+            title=f"{population.capitalize()}: documented and estimated",
+            caption="\n".join(notes),
+        )
         + theme_undercount()
     )
     from plotnine import scale_y_discrete

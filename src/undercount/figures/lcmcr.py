@@ -10,7 +10,8 @@ and where the posterior's mass lies against the median and interval quoted.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -36,11 +37,13 @@ def chains_frame(result: Any, draws: np.ndarray | None = None) -> pd.DataFrame:
     per_chain = int(res["details"]["draws_per_chain"])
     if draws.size != chains * per_chain:
         raise ValueError(f"expected {chains} chains x {per_chain} draws, got {draws.size} draws")
-    return pd.DataFrame({
-        "chain": np.repeat(np.arange(1, chains + 1), per_chain),
-        "draw": np.tile(np.arange(1, per_chain + 1), chains),
-        "N": draws,
-    })
+    return pd.DataFrame(
+        {
+            "chain": np.repeat(np.arange(1, chains + 1), per_chain),
+            "draw": np.tile(np.arange(1, per_chain + 1), chains),
+            "N": draws,
+        }
+    )
 
 
 def _notes(res: Mapping[str, Any], synthetic: bool) -> list[str]:
@@ -66,7 +69,9 @@ def _colours(chains: int) -> dict[str, str]:
     return {str(c): CHAIN_COLOURS[(c - 1) % len(CHAIN_COLOURS)] for c in range(1, chains + 1)}
 
 
-def lcmcr_trace(result: Any, draws: np.ndarray | None = None, *, title: str | None = None, synthetic: bool = False):
+def lcmcr_trace(
+    result: Any, draws: np.ndarray | None = None, *, title: str | None = None, synthetic: bool = False
+):
     """(plot, data): N against draw number, one line per chain, median and interval marked."""
     res = result_dict(result)
     data = chains_frame(result, draws)
@@ -77,9 +82,14 @@ def lcmcr_trace(result: Any, draws: np.ndarray | None = None, *, title: str | No
         + geom_line(alpha=0.7, size=0.3)
         + _marks(res, horizontal=True)
         + scale_color_manual(values=_colours(chains))
-        + labs(x="kept draw (after burn-in and thinning)", y="total N", color="chain",
-               title=title or "LCMCR: trace of N per chain", subtitle=SYNTHETIC_LABEL if synthetic else None,
-               caption="\n".join(_notes(res, synthetic)))
+        + labs(
+            x="kept draw (after burn-in and thinning)",
+            y="total N",
+            color="chain",
+            title=title or "LCMCR: trace of N per chain",
+            subtitle=SYNTHETIC_LABEL if synthetic else None,
+            caption="\n".join(_notes(res, synthetic)),
+        )
         + theme_undercount()
         + theme(legend_position="right")
     )
@@ -105,35 +115,53 @@ def density_frame(result: Any, draws: np.ndarray | None = None, bins: int = BINS
         counts, _ = np.histogram(values, bins=edges)
         outside = int(((values < lo) | (values > hi)).sum())
         for i, c in enumerate(counts):
-            rows.append({"chain": name, "N_low": float(edges[i]), "N_high": float(edges[i + 1]),
-                         "N": float(edges[i]), "count": int(c), "density": float(c / (len(values) * width)),
-                         "outside": outside})
+            rows.append(
+                {
+                    "chain": name,
+                    "N_low": float(edges[i]),
+                    "N_high": float(edges[i + 1]),
+                    "N": float(edges[i]),
+                    "count": int(c),
+                    "density": float(c / (len(values) * width)),
+                    "outside": outside,
+                }
+            )
     return pd.DataFrame(rows)
 
 
-def lcmcr_density(result: Any, draws: np.ndarray | None = None, *, title: str | None = None,
-                  synthetic: bool = False):
+def lcmcr_density(
+    result: Any, draws: np.ndarray | None = None, *, title: str | None = None, synthetic: bool = False
+):
     """(plot, data): the posterior density of N, pooled (black) and per chain, median and interval marked."""
     res = result_dict(result)
     data = density_frame(result, draws)
     chains = int(res["details"]["chains"])
     colours = {"all": "#000000", **_colours(chains)}
-    sizes = data.assign(chain=pd.Categorical(data["chain"], categories=["all"] + [str(c) for c in range(1, chains + 1)]))
+    sizes = data.assign(
+        chain=pd.Categorical(data["chain"], categories=["all"] + [str(c) for c in range(1, chains + 1)])
+    )
     notes = _notes(res, synthetic)
     outside = int(data.loc[data["chain"] == "all", "outside"].iloc[0])
     if outside:
-        notes.insert(1 if synthetic else 0,
-                     f"{outside:,} of {chains * int(res['details']['draws_per_chain']):,} draws lie beyond the "
-                     "0.25%-99.75% range drawn.")
+        notes.insert(
+            1 if synthetic else 0,
+            f"{outside:,} of {chains * int(res['details']['draws_per_chain']):,} draws lie beyond the "
+            "0.25%-99.75% range drawn.",
+        )
     plot = (
         ggplot(sizes, aes("N", "density", color="chain"))
         + geom_step(sizes[sizes["chain"] != "all"], alpha=0.6, size=0.4)
         + geom_step(sizes[sizes["chain"] == "all"], size=0.9)
         + _marks(res, horizontal=False)
         + scale_color_manual(values=colours)
-        + labs(x="total N (documented + undocumented)", y="posterior density", color="chain",
-               title=title or "LCMCR: posterior of N", subtitle=SYNTHETIC_LABEL if synthetic else None,
-               caption="\n".join(notes))
+        + labs(
+            x="total N (documented + undocumented)",
+            y="posterior density",
+            color="chain",
+            title=title or "LCMCR: posterior of N",
+            subtitle=SYNTHETIC_LABEL if synthetic else None,
+            caption="\n".join(notes),
+        )
         + theme_undercount()
         + theme(legend_position="right")
     )
@@ -146,7 +174,11 @@ def _marks(res: Mapping[str, Any], horizontal: bool):
     median = pd.DataFrame({"v": [float(res["n_hat"])]})
     ends = pd.DataFrame({"v": [float(res["ci_low"]), float(res["ci_high"])]})
     if horizontal:
-        return [geom_hline(median, aes(yintercept="v"), linetype="solid"),
-                geom_hline(ends, aes(yintercept="v"), linetype="dashed")]
-    return [geom_vline(median, aes(xintercept="v"), linetype="solid"),
-            geom_vline(ends, aes(xintercept="v"), linetype="dashed")]
+        return [
+            geom_hline(median, aes(yintercept="v"), linetype="solid"),
+            geom_hline(ends, aes(yintercept="v"), linetype="dashed"),
+        ]
+    return [
+        geom_vline(median, aes(xintercept="v"), linetype="solid"),
+        geom_vline(ends, aes(xintercept="v"), linetype="dashed"),
+    ]

@@ -36,8 +36,9 @@ def _table_label(frame: pd.DataFrame) -> pd.Series:
 def _odds_axis(thresholds) -> scale_x_log10:
     # thresholds crowd near 1 (0.9, 0.99): spread them on the odds scale p / (1 - p)
     ts = sorted(set(float(t) for t in thresholds))
-    return scale_x_log10(name="match threshold (odds scale)", breaks=[t / (1 - t) for t in ts],
-                         labels=[f"{t:g}" for t in ts])
+    return scale_x_log10(
+        name="match threshold (odds scale)", breaks=[t / (1 - t) for t in ts], labels=[f"{t:g}" for t in ts]
+    )
 
 
 def linkage_accuracy_data(accuracy: pd.DataFrame) -> pd.DataFrame:
@@ -49,11 +50,19 @@ def linkage_accuracy_data(accuracy: pd.DataFrame) -> pd.DataFrame:
     """
     rows = []
     for _, r in accuracy.iterrows():
-        base = {"event": r["event"], "population": r["population"], "threshold": float(r["threshold"]),
-                "odds": float(r["threshold"]) / (1 - float(r["threshold"]))}
+        base = {
+            "event": r["event"],
+            "population": r["population"],
+            "threshold": float(r["threshold"]),
+            "odds": float(r["threshold"]) / (1 - float(r["threshold"])),
+        }
         ratio = r["persons_found"] / r["true_persons"] if r["true_persons"] else math.nan
-        for metric, value in (("precision", r["precision"]), ("recall", r["recall"]), ("F1", r["f1"]),
-                              ("persons found / true persons", ratio)):
+        for metric, value in (
+            ("precision", r["precision"]),
+            ("recall", r["recall"]),
+            ("F1", r["f1"]),
+            ("persons found / true persons", ratio),
+        ):
             rows.append(base | {"metric": metric, "value": float(value)})
     data = pd.DataFrame(rows, columns=["event", "population", "threshold", "odds", "metric", "value"])
     data["table"] = _table_label(data)
@@ -64,8 +73,10 @@ def linkage_accuracy_figure(accuracy: pd.DataFrame, *, threshold: float, synthet
     """(plot, data): precision, recall, F1 and persons found per threshold, one panel per table."""
     data = linkage_accuracy_data(accuracy)
     plot_data = data.assign(metric=pd.Categorical(data["metric"], categories=list(METRIC_COLOURS)))
-    notes = [f"Pairwise over all records of each table, against the known true person of every record. "
-             f"Dashed line: the threshold of the main results ({threshold:g})."]
+    notes = [
+        f"Pairwise over all records of each table, against the known true person of every record. "
+        f"Dashed line: the threshold of the main results ({threshold:g})."
+    ]
     if synthetic:
         notes.insert(0, SYNTHETIC_LABEL)
     plot = (
@@ -82,8 +93,19 @@ def linkage_accuracy_figure(accuracy: pd.DataFrame, *, threshold: float, synthet
     return plot, data
 
 
-SENSITIVITY_COLUMNS = ["event", "population", "threshold", "method", "lists", "n_observed", "n_hat",
-                       "ci_low", "ci_high", "ci_level", "warnings"]
+SENSITIVITY_COLUMNS = [
+    "event",
+    "population",
+    "threshold",
+    "method",
+    "lists",
+    "n_observed",
+    "n_hat",
+    "ci_low",
+    "ci_high",
+    "ci_level",
+    "warnings",
+]
 
 
 def linkage_sensitivity_data(sensitivity: pd.DataFrame) -> pd.DataFrame:
@@ -95,19 +117,42 @@ def linkage_sensitivity_data(sensitivity: pd.DataFrame) -> pd.DataFrame:
     that are not estimable are dropped here (they stay in the CSV with the reason).
     """
     rows = []
-    for (event, population, threshold), block in sensitivity.groupby(["event", "population", "threshold"], sort=True):
-        base = {"event": event, "population": population, "threshold": float(threshold),
-                "odds": float(threshold) / (1 - float(threshold))}
-        rows.append(base | {"kind": "documented", "series": "documented (linked persons)",
-                            "value": float(block["n_observed"].iloc[0]), "low": math.nan, "high": math.nan})
+    for (event, population, threshold), block in sensitivity.groupby(
+        ["event", "population", "threshold"], sort=True
+    ):
+        base = {
+            "event": event,
+            "population": population,
+            "threshold": float(threshold),
+            "odds": float(threshold) / (1 - float(threshold)),
+        }
+        rows.append(
+            base
+            | {
+                "kind": "documented",
+                "series": "documented (linked persons)",
+                "value": float(block["n_observed"].iloc[0]),
+                "low": math.nan,
+                "high": math.nan,
+            }
+        )
         for _, r in block.iterrows():
             if pd.isna(r["n_hat"]):
                 continue
             high = r["ci_high"] if pd.notna(r["ci_high"]) and math.isfinite(r["ci_high"]) else math.nan
-            rows.append(base | {"kind": "estimate", "series": f"estimate: {r['method']}",
-                                "value": float(r["n_hat"]), "low": float(r["ci_low"]), "high": float(high)})
-    data = pd.DataFrame(rows, columns=["event", "population", "threshold", "odds", "kind", "series", "value",
-                                       "low", "high"])
+            rows.append(
+                base
+                | {
+                    "kind": "estimate",
+                    "series": f"estimate: {r['method']}",
+                    "value": float(r["n_hat"]),
+                    "low": float(r["ci_low"]),
+                    "high": float(high),
+                }
+            )
+    data = pd.DataFrame(
+        rows, columns=["event", "population", "threshold", "odds", "kind", "series", "value", "low", "high"]
+    )
     data["table"] = _table_label(data)
     return data
 
@@ -115,9 +160,11 @@ def linkage_sensitivity_data(sensitivity: pd.DataFrame) -> pd.DataFrame:
 def linkage_sensitivity_figure(sensitivity: pd.DataFrame, *, threshold: float, level: float, synthetic: bool):
     """(plot, data): each estimate (with its interval) and the documented count against the threshold."""
     data = linkage_sensitivity_data(sensitivity)
-    notes = [f"Bars: {round(100 * level)}% intervals. Dashed line: the threshold of the main results "
-             f"({threshold:g}). A higher threshold links fewer records: more documented persons, "
-             "usually a higher estimate."]
+    notes = [
+        f"Bars: {round(100 * level)}% intervals. Dashed line: the threshold of the main results "
+        f"({threshold:g}). A higher threshold links fewer records: more documented persons, "
+        "usually a higher estimate."
+    ]
     if synthetic:
         notes.insert(0, SYNTHETIC_LABEL)
     dodge = position_dodge(width=0.08)
@@ -130,8 +177,12 @@ def linkage_sensitivity_figure(sensitivity: pd.DataFrame, *, threshold: float, l
         + geom_point(size=1.6, position=dodge)
         + facet_wrap("~table", scales="free_y")
         + _odds_axis([*data["threshold"], threshold])
-        + labs(y="persons", color="", title="How the totals move with the match threshold",
-               caption="\n".join(notes))
+        + labs(
+            y="persons",
+            color="",
+            title="How the totals move with the match threshold",
+            caption="\n".join(notes),
+        )
         + theme_undercount()
     )
     return plot, data

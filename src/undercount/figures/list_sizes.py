@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import itertools
 
-import numpy as np
 import pandas as pd
 from plotnine import (
     aes,
@@ -46,30 +45,46 @@ def implied_by_overlap(sizes: dict[str, int], level: float = 0.95, step: int = 1
         for m in range(0, min(n1, n2) + 1, step):
             table = CaptureTable.from_arrays(["A", "B"], [[1, 0], [0, 1], [1, 1]], [n1 - m, n2 - m, m])
             result = estimate(table, "chapman", level=level)
-            rows.append({
-                "pair": f"{a} × {b}", "list_a": a, "list_b": b, "n_a": n1, "n_b": n2, "overlap": m,
-                "documented": n1 + n2 - m, "n_hat": result.n_hat, "ci_low": result.ci_low,
-                "ci_high": result.ci_high,
-            })
+            rows.append(
+                {
+                    "pair": f"{a} × {b}",
+                    "list_a": a,
+                    "list_b": b,
+                    "n_a": n1,
+                    "n_b": n2,
+                    "overlap": m,
+                    "documented": n1 + n2 - m,
+                    "n_hat": result.n_hat,
+                    "ci_low": result.ci_low,
+                    "ci_high": result.ci_high,
+                }
+            )
     return pd.DataFrame(rows)
 
 
 def list_sizes_figure(reported: pd.DataFrame, event: str, event_label: str, level: float = 0.95):
     """(plot, data) for one event's published lists."""
     data = implied_by_overlap(published_list_sizes(reported, event), level)
-    long = pd.concat([
-        data.assign(quantity="estimated total (Chapman, independence)", value=data["n_hat"]),
-        data.assign(quantity="documented by the two lists", value=data["documented"]),
-    ])
+    long = pd.concat(
+        [
+            data.assign(quantity="estimated total (Chapman, independence)", value=data["n_hat"]),
+            data.assign(quantity="documented by the two lists", value=data["documented"]),
+        ]
+    )
     plot = (
         ggplot(long, aes("overlap", "value"))
-        + geom_ribbon(data, aes("overlap", ymin="ci_low", ymax="ci_high"), inherit_aes=False,
-                      fill="#c0392b", alpha=0.2)
+        + geom_ribbon(
+            data, aes("overlap", ymin="ci_low", ymax="ci_high"), inherit_aes=False, fill="#c0392b", alpha=0.2
+        )
         + geom_line(aes(linetype="quantity"))
         + facet_wrap("pair", ncol=3)
         + scale_y_log10()
-        + scale_linetype_manual(values={"estimated total (Chapman, independence)": "solid",
-                                        "documented by the two lists": "dashed"})
+        + scale_linetype_manual(
+            values={
+                "estimated total (Chapman, independence)": "solid",
+                "documented by the two lists": "dashed",
+            }
+        )
         + labs(
             x="people on both lists (not published)",
             y="people (log scale)",

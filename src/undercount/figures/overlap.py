@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 import pandas as pd
 from plotnine import (
     aes,
+    element_blank,
     geom_col,
     geom_line,
     geom_point,
@@ -17,7 +18,6 @@ from plotnine import (
     scale_x_discrete,
     scale_y_continuous,
     theme,
-    element_blank,
 )
 
 from ..histories import CaptureTable
@@ -47,11 +47,14 @@ def overlap_data(table: CaptureTable, labels: Mapping[str, str] | None = None) -
                     "on_list": bool(pattern[j]),
                 }
             )
-    return pd.DataFrame(rows, columns=["rank", "pattern", "count", "n_lists", "list", "list_label", "on_list"])
+    return pd.DataFrame(
+        rows, columns=["rank", "pattern", "count", "n_lists", "list", "list_label", "on_list"]
+    )
 
 
-def overlap_figure(table: CaptureTable, title: str, labels: Mapping[str, str] | None = None,
-                   synthetic: bool = False):
+def overlap_figure(
+    table: CaptureTable, title: str, labels: Mapping[str, str] | None = None, synthetic: bool = False
+):
     """(plot, data): an UpSet-style view of the capture histories of one table."""
     data = overlap_data(table, labels)
     if data.empty:
@@ -64,15 +67,16 @@ def overlap_figure(table: CaptureTable, title: str, labels: Mapping[str, str] | 
             + theme_void()
         )
         return empty, data
-    data["x"] = pd.Categorical(data["rank"].astype(str), categories=[str(r) for r in sorted(data["rank"].unique())])
+    data["x"] = pd.Categorical(
+        data["rank"].astype(str), categories=[str(r) for r in sorted(data["rank"].unique())]
+    )
     bars = data.drop_duplicates("rank")
     top = (
         ggplot(bars, aes("x", "count"))
         + geom_col(fill="#3b5b92")
         + geom_text(aes(label="count"), va="bottom", size=7, nudge_y=0.5)
         + scale_y_continuous(expand=(0, 0, 0.12, 0))
-        + labs(x="", y="people", title=title,
-               subtitle=(SYNTHETIC_LABEL if synthetic else None))
+        + labs(x="", y="people", title=title, subtitle=(SYNTHETIC_LABEL if synthetic else None))
         + theme_undercount()
         + theme(axis_text_x=element_blank(), axis_ticks_major_x=element_blank())
     )
@@ -83,8 +87,11 @@ def overlap_figure(table: CaptureTable, title: str, labels: Mapping[str, str] | 
         + geom_line(on, aes(group="rank"), color="#222222")
         + scale_color_manual(values={True: "#222222", False: "#dddddd"}, guide=None)
         + scale_x_discrete()
-        + labs(x="capture pattern (people documented by exactly the lists marked)", y="",
-               caption=f"{int(table.n_observed)} people documented by at least one of {table.k} lists.")
+        + labs(
+            x="capture pattern (people documented by exactly the lists marked)",
+            y="",
+            caption=f"{int(table.n_observed)} people documented by at least one of {table.k} lists.",
+        )
         + theme_undercount()
         + theme(axis_text_x=element_blank(), axis_ticks_major_x=element_blank())
     )

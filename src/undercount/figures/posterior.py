@@ -8,7 +8,8 @@ estimate gets a panel that says why, so every configured table has its figure.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,8 +27,9 @@ def posterior_figures(method: str) -> tuple[str, ...]:
     return FIGURES.get(method_family(method), ())
 
 
-def posterior_figure(result: Mapping[str, Any], draws: np.ndarray | None, figure: str, *, title: str,
-                     synthetic: bool):
+def posterior_figure(
+    result: Mapping[str, Any], draws: np.ndarray | None, figure: str, *, title: str, synthetic: bool
+):
     """(plot, data) of one figure of :data:`FIGURES` for one estimate (its JSON form and draws)."""
     if result.get("n_hat") is None or (figure != "posterior" and draws is None):
         reason = (result.get("warnings") or ["no estimate"])[-1]

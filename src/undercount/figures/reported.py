@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
-from typing import Mapping
 
 import pandas as pd
 from plotnine import (
@@ -50,8 +50,20 @@ def reported_tolls_data(reported: pd.DataFrame, events: Mapping[str, tuple[str, 
     ]
     lower = rows["value_is_lower_bound"].astype(str).str.lower() == "true"
     rows["label"] = [("≥" if lb else "") + f"{int(v)}" for v, lb in zip(rows["value"], lower)]
-    cols = ["event", "event_label", "as_of", "days_since_start", "value", "label", "class", "scope",
-            "value_is_lower_bound", "certainty", "reported_by", "publisher"]
+    cols = [
+        "event",
+        "event_label",
+        "as_of",
+        "days_since_start",
+        "value",
+        "label",
+        "class",
+        "scope",
+        "value_is_lower_bound",
+        "certainty",
+        "reported_by",
+        "publisher",
+    ]
     return rows[cols].sort_values(["event", "as_of", "value"]).reset_index(drop=True)
 
 

@@ -11,11 +11,13 @@ the Rcapture models), as an :class:`EstimateResult` or its JSON form.
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 from plotnine import (
     aes,
+    element_text,
     geom_hline,
     geom_point,
     geom_segment,
@@ -24,7 +26,6 @@ from plotnine import (
     labs,
     scale_color_manual,
     theme,
-    element_text,
 )
 
 from .common import SYNTHETIC_LABEL, no_estimate_panel, result_dict, theme_undercount
@@ -64,22 +65,25 @@ def residuals_data(result: Any, labels: Mapping[str, str] | None = None) -> pd.D
             kind = "beyond ±2"
         else:
             kind = "within ±2"
-        rows.append({
-            "order": order,
-            "pattern": pattern,
-            "lists_on": "+".join(on),
-            "n_lists": len(on),
-            "observed": int(cell["observed"]),
-            "fitted": float(cell["fitted"]),
-            "pearson": pearson,
-            "deleted": bool(cell["deleted"]),
-            "kind": kind,
-        })
+        rows.append(
+            {
+                "order": order,
+                "pattern": pattern,
+                "lists_on": "+".join(on),
+                "n_lists": len(on),
+                "observed": int(cell["observed"]),
+                "fitted": float(cell["fitted"]),
+                "pearson": pearson,
+                "deleted": bool(cell["deleted"]),
+                "kind": kind,
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def residuals_figure(result: Any, *, synthetic: bool, title: str | None = None,
-                     labels: Mapping[str, str] | None = None):
+def residuals_figure(
+    result: Any, *, synthetic: bool, title: str | None = None, labels: Mapping[str, str] | None = None
+):
     """(plot, data): Pearson residuals per pattern, patterns on the x axis.
 
     ``title`` defaults to the model; the caption gives method, deviance and
@@ -139,5 +143,16 @@ def residuals_or_reason(result: Any, *, synthetic: bool, title: str, labels: Map
         res = result_dict(result)
         reason = (res.get("warnings") or ["no estimate"])[-1]
         plot = no_estimate_panel(title, reason, synthetic)
-        return plot, pd.DataFrame(columns=["order", "pattern", "lists_on", "n_lists", "observed", "fitted",
-                                           "pearson", "deleted", "kind"])
+        return plot, pd.DataFrame(
+            columns=[
+                "order",
+                "pattern",
+                "lists_on",
+                "n_lists",
+                "observed",
+                "fitted",
+                "pearson",
+                "deleted",
+                "kind",
+            ]
+        )
