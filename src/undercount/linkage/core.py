@@ -4,24 +4,33 @@ Everything downstream sees only the output of :func:`link`: one row per record
 with ``source, record_id, person_id`` and ``match_probability``. Names go in,
 hashed person identifiers come out.
 
-Two matchers sit behind :func:`link`:
+Three matchers sit behind :func:`link`:
 
-``probabilistic`` (the default)
-    Fellegi–Sunter matching (:mod:`undercount.fellegi_sunter`): candidate
-    pairs from blocking on name stems, a comparison vector per pair (name,
-    patronymic, sex, age within 2 years, date within 3 days, place), m and u
-    probabilities estimated by EM from the lists themselves, and a match
-    probability per pair. Pairs at or above the threshold are clustered into
-    persons by :func:`cluster`, which never puts two records into one person
-    when their own match probability is below :data:`CONFLICT` (so a chain
-    A~B~C cannot join an A and a C that clearly differ), and leaves a record
+``splink`` (the default)
+    Fellegi-Sunter matching on Splink (:mod:`.engine`, DuckDB embedded or Spark)
+    over the compared columns our name logic makes (:mod:`.features`): folded
+    surname and given name (in any order, diminutives resolved, initials against
+    full names), patronymic, sex, age, date, place and region; term-frequency
+    adjusted on surname and given name. Pairs at or above the threshold are
+    clustered into persons by :func:`cluster`, which never puts two records
+    into one person when they clearly differ (:class:`Conflicts`: another sex,
+    ages or dates of death far apart, or a match probability below 0.01), so a
+    chain A~B~C cannot join an A and a C that differ, and which leaves a record
     that gives only initials on its own when it fits more than one person.
+    Labelled pairs from clerical review are must-link and cannot-link constraints.
+``probabilistic``
+    The earlier numpy Fellegi-Sunter engine (:mod:`undercount.fellegi_sunter`),
+    clustered the same way; kept for comparison (docs/linkage.md says where it
+    still does better).
 ``deterministic`` (version 0)
     Links two records when their folded names are compatible (the same set of
     word stems in any order, or initials that fit), their dates agree
     exactly, and sex and age (within :data:`AGE_TOLERANCE` years) do not
     conflict; then takes the transitive closure. It misses every link whose
     date differs by a day; kept for comparison.
+
+Placeholder names for unidentified people ("Неизвестный мужчина №1", белгісіз,
+"N.N.", a bare number) never match on name (:func:`undercount.names.is_placeholder`).
 
 :func:`pairwise_accuracy` measures a linkage against known truth (the demo
 generator's ``truth.csv``): pairwise precision, recall and F1.
@@ -33,17 +42,17 @@ import hashlib
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .errors import InputError
-from .names import ParsedName, parse_name, surname_stem
+from ..errors import InputError
+from ..names import ParsedName, is_placeholder, parse_name, surname_stem
 
 AGE_TOLERANCE = 2
-METHODS = ("probabilistic", "deterministic")
+METHODS = ("splink", "probabilistic", "deterministic")
 #: Match probability from which a pair is linked, unless the config says otherwise.
 DEFAULT_THRESHOLD = 0.5
 #: Two records whose own match probability is below this never end up in one person.
@@ -53,6 +62,12 @@ DECIMALS = 4
 
 #: What each matcher's output cannot be trusted for; travels with every estimate.
 CAVEATS = {
+    "splink": (
+        "persons were linked by probabilistic (Fellegi-Sunter) matching on Splink with parameters "
+        "estimated from these lists; a missed link splits one person into two and inflates the "
+        "estimate, a false link merges two people and deflates it (see the linkage sensitivity "
+        "results for how the estimate moves with the match threshold)"
+    ),
     "probabilistic": (
         "persons were linked by probabilistic (Fellegi-Sunter) matching with parameters "
         "estimated from these lists; a missed link splits one person into two and inflates the "
@@ -126,9 +141,11 @@ def link_deterministic(records: pd.DataFrame, date_column: str) -> list[int]:
     items = []
     for row in records.itertuples(index=False):
         age = _known(row.age)
+        name = _known(row.full_name)
         items.append(
             {
-                "name": parse_name(row.full_name),
+                # a placeholder ("Неизвестный мужчина №1") has no name to be compatible with
+                "name": ParsedName((), (), None) if is_placeholder(name) else parse_name(str(name)),
                 "date": _known(getattr(row, date_column)),
                 "sex": _known(row.sex),
                 "age": None if age is None else int(age),
@@ -181,18 +198,72 @@ def place_column(kind_or_date_column: str) -> str:
     }[kind_or_date_column]
 
 
+@dataclass(frozen=True)
+class Conflicts:
+    """Two records that clearly differ: never one person, even through a chain of matches.
+
+    Sex differs (both known); ages more than ``age_years`` apart; dates of death
+    more than ``death_days`` apart (detention dates may differ: one person can be
+    detained twice). A pair whose match probability is below ``probability`` also
+    counts as a clash (the model itself says they differ).
+    """
+
+    age_years: int = 10
+    death_days: int = 3
+    probability: float = 0.01
+
+
+@dataclass
+class RecordFacts:
+    """What the clustering needs to know of each record, in the linkage's order."""
+
+    weak: np.ndarray  # initials only
+    source: np.ndarray  # list code
+    sex: np.ndarray  # 0 unknown, 1 M, 2 F
+    age: np.ndarray  # float, nan unknown
+    death_day: np.ndarray  # day number of a date of death, nan unknown or not a death
+
+    @classmethod
+    def from_columns(cls, table: pd.DataFrame, *, deaths: bool) -> RecordFacts:
+        n = len(table)
+        sex = np.array([{"M": 1, "F": 2}.get(x, 0) if isinstance(x, str) else 0 for x in table["sex"]])
+        age = table["age"].astype("float64").to_numpy() if "age" in table else np.full(n, np.nan)
+        day = table["day"].astype("float64").to_numpy() if deaths else np.full(n, np.nan)
+        return cls(
+            np.asarray(table["weak"], dtype=bool),
+            pd.factorize(table["source"].astype(str))[0].astype(np.int32),
+            sex.astype(np.int8),
+            age,
+            day,
+        )
+
+
+def hard_conflict(facts: RecordFacts, a: np.ndarray, b: np.ndarray, rules: Conflicts) -> np.ndarray:
+    """Pairs (a, b) that :class:`Conflicts` forbids to be one person."""
+    sa, sb = facts.sex[a], facts.sex[b]
+    out = (sa > 0) & (sb > 0) & (sa != sb)
+    with np.errstate(invalid="ignore"):
+        out |= np.abs(facts.age[a] - facts.age[b]) > rules.age_years
+        out |= np.abs(facts.death_day[a] - facts.death_day[b]) > rules.death_days
+    return out
+
+
 @dataclass
 class Linkage:
-    """A fitted probabilistic linkage of n records, ready to cluster at any threshold.
+    """A fitted linkage of n records, ready to cluster at any threshold.
 
     Attributes
     ----------
     keys
-        ``source\x1frecord_id`` of every record, in input order.
+        ``source\x1frecord_id`` of every record, in the linkage's order (sorted by key).
     i, j, probability
         Candidate pairs (record positions) and their match probabilities.
     model
-        The estimated :class:`~undercount.fellegi_sunter.FSModel`.
+        The trained engine model (:class:`~undercount.linkage.engine.Model` for
+        Splink, :class:`~undercount.fellegi_sunter.FSModel` for the numpy engine),
+        or None when no pair could be proposed.
+    order
+        Position in the linkage of each input row (so results come back in input order).
     """
 
     keys: list[str]
@@ -203,6 +274,13 @@ class Linkage:
     j: np.ndarray
     probability: np.ndarray
     model: object
+    order: np.ndarray | None = None
+    pairs: pd.DataFrame | None = None
+    method: str = "splink"
+    conflicts: Conflicts = field(default_factory=Conflicts)
+    must_link: list[tuple[int, int]] = field(default_factory=list)
+    cannot_link: list[tuple[int, int]] = field(default_factory=list)
+    scorer: object = None
 
     @property
     def n(self) -> int:
@@ -210,11 +288,19 @@ class Linkage:
 
     def pair_probability(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Match probabilities of any pairs, compared afresh (also those blocking skipped)."""
-        from .fellegi_sunter import compare
-
         if len(a) == 0:
             return np.zeros(0)
+        if self.scorer is not None:
+            return self.scorer(np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64))
+        from ..fellegi_sunter import compare
+
         return self.model.probability(compare(self.features, a, b))
+
+    def conflict(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        facts = getattr(self.features, "facts", None)
+        if facts is None:
+            return np.zeros(len(a), dtype=bool)
+        return hard_conflict(facts, np.asarray(a), np.asarray(b), self.conflicts)
 
     def best_probability(self) -> np.ndarray:
         """Each record's highest match probability with any other record (0 if never compared)."""
@@ -223,31 +309,130 @@ class Linkage:
         np.maximum.at(best, self.j, self.probability)
         return best
 
-    def labels(self, threshold: float, conflict: float = CONFLICT) -> np.ndarray:
+    def labels(self, threshold: float, conflict: float | None = None) -> np.ndarray:
         return cluster(self, threshold, conflict=conflict)
 
-    def persons(self, threshold: float, conflict: float = CONFLICT) -> pd.DataFrame:
-        """``source, record_id, person_id, match_probability`` at one threshold."""
-        return _persons_frame(
+    def persons(self, threshold: float, conflict: float | None = None) -> pd.DataFrame:
+        """``source, record_id, person_id, match_probability`` at one threshold, in input order."""
+        frame = _persons_frame(
             self.sources,
             self.record_ids,
             self.keys,
             self.labels(threshold, conflict),
             self.best_probability(),
         )
+        if self.order is not None:
+            frame = frame.iloc[self.order].reset_index(drop=True)
+        return frame
+
+    def with_constraints(self, must: Sequence[tuple[str, str]], cannot: Sequence[tuple[str, str]]) -> Linkage:
+        """The same fit with labelled pairs (record keys) as must-link and cannot-link constraints."""
+        where = {k: p for p, k in enumerate(self.keys)}
+        self.must_link = [(min(where[a], where[b]), max(where[a], where[b])) for a, b in must]
+        self.cannot_link = [(min(where[a], where[b]), max(where[a], where[b])) for a, b in cannot]
+        return self
+
+
+class _Facts:
+    """Features of the Splink path: the compared columns and the clustering's facts."""
+
+    def __init__(self, table: pd.DataFrame, facts: RecordFacts) -> None:
+        self.table = table
+        self.facts = facts
+        self.weak = facts.weak
+        self.source = facts.source
+
+
+def sorted_records(records: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, list[str]]:
+    """Records sorted by ``source\x1frecord_id`` (so fits do not depend on row order)."""
+    sources = records["source"].astype(str).tolist()
+    record_ids = records["record_id"].astype(str).tolist()
+    keys = [f"{s}\x1f{r}" for s, r in zip(sources, record_ids)]
+    if len(set(keys)) != len(keys):
+        raise ValueError("record ids repeat within a source")
+    by_key = np.argsort(np.asarray(keys, dtype=object), kind="stable")
+    order = np.empty(len(keys), dtype=np.int64)
+    order[by_key] = np.arange(len(keys))
+    return records.iloc[by_key].reset_index(drop=True), order, [keys[k] for k in by_key]
 
 
 def fit_linkage(
-    records: pd.DataFrame, *, date_column: str, place: str | None = None, progress: bool = False
+    records: pd.DataFrame,
+    *,
+    date_column: str,
+    place: str | None = None,
+    method: str = "splink",
+    progress: bool = False,
+    backend: object = None,
+    blocking: Sequence[Sequence[str]] | None = None,
+    max_pairs: int | None = None,
+    reference_frequencies: Mapping[str, Mapping[str, float]] | None = None,
+    conflicts: Conflicts | None = None,
+    min_probability: float = 0.001,
 ) -> Linkage:
-    """Compare every candidate pair of ``records`` and estimate the Fellegi–Sunter model.
+    """Compare the candidate pairs of ``records`` and train the model (Splink by default).
 
     ``records`` are canonical records (with ``source``) of one kind from all
     sources of one event. The returned :class:`Linkage` clusters at any
-    threshold without comparing again. ``progress`` shows a progress bar on
-    standard error while pairs are compared (for large lists).
+    threshold without comparing again. ``method`` is ``splink`` (the default)
+    or ``probabilistic`` (the numpy Fellegi-Sunter engine). With fewer than two
+    records, or no candidate pair, there is no model and every record is its own
+    person.
     """
-    from .fellegi_sunter import (
+    place = place if place is not None else place_column(date_column)
+    conflicts = conflicts or Conflicts()
+    if method == "probabilistic":
+        fitted = _fit_numpy(records, date_column=date_column, place=place, progress=progress)
+        fitted.conflicts = conflicts
+        return fitted
+    from . import engine
+    from .features import compared_columns
+
+    ordered, order, keys = sorted_records(records)
+    table = compared_columns(ordered, date_column=date_column, place_column=place)
+    facts = RecordFacts.from_columns(table, deaths=date_column == "date_of_death")
+    sources = ordered["source"].astype(str).tolist()
+    record_ids = ordered["record_id"].astype(str).tolist()
+    empty = np.zeros(0, dtype=np.int64)
+    blocking = tuple(tuple(r) for r in (blocking or engine.DEFAULT_BLOCKING))
+    counts = engine.rule_pairs(table, blocking)
+    engine.check_rules(counts, max_pairs or engine.DEFAULT_MAX_PAIRS)
+    linkage = Linkage(
+        keys, sources, record_ids, _Facts(table, facts), empty, empty, np.zeros(0), None, order,
+        method="splink", conflicts=conflicts,
+    )
+    linkage.pair_counts = counts  # type: ignore[attr-defined]
+    if len(table) < 2 or sum(counts.values()) == 0:
+        return linkage
+    if not isinstance(backend, engine.Backend):
+        backend = engine.Backend(backend or "duckdb")
+    model = engine.fit(
+        table,
+        blocking=blocking,
+        backend=backend,
+        max_pairs=max_pairs or engine.DEFAULT_MAX_PAIRS,
+        reference_frequencies=reference_frequencies,
+    )
+    pairs = engine.predictions(model, min_probability)
+    linkage.model = model
+    linkage.pairs = pairs
+    linkage.i = pairs["i"].to_numpy(dtype=np.int64)
+    linkage.j = pairs["j"].to_numpy(dtype=np.int64)
+    linkage.probability = pairs["probability"].to_numpy(dtype=float)
+    linkage.scorer = lambda a, b: _score(model, a, b)
+    return linkage
+
+
+def _score(model, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    from . import engine
+
+    scored = engine.score_pairs(model, a, b)
+    lookup = dict(zip(zip(scored["i"].tolist(), scored["j"].tolist()), scored["probability"].tolist()))
+    return np.array([lookup[(min(x, y), max(x, y))] for x, y in zip(a.tolist(), b.tolist())])
+
+
+def _fit_numpy(records: pd.DataFrame, *, date_column: str, place: str, progress: bool) -> Linkage:
+    from ..fellegi_sunter import (
         background_pairs,
         background_weights,
         candidate_pairs,
@@ -256,13 +441,10 @@ def fit_linkage(
         prepare,
     )
 
-    place = place if place is not None else place_column(date_column)
-    sources = [str(x) for x in records["source"]]
-    record_ids = [str(x) for x in records["record_id"]]
-    keys = [f"{s}\x1f{r}" for s, r in zip(sources, record_ids)]
-    if len(set(keys)) != len(keys):
-        raise ValueError("record ids repeat within a source")
-    features = prepare(records, date_column=date_column, place_column=place)
+    ordered, order, keys = sorted_records(records)
+    sources = ordered["source"].astype(str).tolist()
+    record_ids = ordered["record_id"].astype(str).tolist()
+    features = prepare(ordered, date_column=date_column, place_column=place)
     i, j = candidate_pairs(features)
     gamma = compare(features, i, j, progress=progress)
     if len(gamma) == 0:
@@ -273,21 +455,30 @@ def fit_linkage(
         weights = background_weights(features, (i, j), (bi, bj))
         model = fit_em(gamma, compare(features, bi, bj), weights)
         probability = model.probability(gamma)
-    return Linkage(keys, sources, record_ids, features, i, j, probability, model)
+    return Linkage(keys, sources, record_ids, features, i, j, probability, model, order, method="probabilistic")
 
 
-def cluster(linkage: Linkage, threshold: float, *, conflict: float = CONFLICT) -> np.ndarray:
+class LabelConflictError(InputError):
+    """Labelled matches and non-matches that contradict each other."""
+
+
+def cluster(linkage: Linkage, threshold: float, *, conflict: float | None = None) -> np.ndarray:
     """Person labels (the smallest record position of each person) at a match threshold.
 
+    0. Labelled matches (``linkage.must_link``) are merged first; labelled
+       non-matches (``linkage.cannot_link``) are never merged, whatever the
+       probabilities (a chain of labelled matches joining a labelled non-match
+       is an error).
     1. Pairs with probability >= ``threshold`` form a graph; its connected
        components are the candidates for persons.
     2. Records with full names are merged greedily along those pairs, from
        the most probable down, but two groups merge only if no record of one
-       has a match probability below ``conflict`` with a record of the other,
-       nor two records of the same source whose own probability is below
-       ``threshold`` (a list names a person once, bar duplicates that must
-       match in their own right). Every pair inside a group is compared for
-       this, including pairs blocking never proposed.
+       clashes with a record of the other: another sex, ages or dates of death
+       far apart (:class:`Conflicts`), a match probability below
+       ``conflict``, or two records of the same source whose own probability
+       is below ``threshold`` (a list names a person once, bar duplicates that
+       must match in their own right). Every pair inside a group is compared
+       for this, including pairs blocking never proposed.
     3. Records that give only initials ("Жагипаров Е.Б.") join last. The
        persons such a record could be exclude each other, so its probability
        of being person c is odds_c / (1 + sum of the odds of every candidate
@@ -302,6 +493,8 @@ def cluster(linkage: Linkage, threshold: float, *, conflict: float = CONFLICT) -
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
+    if conflict is None:
+        conflict = linkage.conflicts.probability
     n = linkage.n
     keys = np.asarray(linkage.keys, dtype=object)
     rank = np.empty(n, dtype=np.int64)
@@ -313,9 +506,14 @@ def cluster(linkage: Linkage, threshold: float, *, conflict: float = CONFLICT) -
     known: dict[tuple[int, int], float] = {
         (int(a), int(b)): float(p) for a, b, p in zip(linkage.i, linkage.j, linkage.probability)
     }
+    forbidden: set[tuple[int, int]] = set()
+    for pq in linkage.cannot_link:
+        forbidden.add(pq)
+    for pq in linkage.must_link:
+        known[pq] = 1.0
 
     def lookup(pairs: list[tuple[int, int]]) -> list[float]:
-        missing = [pq for pq in pairs if pq not in known]
+        missing = [pq for pq in dict.fromkeys(pairs) if pq not in known]
         if missing:
             a = np.array([x for x, _ in missing], dtype=np.int64)
             b = np.array([y for _, y in missing], dtype=np.int64)
@@ -323,16 +521,40 @@ def cluster(linkage: Linkage, threshold: float, *, conflict: float = CONFLICT) -
                 known[pq] = float(p)
         return [known[pq] for pq in pairs]
 
-    def clash(x: int, y: int, p: float) -> bool:
-        return p < conflict or (src[x] == src[y] and p < threshold)
+    hard: dict[tuple[int, int], bool] = {}
 
-    def merge(a: int, b: int) -> bool:
+    def hard_of(pairs: list[tuple[int, int]]) -> list[bool]:
+        missing = [pq for pq in pairs if pq not in hard]
+        if missing:
+            a = np.array([x for x, _ in missing], dtype=np.int64)
+            b = np.array([y for _, y in missing], dtype=np.int64)
+            for pq, h in zip(missing, linkage.conflict(a, b)):
+                hard[pq] = bool(h)
+        return [hard[pq] for pq in pairs]
+
+    def clash(pq: tuple[int, int], p: float, h: bool) -> bool:
+        if pq in forbidden:
+            return True
+        if p >= 1.0 and pq in must:
+            return False
+        x, y = pq
+        return h or p < conflict or (src[x] == src[y] and p < threshold)
+
+    must = set(linkage.must_link)
+
+    def merge(a: int, b: int, forced: bool = False) -> bool:
         ra, rb = uf.find(a), uf.find(b)
         if ra == rb:
             return False
         ga, gb = members.get(ra, [ra]), members.get(rb, [rb])
         cross = [(min(x, y), max(x, y)) for x in ga for y in gb]
-        if any(clash(x, y, p) for (x, y), p in zip(cross, lookup(cross))):
+        if forced:
+            if any(pq in forbidden for pq in cross):
+                raise LabelConflictError(
+                    "the labels contradict each other: labelled matches join two records labelled "
+                    "as not a match"
+                )
+        elif any(clash(pq, p, h) for pq, p, h in zip(cross, lookup(cross), hard_of(cross))):
             return False
         uf.union(ra, rb)
         root = uf.find(ra)
@@ -340,9 +562,11 @@ def cluster(linkage: Linkage, threshold: float, *, conflict: float = CONFLICT) -
         members.pop(rb if root == ra else ra, None)
         return True
 
+    for a, b in sorted(must, key=lambda pq: (rank[pq[0]], rank[pq[1]])):
+        merge(a, b, forced=True)
     sel = linkage.probability >= threshold
     ei, ej, ep = linkage.i[sel], linkage.j[sel], linkage.probability[sel]
-    if len(ei) == 0:
+    if len(ei) == 0 and not must:
         return np.arange(n)
     graph = coo_matrix((np.ones(len(ei)), (ei, ej)), shape=(n, n))
     _, comp = connected_components(graph, directed=False)
@@ -376,8 +600,18 @@ def cluster(linkage: Linkage, threshold: float, *, conflict: float = CONFLICT) -
             candidates[a].append((b, p))
         if weak[b] and not weak[a]:
             candidates[b].append((a, p))
+    # every pair between an initials-only record and the persons it could join, at once
+    need = []
+    for w, cands in candidates.items():
+        for other, _ in cands:
+            for x in members.get(uf.find(other), [uf.find(other)]):
+                need.append((min(w, x), max(w, x)))
+    if need:
+        lookup(need)
     attached = set()
     for w in sorted(candidates, key=lambda r: rank[r]):
+        if uf.find(w) != w or w in members:
+            continue  # already placed by a labelled match
         best: dict[int, float] = {}
         for other, p in candidates[w]:
             root = uf.find(other)
@@ -418,8 +652,9 @@ def link(
     records: pd.DataFrame,
     *,
     date_column: str,
-    method: str = "probabilistic",
+    method: str = "splink",
     threshold: float = DEFAULT_THRESHOLD,
+    **options,
 ) -> pd.DataFrame:
     """Link canonical records (with a ``source`` column) into persons.
 
@@ -432,10 +667,13 @@ def link(
     date_column
         ``date_of_death`` or ``date_detained``.
     method
-        ``probabilistic`` (Fellegi–Sunter, the default) or ``deterministic`` (v0).
+        ``splink`` (the default), ``probabilistic`` (the numpy Fellegi-Sunter
+        engine) or ``deterministic`` (v0).
     threshold
         Match probability from which two records are the same person
-        (probabilistic only).
+        (not for the deterministic matcher).
+    options
+        Passed to :func:`fit_linkage` (backend, blocking, max_pairs, ...).
 
     Returns
     -------
@@ -456,7 +694,7 @@ def link(
     keys = [f"{s}\x1f{r}" for s, r in zip(sources, record_ids)]
     if method == "deterministic":
         return _persons_frame(sources, record_ids, keys, link_deterministic(records, date_column), None)
-    return fit_linkage(records, date_column=date_column).persons(threshold)
+    return fit_linkage(records, date_column=date_column, method=method, **options).persons(threshold)
 
 
 def _population_records(records_by_source: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
@@ -475,8 +713,9 @@ def link_population(
     *,
     kind: str,
     flag: str | None,
-    method: str = "probabilistic",
+    method: str = "splink",
     threshold: float = DEFAULT_THRESHOLD,
+    **options,
 ) -> pd.DataFrame:
     """Persons of one population from the canonical records of all its sources.
 
@@ -485,10 +724,10 @@ def link_population(
     when the population is defined by a flag (``torture_alleged``), only the
     records carrying that flag are kept afterwards.
     """
-    from .records import date_column
+    from ..records import date_column
 
     records = _population_records(records_by_source)
-    persons = link(records, date_column=date_column(kind), method=method, threshold=threshold)
+    persons = link(records, date_column=date_column(kind), method=method, threshold=threshold, **options)
     return persons[_flag_mask(records, flag)].reset_index(drop=True)
 
 
@@ -498,24 +737,32 @@ def link_population_thresholds(
     kind: str,
     flag: str | None,
     thresholds: Sequence[float],
+    method: str = "splink",
+    must: Sequence[tuple[str, str]] = (),
+    cannot: Sequence[tuple[str, str]] = (),
+    **options,
 ) -> tuple[pd.DataFrame, Linkage]:
-    """One probabilistic fit, clustered at every threshold: the long table and the fit.
+    """One fit, clustered at every threshold: the long table and the fit.
 
     Returns ``threshold, source, record_id, person_id, match_probability``
     (one block of rows per threshold, ascending) for the records of the
     population, and the :class:`Linkage` (for its model and pair counts).
+    Labelled pairs (record keys ``source\x1frecord_id``) in ``must`` and
+    ``cannot`` are constraints at every threshold.
     """
-    from .records import date_column
+    from ..records import date_column
 
     records = _population_records(records_by_source)
-    fitted = fit_linkage(records, date_column=date_column(kind))
+    fitted = fit_linkage(records, date_column=date_column(kind), method=method, **options)
+    fitted.with_constraints(must, cannot)
     keep = _flag_mask(records, flag)
     frames = []
     for t in sorted(set(float(x) for x in thresholds)):
         persons = fitted.persons(t)[keep].reset_index(drop=True)
         persons.insert(0, "threshold", t)
         frames.append(persons)
-    return pd.concat(frames, ignore_index=True), fitted
+    columns = ["threshold", *PERSON_COLUMNS]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns), fitted
 
 
 # ------------------------------------------------------------- accuracy
