@@ -15,6 +15,7 @@ local or existing Spark session; needs the ``spark`` extra and Java).
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import logging
 import math
@@ -37,6 +38,10 @@ DEFAULT_BLOCKING = (
 DEFAULT_MAX_PAIRS = 50_000_000
 #: Pairs EM is trained on, per training rule (a deterministic hash sample beyond).
 EM_PAIRS = 2_000_000
+#: Blocking rules EM is trained on, one session each: every comparison is estimated in a
+#: session that does not block on its columns (names from pairs agreeing on day, age and
+#: place; the initials level of the given name from pairs agreeing on surname and day).
+TRAINING_RULES = (("surname", "given"), ("surname", "day"), ("given", "day", "age"), ("day", "age", "place"))
 #: Pairs u is estimated from (every pair when there are fewer).
 U_PAIRS = 5_000_000
 #: Seed of the u sample (hash-based in Splink: the same rows on every run).
@@ -45,7 +50,7 @@ U_SEED = 20220105
 PRIOR_RECALL = 0.7
 BACKENDS = ("duckdb", "spark")
 #: Comparison order; also the columns of per-field weights (``mw_<name>``).
-COMPARISONS = ("surname", "given", "patronymic", "sex", "age", "date", "place", "list")
+COMPARISONS = ("surname", "given", "order", "patronymic", "sex", "age", "date", "place", "list")
 
 log = logging.getLogger("undercount.linkage")
 
@@ -85,7 +90,6 @@ def comparisons(dialect: str, tf: bool = True) -> list[dict]:
             _level("surname_l = surname_r", "same stem", 0.8, tf="surname" if tf else None),
             _level(
                 "surname_l = surname_alt_r OR surname_alt_l = surname_r", "same stem, another reading", 0.02),
-            _level("surname_l = given_r OR given_l = surname_r", "swapped with the given name", 0.03),
             _level(f"{jw(dialect, 'surname_l', 'surname_r')} >= 0.92", "spelling variant (JW >= 0.92)", 0.08),
             _level(f"{jw(dialect, 'surname_l', 'surname_r')} >= 0.8", "similar (JW >= 0.8)", 0.04),
             _level("ELSE", "differs", 0.03),
@@ -97,13 +101,29 @@ def comparisons(dialect: str, tf: bool = True) -> list[dict]:
         "comparison_levels": [
             _level("given_initial_l IS NULL OR given_initial_r IS NULL", "missing", null=True),
             _level("given_l = given_r", "same name", 0.75, tf="given" if tf else None),
-            _level("given_l = surname_r OR surname_l = given_r", "swapped with the surname", 0.03),
             _level(f"{jw(dialect, 'given_l', 'given_r')} >= 0.9", "spelling variant (JW >= 0.9)", 0.05),
             _level(
                 "(given_l IS NULL OR given_r IS NULL) AND given_initial_l = given_initial_r",
                 "initial fits the name", 0.1),
             _level("given_initial_l = given_initial_r", "other name, same initial", 0.02),
             _level("ELSE", "differs", 0.05),
+        ],
+    }
+    swap = {
+        "output_column_name": "order",
+        "comparison_description": "surname and given name written the other way round",
+        "comparison_levels": [
+            _level(
+                "surname_l IS NULL OR surname_r IS NULL OR given_l IS NULL OR given_r IS NULL",
+                "missing",
+                null=True,
+            ),
+            _level(
+                "surname_l = given_r AND given_l = surname_r AND surname_l <> given_l",
+                "surname and given name swapped",
+                0.05,
+            ),
+            _level("ELSE", "as written", 0.95),
         ],
     }
     patronymic = {
@@ -174,7 +194,7 @@ def comparisons(dialect: str, tf: bool = True) -> list[dict]:
             _level("ELSE", "two lists", 0.98),
         ],
     }
-    return [surname, given, patronymic, sex, age, day, place, same_list]
+    return [surname, given, swap, patronymic, sex, age, day, place, same_list]
 
 
 def blocking_sql(rule: Sequence[str]) -> str:
@@ -368,6 +388,34 @@ def check_rules(counts: Mapping[str, int], max_pairs: int) -> None:
         )
 
 
+#: Smallest m or u an EM step may set (Splink refuses values under 1e-300 and would
+#: abandon the whole training session; a level no match shows gets this instead).
+M_FLOOR = 1e-9
+
+
+@contextlib.contextmanager
+def _floored_em():
+    """EM steps whose m and u never fall below :data:`M_FLOOR` (see there)."""
+    from splink.internals import expectation_maximisation as em
+
+    original = em.populate_m_u_from_lookup
+
+    def floored(fixed, level, name, lookup):
+        for rows in lookup.values():
+            for row in rows.values():
+                for key in ("m_probability", "u_probability"):
+                    value = row.get(key)
+                    if isinstance(value, float) and value < M_FLOOR:
+                        row[key] = M_FLOOR
+        return original(fixed, level, name, lookup)
+
+    em.populate_m_u_from_lookup = floored
+    try:
+        yield
+    finally:
+        em.populate_m_u_from_lookup = original
+
+
 def fit(
     table: pd.DataFrame,
     *,
@@ -417,17 +465,18 @@ def fit(
     )
     converged, iterations = True, 0
     skipped: list[str] = []
-    for rule in (("surname", "given"), ("surname", "day"), ("given", "day")):
+    for rule in TRAINING_RULES:
         pairs = rule_pairs(table, [rule])[rule_name(rule)]
         if pairs == 0:
             continue
         saved = copy.deepcopy(linker._settings_obj.core_model_settings)
         try:
-            session = linker.training.estimate_parameters_using_expectation_maximisation(
-                blocking_sql(rule),
-                fix_u_probabilities=True,
-                max_pairs=EM_PAIRS if pairs > EM_PAIRS else None,
-            )
+            with _floored_em():
+                session = linker.training.estimate_parameters_using_expectation_maximisation(
+                    blocking_sql(rule),
+                    fix_u_probabilities=True,
+                    max_pairs=EM_PAIRS if pairs > EM_PAIRS else None,
+                )
         except ValueError as exc:  # a degenerate fit on a small list: keep the other sessions'
             # Splink has already narrowed the model to the comparisons this session trains
             linker._settings_obj.core_model_settings = saved
@@ -438,7 +487,29 @@ def fit(
         iterations += done
         if done >= linker._settings_obj.training_settings.max_iterations:
             converged = False
+    _complete(linker, max(total, 1))
     return Model(linker, backend, table, blocking, counts, prior, converged, iterations)
+
+
+def _complete(linker, pairs: int) -> None:
+    """m of every comparison summing to one; a u for levels no random pair showed.
+
+    Splink averages each level's m over the training sessions that estimated it,
+    so a comparison's m can drift from a distribution; they are rescaled. A level
+    that no sampled random pair showed gets u = 1 / (2 x pairs sampled), half the
+    smallest share the sample could have seen.
+    """
+    floor = 0.5 / min(pairs, U_PAIRS)
+    for comp in linker._settings_obj.comparisons:
+        levels = comp._comparison_levels_excluding_null
+        ms = [lv.m_probability for lv in levels]
+        if all(isinstance(m, float) for m in ms):
+            total = sum(ms)
+            for lv, m in zip(levels, ms):
+                lv.m_probability = max(m / total, 1e-6)
+        for lv in levels:
+            if not isinstance(lv.u_probability, float) or lv.u_probability <= 0:
+                lv.u_probability = floor
 
 
 def predictions(model: Model, min_probability: float = 0.0) -> pd.DataFrame:
