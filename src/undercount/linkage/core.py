@@ -907,3 +907,122 @@ def memberships(persons: pd.DataFrame, lists: Iterable[str]) -> dict[str, set[st
         if source in wanted:
             out[person].add(source)
     return dict(out)
+
+
+# ------------------------------------------------------------ config and outputs
+MODEL_COLUMNS = ["comparison", "level", "label", "m", "u", "weight", "tf_adjusted"]
+
+
+def fit_options(linkage_config: Mapping) -> dict:
+    """Keyword arguments of :func:`fit_linkage` from the config's ``linkage`` section."""
+    conflicts = linkage_config.get("conflicts") or {}
+    ref = linkage_config.get("reference_frequencies")
+    return {
+        "method": linkage_config.get("method", "splink"),
+        "backend": linkage_config.get("backend", "duckdb"),
+        "blocking": [tuple(r) for r in linkage_config.get("blocking_rules") or []] or None,
+        "max_pairs": linkage_config.get("max_pairs"),
+        "reference_frequencies": read_reference_frequencies(ref) if ref else None,
+        "conflicts": Conflicts(
+            age_years=int(conflicts.get("age_years", 10)), death_days=int(conflicts.get("death_days", 3))
+        ),
+    }
+
+
+def read_reference_frequencies(path: str | Path) -> dict[str, dict[str, float]]:
+    """Reference name frequencies: ``part, name, frequency`` -> per part, folded key -> share.
+
+    Names are folded as the lists' names are (surname stem; given-name key with
+    diminutives resolved), frequencies of names that fold alike are added, and
+    each part is scaled to sum to one.
+    """
+    from ..names import fold, given_key, surname_stem
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("reference frequencies file not found", file=str(path))
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    for column in ("part", "name", "frequency"):
+        if column not in frame.columns:
+            raise InputError(
+                f"missing column {column} (needs part, name, frequency)", file=str(path), row=1, column=column
+            )
+    out: dict[str, dict[str, float]] = {"surname": {}, "given": {}}
+    for k, row in enumerate(frame.itertuples(index=False), start=2):
+        if row.part not in out:
+            raise InputError("part must be surname or given", file=str(path), row=k, column="part")
+        try:
+            value = float(row.frequency)
+        except ValueError:
+            raise InputError("frequency must be a number", file=str(path), row=k, column="frequency") from None
+        if not value >= 0:
+            raise InputError("frequency cannot be negative", file=str(path), row=k, column="frequency")
+        stem = surname_stem(fold(row.name))
+        key = given_key(stem) if row.part == "given" else stem
+        out[row.part][key] = out[row.part].get(key, 0.0) + value
+    for part, table in out.items():
+        total = sum(table.values())
+        if total > 0:
+            out[part] = {k: v / total for k, v in table.items()}
+    return out
+
+
+def model_table(fitted: Linkage) -> pd.DataFrame:
+    """m, u and match weight of every comparison level (empty when nothing could be fitted)."""
+    if fitted.model is None:
+        return pd.DataFrame(columns=MODEL_COLUMNS)
+    if fitted.method == "probabilistic":
+        table = fitted.model.table()
+        table["tf_adjusted"] = False
+        return table[MODEL_COLUMNS]
+    return fitted.model.parameters()[MODEL_COLUMNS]
+
+
+PAIR_COLUMNS = ["source_a", "record_id_a", "source_b", "record_id_b", "match_probability", "match_weight"]
+
+
+def pairs_table(fitted: Linkage) -> pd.DataFrame:
+    """Candidate pairs with probabilities and per-field match weights (ids only, no names)."""
+    from .engine import COMPARISONS
+
+    weights = [f"mw_{c}" for c in COMPARISONS]
+    if fitted.pairs is None or fitted.pairs.empty:
+        return pd.DataFrame(columns=PAIR_COLUMNS + weights)
+    p = fitted.pairs
+    i, j = p["i"].to_numpy(), p["j"].to_numpy()
+    src, rid = np.asarray(fitted.sources, dtype=object), np.asarray(fitted.record_ids, dtype=object)
+    out = pd.DataFrame(
+        {
+            "source_a": src[i],
+            "record_id_a": rid[i],
+            "source_b": src[j],
+            "record_id_b": rid[j],
+            "match_probability": p["probability"].round(6),
+            "match_weight": p["weight"].round(4),
+        }
+    )
+    for w in weights:
+        out[w] = p[w].round(4)
+    return out
+
+
+def known_records(records_by_source: Mapping[str, pd.DataFrame]) -> dict[str, list[str]]:
+    return {s: [str(x) for x in f["record_id"]] for s, f in records_by_source.items()}
+
+
+def blocking_report(fitted: Linkage) -> list[str]:
+    """Lines for the log: pairs per blocking rule (alone, and new after the rules before it)."""
+    counts = getattr(fitted, "pair_counts", None) or {}
+    lines = [f"blocking rule {rule}: {count:,} pairs on its own" for rule, count in counts.items()]
+    model = fitted.model
+    if model is not None and hasattr(model, "linker"):
+        records = model.linker.blocking_analysis.count_comparisons_from_blocking_rules(
+            record_sample_proportion=1.0
+        )
+        for rec in records:
+            lines.append(
+                f"Splink blocking analysis: {rec['blocking_rule']}: {rec['marginal_comparison_count']:,} new "
+                f"pairs, {rec['cumulative_comparison_count']:,} cumulative of "
+                f"{rec['total_possible_comparison_count']:,} possible"
+            )
+    return lines
