@@ -11,7 +11,10 @@ log = script_logger(snakemake.log[0], "review")
 event, population = snakemake.wildcards.event, snakemake.wildcards.population
 kind, _flag = POPULATIONS[population]
 records = _population_records(
-    {source: read_records(path, kind) for source, path in zip(snakemake.params.sources, snakemake.input.records)}
+    {
+        source: read_records(path, kind)
+        for source, path in zip(snakemake.params.sources, snakemake.input.records)
+    }
 )
 options = fit_options(snakemake.params.linkage)
 fitted = fit_linkage(records, date_column=date_column(kind), **options)

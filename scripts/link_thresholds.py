@@ -25,7 +25,9 @@ records = {
     for source, path in zip(snakemake.params.sources, snakemake.input.records)
 }
 known = known_records(records)
-labels = [read_labels(p, known | {s: [] for s in snakemake.params.other_sources}) for p in snakemake.input.labels]
+labels = [
+    read_labels(p, known | {s: [] for s in snakemake.params.other_sources}) for p in snakemake.input.labels
+]
 labels = pd.concat(labels, ignore_index=True) if labels else None
 if labels is not None:
     mine = labels["source_a"].isin(known) & labels["source_b"].isin(known)
@@ -44,9 +46,7 @@ log.info("linkage method: %s (backend %s); records in: %d", options["method"], o
 for line in blocking_report(fitted):
     log.info(line)
 if fitted.model is None:
-    log.warning(
-        "no candidate pair: no two records could be compared, so every record is its own person"
-    )
+    log.warning("no candidate pair: no two records could be compared, so every record is its own person")
 else:
     log.info("candidate pairs scored: %d", len(fitted.i))
     converged = getattr(fitted.model, "converged", True)

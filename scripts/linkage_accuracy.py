@@ -18,7 +18,12 @@ if snakemake.input.truth:
         kind, _flag = POPULATIONS[population]
         linked = pd.read_csv(path, dtype={"source": str, "record_id": str, "person_id": str})
         acc = accuracy_table(
-            linked, truth, event=event, population=population, kind=kind, thresholds=snakemake.params.thresholds
+            linked,
+            truth,
+            event=event,
+            population=population,
+            kind=kind,
+            thresholds=snakemake.params.thresholds,
         )
         tables.append(acc.assign(basis="truth", labelled_pairs=0))
 else:

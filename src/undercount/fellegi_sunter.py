@@ -46,7 +46,16 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
-from .names import initial_of, is_placeholder, parse_name, patronymic_stem, place_in_text, place_key, region_key, surname_stem
+from .names import (
+    initial_of,
+    is_placeholder,
+    parse_name,
+    patronymic_stem,
+    place_in_text,
+    place_key,
+    region_key,
+    surname_stem,
+)
 
 #: Words per name kept for comparison (surname, given name and one more).
 MAX_WORDS = 3

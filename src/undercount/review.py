@@ -49,7 +49,11 @@ def select_pairs(linkage, *, threshold: float, uncertain: int = 40, per_band: in
     frame = pairs.copy()
     frame["distance"] = (frame["probability"] - threshold).abs()
     frame["hash"] = [_pair_hash(keys, int(i), int(j)) for i, j in zip(frame["i"], frame["j"])]
-    near = frame.sort_values(["distance", "hash"], kind="stable").head(uncertain).assign(why="near the threshold")
+    near = (
+        frame.sort_values(["distance", "hash"], kind="stable")
+        .head(uncertain)
+        .assign(why="near the threshold")
+    )
     rest = frame.drop(index=near.index)
     rest = rest.assign(band=band_of(rest["probability"].to_numpy()))
     sampled = []
@@ -85,8 +89,12 @@ def review_page(
         fields = []
         for label, columns, weights in FIELDS:
             if label == "patronymic / initials" and table is not None:
-                a = " ".join(str(x) for x in table.loc[i, ["patronymic", "patronymic_initial"]] if isinstance(x, str))
-                b = " ".join(str(x) for x in table.loc[j, ["patronymic", "patronymic_initial"]] if isinstance(x, str))
+                a = " ".join(
+                    str(x) for x in table.loc[i, ["patronymic", "patronymic_initial"]] if isinstance(x, str)
+                )
+                b = " ".join(
+                    str(x) for x in table.loc[j, ["patronymic", "patronymic_initial"]] if isinstance(x, str)
+                )
             else:
                 a, b = _value(records, at[i], columns), _value(records, at[j], columns)
             w = sum(float(getattr(r, c, 0.0) or 0.0) for c in weights) if weights else None
@@ -104,8 +112,10 @@ def review_page(
             }
         )
     data = json.dumps(items, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e")
-    return _TEMPLATE.replace("@@TITLE@@", html.escape(title)).replace("@@DATA@@", data).replace(
-        "@@THRESHOLD@@", f"{threshold:g}"
+    return (
+        _TEMPLATE.replace("@@TITLE@@", html.escape(title))
+        .replace("@@DATA@@", data)
+        .replace("@@THRESHOLD@@", f"{threshold:g}")
     )
 
 

@@ -398,8 +398,17 @@ def fit_linkage(
     counts = engine.rule_pairs(table, blocking)
     engine.check_rules(counts, max_pairs or engine.DEFAULT_MAX_PAIRS)
     linkage = Linkage(
-        keys, sources, record_ids, _Facts(table, facts), empty, empty, np.zeros(0), None, order,
-        method="splink", conflicts=conflicts,
+        keys,
+        sources,
+        record_ids,
+        _Facts(table, facts),
+        empty,
+        empty,
+        np.zeros(0),
+        None,
+        order,
+        method="splink",
+        conflicts=conflicts,
     )
     linkage.pair_counts = counts  # type: ignore[attr-defined]
     if len(table) < 2 or sum(counts.values()) == 0:
@@ -455,7 +464,9 @@ def _fit_numpy(records: pd.DataFrame, *, date_column: str, place: str, progress:
         weights = background_weights(features, (i, j), (bi, bj))
         model = fit_em(gamma, compare(features, bi, bj), weights)
         probability = model.probability(gamma)
-    return Linkage(keys, sources, record_ids, features, i, j, probability, model, order, method="probabilistic")
+    return Linkage(
+        keys, sources, record_ids, features, i, j, probability, model, order, method="probabilistic"
+    )
 
 
 class LabelConflictError(InputError):
@@ -954,7 +965,9 @@ def read_reference_frequencies(path: str | Path) -> dict[str, dict[str, float]]:
         try:
             value = float(row.frequency)
         except ValueError:
-            raise InputError("frequency must be a number", file=str(path), row=k, column="frequency") from None
+            raise InputError(
+                "frequency must be a number", file=str(path), row=k, column="frequency"
+            ) from None
         if not value >= 0:
             raise InputError("frequency cannot be negative", file=str(path), row=k, column="frequency")
         stem = surname_stem(fold(row.name))

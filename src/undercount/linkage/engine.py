@@ -89,7 +89,8 @@ def comparisons(dialect: str, tf: bool = True) -> list[dict]:
             _level("surname_l IS NULL OR surname_r IS NULL", "missing", null=True),
             _level("surname_l = surname_r", "same stem", 0.8, tf="surname" if tf else None),
             _level(
-                "surname_l = surname_alt_r OR surname_alt_l = surname_r", "same stem, another reading", 0.02),
+                "surname_l = surname_alt_r OR surname_alt_l = surname_r", "same stem, another reading", 0.02
+            ),
             _level(f"{jw(dialect, 'surname_l', 'surname_r')} >= 0.92", "spelling variant (JW >= 0.92)", 0.08),
             _level(f"{jw(dialect, 'surname_l', 'surname_r')} >= 0.8", "similar (JW >= 0.8)", 0.04),
             _level("ELSE", "differs", 0.03),
@@ -104,7 +105,9 @@ def comparisons(dialect: str, tf: bool = True) -> list[dict]:
             _level(f"{jw(dialect, 'given_l', 'given_r')} >= 0.9", "spelling variant (JW >= 0.9)", 0.05),
             _level(
                 "(given_l IS NULL OR given_r IS NULL) AND given_initial_l = given_initial_r",
-                "initial fits the name", 0.1),
+                "initial fits the name",
+                0.1,
+            ),
             _level("given_initial_l = given_initial_r", "other name, same initial", 0.02),
             _level("ELSE", "differs", 0.05),
         ],
@@ -130,9 +133,7 @@ def comparisons(dialect: str, tf: bool = True) -> list[dict]:
         "output_column_name": "patronymic",
         "comparison_description": "father's name in the patronymic, or its initial",
         "comparison_levels": [
-            _level(
-                "patronymic_initial_l IS NULL OR patronymic_initial_r IS NULL", "missing", null=True
-            ),
+            _level("patronymic_initial_l IS NULL OR patronymic_initial_r IS NULL", "missing", null=True),
             _level("patronymic_l = patronymic_r", "same father's name", 0.85),
             _level(f"{jw(dialect, 'patronymic_l', 'patronymic_r')} >= 0.9", "spelling variant", 0.04),
             _level("patronymic_initial_l = patronymic_initial_r", "initial agrees", 0.06),
@@ -182,7 +183,11 @@ def comparisons(dialect: str, tf: bool = True) -> list[dict]:
             ),
             _level("place_l = place_r", "same place", 0.75),
             _level("region_l = region_r", "same region", 0.1),
-            _level("place_l IS NULL OR place_r IS NULL OR region_l IS NULL OR region_r IS NULL", "cannot tell", 0.1),
+            _level(
+                "place_l IS NULL OR place_r IS NULL OR region_l IS NULL OR region_r IS NULL",
+                "cannot tell",
+                0.1,
+            ),
             _level("ELSE", "differs", 0.05),
         ],
     }

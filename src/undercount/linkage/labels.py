@@ -86,7 +86,10 @@ def read_labels(path: str | Path, known: Mapping[str, Iterable[str]] | None = No
                 )
             if record not in sets[source]:
                 raise InputError(
-                    f"no record {record!r} in list {source!r}", file=str(path), row=k, column=f"record_id_{side}"
+                    f"no record {record!r} in list {source!r}",
+                    file=str(path),
+                    row=k,
+                    column=f"record_id_{side}",
                 )
         if (row.source_a, row.record_id_a) == (row.source_b, row.record_id_b):
             raise InputError("a record is paired with itself", file=str(path), row=k, column="record_id_b")
