@@ -26,7 +26,7 @@ records = {
 }
 known = known_records(records)
 labels = [
-    read_labels(p, known | {s: [] for s in snakemake.params.other_sources}) for p in snakemake.input.labels
+    read_labels(p, known | {s: None for s in snakemake.params.other_sources}) for p in snakemake.input.labels
 ]
 labels = pd.concat(labels, ignore_index=True) if labels else None
 if labels is not None:

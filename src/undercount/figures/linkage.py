@@ -37,6 +37,8 @@ def _table_label(frame: pd.DataFrame) -> pd.Series:
 def _odds_axis(thresholds) -> scale_x_log10:
     # thresholds crowd near 1 (0.9, 0.99): spread them on the odds scale p / (1 - p)
     ts = sorted(set(float(t) for t in thresholds))
+    if len(ts) < 2:  # one break cannot make an axis: show the usual ones around it
+        ts = sorted(set(ts) | {0.3, 0.5, 0.7, 0.9})
     return scale_x_log10(
         name="match threshold (odds scale)", breaks=[t / (1 - t) for t in ts], labels=[f"{t:g}" for t in ts]
     )

@@ -43,7 +43,8 @@ LABEL_ACCURACY_COLUMNS = [
 def read_labels(path: str | Path, known: Mapping[str, Iterable[str]] | None = None) -> pd.DataFrame:
     """Read and check a labels file.
 
-    ``known`` maps each source id to its record ids; a row naming a source or a
+    ``known`` maps each source id to its record ids (None: a list of another kind,
+    whose pairs are checked by that population's job); a row naming a source or a
     record not in it is an error naming the file and the row (ids only: record
     ids are echoed, never a name).
     """
@@ -60,7 +61,7 @@ def read_labels(path: str | Path, known: Mapping[str, Iterable[str]] | None = No
             column=missing[0],
         )
     frame = frame[LABEL_COLUMNS].apply(lambda c: c.str.strip())
-    sets = {s: set(map(str, ids)) for s, ids in (known or {}).items()}
+    sets = {s: None if ids is None else set(map(str, ids)) for s, ids in (known or {}).items()}
     for k, row in enumerate(frame.itertuples(index=False), start=2):
         if row.label not in LABELS:
             raise InputError(
@@ -84,7 +85,7 @@ def read_labels(path: str | Path, known: Mapping[str, Iterable[str]] | None = No
                     row=k,
                     column=f"source_{side}",
                 )
-            if record not in sets[source]:
+            if sets[source] is not None and record not in sets[source]:
                 raise InputError(
                     f"no record {record!r} in list {source!r}",
                     file=str(path),
@@ -157,7 +158,7 @@ def label_accuracy(
                 fn = float(weight[~linked & truth].sum())
                 precision = tp / (tp + fp) if tp + fp else np.nan
                 recall = tp / (tp + fn) if tp + fn else np.nan
-                f1 = 2 * precision * recall / (precision + recall) if precision + recall else np.nan
+                f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
             else:
                 precision = recall = f1 = np.nan
             rows.append(
