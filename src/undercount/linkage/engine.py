@@ -277,8 +277,14 @@ def local_spark(cores: int = 2):
             "linkage.backend spark needs pyspark: pip install 'undercount[spark]' "
             "(and a Java runtime, apt-get install default-jre-headless)"
         ) from exc
-    return (
+    import tempfile
+
+    from splink.backends.spark import similarity_jar_location
+
+    session = (
         SparkSession.builder.master(f"local[{cores}]")
+        # Splink's string similarity functions (jaro_winkler), shipped inside the splink wheel
+        .config("spark.jars", similarity_jar_location())
         .appName("undercount-linkage")
         .config("spark.sql.shuffle.partitions", "4")
         .config("spark.default.parallelism", "4")
@@ -287,6 +293,9 @@ def local_spark(cores: int = 2):
         .config("spark.driver.memory", "2g")
         .getOrCreate()
     )
+    # Splink checkpoints intermediate tables (compared columns, no raw names): a private temp folder
+    session.sparkContext.setCheckpointDir(tempfile.mkdtemp(prefix="undercount-spark-"))
+    return session
 
 
 # ---------------------------------------------------------------- model
