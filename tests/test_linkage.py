@@ -270,7 +270,10 @@ TARGETS = {
 SHORT = {
     ("jan2022", "deaths"): "Splink 0.988 < 0.994: duplicates within one list and initials-only records",
     ("zhanaozen2011", "deaths"): "Splink 0.981 < 1.0: one duplicate within the residents' list left apart",
-    ("zhanaozen2011", "detentions"): "Splink 0.968 < 1.0: two duplicates within the defenders' list left apart",
+    (
+        "zhanaozen2011",
+        "detentions",
+    ): "Splink 0.968 < 1.0: two duplicates within the defenders' list left apart",
 }
 
 
@@ -296,7 +299,9 @@ def test_demo_accuracy_meets_the_target(event, population, request):
     assert fitted.model.converged
     # the model learnt what a match looks like: the same surname stem is strong evidence
     table = fitted.model.parameters().set_index(["comparison", "label"])
-    assert table.loc[("surname", "same stem"), "weight"] > 5 and table.loc[("surname", "differs"), "weight"] < -3
+    assert (
+        table.loc[("surname", "same stem"), "weight"] > 5 and table.loc[("surname", "differs"), "weight"] < -3
+    )
     assert acc["f1"] >= TARGETS[(event, population)], acc.to_dict()
 
 
@@ -458,5 +463,7 @@ def test_a_blocking_rule_with_too_many_pairs_stops_naming_rule_and_count():
     from undercount.linkage.engine import LinkageError
 
     frame = records([("a", f"a{k}", f"Ерлан Жагипаров{'а' * (k % 2)}", None, None, None) for k in range(30)])
-    with pytest.raises(LinkageError, match=r"blocking rule 'surname \+ given_initial' would propose 435 candidate"):
+    with pytest.raises(
+        LinkageError, match=r"blocking rule 'surname \+ given_initial' would propose 435 candidate"
+    ):
         link(frame, date_column="date_of_death", max_pairs=100)

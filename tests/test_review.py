@@ -56,7 +56,10 @@ def _workdir(tmp_path: Path) -> Path:
 
 def _snakemake(work: Path, *targets: str) -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "snakemake", "--cores", "2", *targets], cwd=work, capture_output=True, text=True
+        [sys.executable, "-m", "snakemake", "--cores", "2", *targets],
+        cwd=work,
+        capture_output=True,
+        text=True,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
 

@@ -49,7 +49,9 @@ def test_placeholder_names_are_recognised(name):
     assert is_placeholder(name)
 
 
-@pytest.mark.parametrize("name", ["Эрнст Неизвестный", "Ерлан Жагипаров", "Nurlan Unknownov", "Жагипаров Е.Б."])
+@pytest.mark.parametrize(
+    "name", ["Эрнст Неизвестный", "Ерлан Жагипаров", "Nurlan Unknownov", "Жагипаров Е.Б."]
+)
 def test_real_names_are_not_placeholders(name):
     assert not is_placeholder(name)
 
