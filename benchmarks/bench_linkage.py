@@ -47,6 +47,14 @@ import numpy as np
 import pandas as pd
 
 THRESHOLD = 0.5
+#: The default rules, but given name + day also needs the surname's initial: at 1,000,000
+#: records given name + day alone proposes more pairs than linkage.max_pairs (and stops).
+BLOCKING = [
+    ("surname", "given_initial"),
+    ("given", "surname_initial", "day"),
+    ("surname", "day"),
+    ("name_key",),
+]
 
 
 def widen_surnames(size: int) -> None:
@@ -116,7 +124,18 @@ def make_records(target: int, seed: int = 1, pool: int = 2000) -> tuple[pd.DataF
     return pd.concat(frames, ignore_index=True), total
 
 
-def child(path: str, engine: str) -> None:
+def independent_records(target: int, seed: int = 7) -> pd.DataFrame:
+    """About ``target`` casualty records from the independent generator (``independent_lists.py``)."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from independent_lists import make_lists
+
+    # about 1.75 records per person (four lists: 0.6 + 0.45 + 0.4 + 0.3, duplicates)
+    frame, truth = make_lists(int(round(target / 1.76)), seed=seed)
+    frame["_row"] = range(2, len(frame) + 2)
+    return frame.assign(person=truth)
+
+
+def child(path: str, engine: str, kind: str = "detention") -> None:
     """Link the records in ``path`` with one engine and print what was measured as JSON."""
     from undercount.linkage import fit_linkage, pairwise_accuracy
     from undercount.records import read_records
@@ -125,10 +144,11 @@ def child(path: str, engine: str) -> None:
     truth = frame.pop("person").tolist()
     sources = frame.pop("source")
     frame.to_csv(path + ".records.csv", index=False)
-    records = read_records(path + ".records.csv", "detention").assign(source=sources.to_numpy())
+    records = read_records(path + ".records.csv", kind).assign(source=sources.to_numpy())
     baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     start = time.perf_counter()
-    fitted = fit_linkage(records, date_column="date_detained", method=engine)
+    date = "date_detained" if kind == "detention" else "date_of_death"
+    fitted = fit_linkage(records, date_column=date, method=engine, blocking=BLOCKING)
     persons = fitted.persons(THRESHOLD)
     wall = time.perf_counter() - start
     acc = pairwise_accuracy(persons["person_id"], truth)
@@ -161,17 +181,25 @@ def main() -> None:
     parser.add_argument("--engines", nargs="+", default=["splink", "probabilistic"])
     parser.add_argument("--numpy-max", type=int, default=150_000)
     parser.add_argument("--pool", type=int, default=2000, help="surnames in the widened pool (0: the demo's)")
+    parser.add_argument(
+        "--generator", choices=("demo", "independent"), default="demo", help="which generator makes the lists"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--engine", help=argparse.SUPPRESS)
+    parser.add_argument("--kind", default="detention", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.child, args.engine)
+        child(args.child, args.engine, args.kind)
         return
+    kind = "detention" if args.generator == "demo" else "casualty"
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for size in args.sizes:
             t0 = time.perf_counter()
-            records, total = make_records(size, pool=args.pool)
+            if args.generator == "demo":
+                records, _total = make_records(size, pool=args.pool)
+            else:
+                records = independent_records(size)
             made = time.perf_counter() - t0
             path = str(Path(tmp) / f"records_{size}.csv")
             records.to_csv(path, index=False)
@@ -180,7 +208,7 @@ def main() -> None:
                     print(f"... {size}: numpy engine skipped (above --numpy-max)", file=sys.stderr)
                     continue
                 out = subprocess.run(
-                    [sys.executable, __file__, "--child", path, "--engine", engine],
+                    [sys.executable, __file__, "--child", path, "--engine", engine, "--kind", kind],
                     capture_output=True,
                     text=True,
                 )
@@ -208,7 +236,8 @@ def main() -> None:
         "f1",
     ]
     print(
-        f"Linkage (threshold {THRESHOLD}, surname pool {args.pool or 'demo'}), one child process per size "
+        f"Linkage ({args.generator} generator, threshold {THRESHOLD}, surname pool "
+        f"{args.pool or 'demo' if args.generator == 'demo' else 'its own'}), one child process per size "
         "and engine; "
         f"wall = linking only; peak RSS includes the interpreter (rss_before)."
     )

@@ -653,6 +653,60 @@ _REGION_INDEX: dict[str, str] = {
 }
 
 
+#: Districts (аудан / район) and the region they belong to: a list may name the district
+#: where another names the city or the region. Roots as the Russian adjective begins.
+DISTRICT_REGION: dict[str, str] = {
+    "Алмалин": "almaty_city",
+    "Ауэзов": "almaty_city",
+    "Бостандык": "almaty_city",
+    "Жетысу": "almaty_city",
+    "Медеу": "almaty_city",
+    "Турксиб": "almaty_city",
+    "Алатау": "almaty_city",
+    "Наурызбай": "almaty_city",
+    "Абай": "shymkent_city",
+    "Аль-Фараби": "shymkent_city",
+    "Енбекши": "shymkent_city",
+    "Каратау": "shymkent_city",
+    "Карасай": "almaty_oblast",
+    "Илий": "almaty_oblast",
+    "Талгар": "almaty_oblast",
+    "Кармакши": "kyzylorda_oblast",
+    "Сырдарьин": "kyzylorda_oblast",
+    "Жамбыл": "zhambyl_oblast",
+    "Байзак": "zhambyl_oblast",
+    "Алгин": "aktobe_oblast",
+    "Мангистау": "mangystau_oblast",
+    "Каракиян": "mangystau_oblast",
+    "Тупкараган": "mangystau_oblast",
+}
+_DISTRICT_WORD = re.compile(
+    r"(\s+|-)?(ский|ская|ского|ский район|район|р-н|ауданы|audany|district|raion|rayon)\.?$", re.IGNORECASE
+)
+
+
+@lru_cache(maxsize=1)
+def _district_index() -> dict[str, str]:
+    return {"".join(fold(w) for w in re.split(r"[\s\-]+", k) if w): v for k, v in DISTRICT_REGION.items()}
+
+
+def district_region(text: str | None) -> str | None:
+    """The region of a district named as lists write it ("Медеуский район", "Medeu district")."""
+    if text is None:
+        return None
+    t = unicodedata.normalize("NFC", str(text)).strip()
+    if not re.search(r"район|р-н|аудан|district|raion|rayon", t, re.IGNORECASE):
+        return None
+    for _ in range(3):
+        t = _DISTRICT_WORD.sub("", t).strip()
+    skeleton = "".join(fold(w) for w in re.split(r"[\s\-]+", t) if w)
+    index = _district_index()
+    for size in range(len(skeleton), 3, -1):
+        if skeleton[:size] in index:
+            return index[skeleton[:size]]
+    return None
+
+
 @lru_cache(maxsize=1 << 16)
 def region_key(text: str | None) -> str | None:
     """The region of a place or region name: "Алматинская область" and "Taldykorgan" -> ``almaty_oblast``.
@@ -665,7 +719,7 @@ def region_key(text: str | None) -> str | None:
     skeleton = "".join(fold(w) for w in re.split(r"[\s\-.]+", text) if w)
     if skeleton in _REGION_INDEX:
         return _REGION_INDEX[skeleton]
-    return PLACE_REGION.get(place_key(text) or "")
+    return PLACE_REGION.get(place_key(text) or "") or district_region(text)
 
 
 @lru_cache(maxsize=1 << 16)
