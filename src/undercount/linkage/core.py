@@ -296,6 +296,25 @@ class Linkage:
 
         return self.model.probability(compare(self.features, a, b))
 
+    def same_entry(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Pairs written identically (a list entering one person twice): every compared
+        field known on both sides agrees, and both give a name and a date."""
+        codes = getattr(self.features, "codes", None)
+        if codes is None or len(a) == 0:
+            return np.zeros(len(a), dtype=bool)
+        ca, cb = codes[np.asarray(a)], codes[np.asarray(b)]
+        given = (ca[:, :2] >= 0).all(axis=1) & (cb[:, :2] >= 0).all(axis=1)  # name and day
+        agree = (ca < 0) | (cb < 0) | (ca == cb)
+        return given & agree.all(axis=1)
+
+    def placed(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Both records give a place (or a region)."""
+        codes = getattr(self.features, "codes", None)
+        if codes is None:
+            return np.zeros(len(a), dtype=bool)
+        where = (codes[:, -2] >= 0) | (codes[:, -1] >= 0)
+        return where[np.asarray(a)] & where[np.asarray(b)]
+
     def conflict(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         facts = getattr(self.features, "facts", None)
         if facts is None:
@@ -336,11 +355,18 @@ class Linkage:
 class _Facts:
     """Features of the Splink path: the compared columns and the clustering's facts."""
 
+    #: Columns compared to tell a record entered twice (name key and day first).
+    ENTRY = ("name_key", "day", "surname", "given", "given_initial", "patronymic", "sex", "age", "place", "region")
+
     def __init__(self, table: pd.DataFrame, facts: RecordFacts) -> None:
         self.table = table
         self.facts = facts
         self.weak = facts.weak
         self.source = facts.source
+        # each column as integer codes (-1 unknown), for fast field-by-field comparisons
+        self.codes = np.stack(
+            [pd.factorize(table[c].astype(object), use_na_sentinel=True)[0] for c in self.ENTRY], axis=1
+        )
 
 
 def sorted_records(records: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, list[str]]:
@@ -488,7 +514,7 @@ def cluster(linkage: Linkage, threshold: float, *, conflict: float | None = None
        far apart (:class:`Conflicts`), a match probability below
        ``conflict``, or two records of the same source whose own probability
        is below ``threshold`` (a list names a person once, bar duplicates that
-       must match in their own right). Every pair inside a group is compared
+       match in their own right or are written identically, field by field). Every pair inside a group is compared
        for this, including pairs blocking never proposed.
     3. Records that give only initials ("Жагипаров Е.Б.") join last. The
        persons such a record could be exclude each other, so its probability
@@ -497,6 +523,10 @@ def cluster(linkage: Linkage, threshold: float, *, conflict: float | None = None
        if that is at least the threshold. Between two namesakes that share
        the initial it stays on its own. Initials-only records that fit no
        one join each other (duplicates) on the same terms as full names.
+    4. Before step 3, two records of one list written identically (every
+       compared field known on both sides agrees; both give name, date and
+       place) join even below the threshold, unless they clash: a list
+       that enters a person twice copies the entry.
 
     Ties are broken by the records' source and id, so the result does not
     depend on the order of the input rows.
@@ -533,14 +563,16 @@ def cluster(linkage: Linkage, threshold: float, *, conflict: float | None = None
         return [known[pq] for pq in pairs]
 
     hard: dict[tuple[int, int], bool] = {}
+    twin: dict[tuple[int, int], bool] = {}
 
     def hard_of(pairs: list[tuple[int, int]]) -> list[bool]:
         missing = [pq for pq in pairs if pq not in hard]
         if missing:
             a = np.array([x for x, _ in missing], dtype=np.int64)
             b = np.array([y for _, y in missing], dtype=np.int64)
-            for pq, h in zip(missing, linkage.conflict(a, b)):
+            for pq, h, t in zip(missing, linkage.conflict(a, b), linkage.same_entry(a, b)):
                 hard[pq] = bool(h)
+                twin[pq] = bool(t)
         return [hard[pq] for pq in pairs]
 
     def clash(pq: tuple[int, int], p: float, h: bool) -> bool:
@@ -549,7 +581,10 @@ def cluster(linkage: Linkage, threshold: float, *, conflict: float | None = None
         if p >= 1.0 and pq in must:
             return False
         x, y = pq
-        return h or p < conflict or (src[x] == src[y] and p < threshold)
+        # two records of one list are one person only if they match in their own right, or
+        # were written identically (the list entered the person twice)
+        same_list = src[x] == src[y] and p < threshold and not twin.get(pq, False)
+        return h or p < conflict or same_list
 
     must = set(linkage.must_link)
 
@@ -601,6 +636,17 @@ def cluster(linkage: Linkage, threshold: float, *, conflict: float | None = None
     for a, b, _ in edges:  # full names first
         if not weak[a] and not weak[b]:
             merge(a, b)
+    # a list that entered one person twice wrote the same fields: such pairs join even below
+    # the threshold (unless they clash), provided both give a name, a date and a place
+    wi, wj, wp = linkage.i, linkage.j, linkage.probability
+    pool = (src[wi] == src[wj]) & ~weak[wi] & ~weak[wj] & (wp >= conflict) & (wp < threshold)
+    if pool.any():
+        ti, tj, tp = wi[pool], wj[pool], wp[pool]
+        placed = linkage.placed(ti, tj)
+        twins = linkage.same_entry(ti, tj) & placed
+        for k in np.lexsort((rank[tj], rank[ti], -tp)):
+            if twins[k]:
+                merge(int(ti[k]), int(tj[k]))
     # initials-only records: every candidate person, whatever its probability
     candidates: dict[int, list[tuple[int, float]]] = defaultdict(list)
     wi, wj, wp = linkage.i, linkage.j, linkage.probability
