@@ -172,17 +172,18 @@ def test_linkage_accuracy_meets_the_target_and_is_reported(runs):
     tables = estimates[estimates["stratum"] == "all"][["event", "population"]].drop_duplicates()
     assert len(accuracy) == len(tables) * 5
     main = accuracy[accuracy["threshold"] == 0.5].set_index(["event", "population"])
-    # the target is met on jan2022 detentions; the other tables fall short of it (docs/linkage.md,
-    # section 3: 0.988, 0.971, 0.981, 0.968), and these measured values guard against a regression
-    assert main.loc[("jan2022", "detentions"), "f1"] >= 0.982, main
-    measured = {
-        ("jan2022", "deaths"): 0.988,
-        ("jan2022", "torture"): 0.971,
-        ("zhanaozen2011", "deaths"): 0.981,
-        ("zhanaozen2011", "detentions"): 0.968,
+    # the targets (the numpy engine's F1) are met on three tables; jan2022 deaths and torture
+    # fall short (docs/linkage.md, section 3: 0.9933 and 0.9709), and these measured values guard
+    # against a regression there
+    targets = {
+        ("jan2022", "detentions"): 0.982,
+        ("zhanaozen2011", "deaths"): 1.0,
+        ("zhanaozen2011", "detentions"): 1.0,
+        ("jan2022", "deaths"): 0.9933,
+        ("jan2022", "torture"): 0.9709,
     }
-    for table, f1 in measured.items():
-        assert main.loc[table, "f1"] >= f1 - 0.0005, (table, main.loc[table].to_dict())
+    for table, f1 in targets.items():
+        assert main.loc[table, "f1"] >= f1 - 0.00005, (table, main.loc[table].to_dict())
     truth = pd.read_csv(runs[0] / "data" / "demo" / "truth.csv")
     true_people = truth.groupby(["event", "kind"])["person"].nunique()
     assert main.loc[("jan2022", "detentions"), "true_persons"] == true_people[("jan2022", "detention")]

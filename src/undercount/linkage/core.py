@@ -356,7 +356,18 @@ class _Facts:
     """Features of the Splink path: the compared columns and the clustering's facts."""
 
     #: Columns compared to tell a record entered twice (name key and day first).
-    ENTRY = ("name_key", "day", "surname", "given", "given_initial", "patronymic", "sex", "age", "place", "region")
+    ENTRY = (
+        "name_key",
+        "day",
+        "surname",
+        "given",
+        "given_initial",
+        "patronymic",
+        "sex",
+        "age",
+        "place",
+        "region",
+    )
 
     def __init__(self, table: pd.DataFrame, facts: RecordFacts) -> None:
         self.table = table

@@ -511,19 +511,28 @@ def _complete(linker, pairs: int) -> None:
     Splink averages each level's m over the training sessions that estimated it,
     so a comparison's m can drift from a distribution; they are rescaled. A level
     that no sampled random pair showed gets u = 1 / (2 x pairs sampled), half the
-    smallest share the sample could have seen.
+    smallest share the sample could have seen, when EM saw it among matches; a
+    level seen nowhere gets u = m (no evidence either way).
     """
     floor = 0.5 / min(pairs, U_PAIRS)
     for comp in linker._settings_obj.comparisons:
         levels = comp._comparison_levels_excluding_null
-        ms = [lv.m_probability for lv in levels]
-        if all(isinstance(m, float) for m in ms):
-            total = sum(ms)
+        # Splink's getters fall back on default values for untrained levels: read the stored ones
+        ms = [lv._m_probability for lv in levels]
+        ms = [m if isinstance(m, float) else None for m in ms]
+        known = [m for m in ms if m is not None]
+        if known:
+            total = sum(known)
             for lv, m in zip(levels, ms):
-                lv.m_probability = max(m / total, 1e-6)
+                if m is not None:
+                    lv.m_probability = max(m / total, 1e-6)
         for lv in levels:
-            if not isinstance(lv.u_probability, float) or lv.u_probability <= 0:
-                lv.u_probability = floor
+            u = lv._u_probability
+            if not isinstance(u, float) or u <= 0:
+                trained = any(isinstance(r.get("probability"), float) for r in lv._trained_m_probabilities)
+                # seen among matches but never among random pairs: rarer than the sample could
+                # show; seen nowhere: no evidence either way (Bayes factor 1)
+                lv.u_probability = floor if trained else lv.m_probability
 
 
 def predictions(model: Model, min_probability: float = 0.0) -> pd.DataFrame:
