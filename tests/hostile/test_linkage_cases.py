@@ -159,3 +159,51 @@ def test_link_out_onto_an_input_list_is_refused(tmp_path, capsys):
     assert (tmp_path / "a.csv").read_bytes() == before
     code = main(["link", *lists, "--out", str(tmp_path / "p.csv"), "--pairs", str(tmp_path / "b.csv")])
     assert code == EXIT_BAD_INPUT and (tmp_path / "b.csv").read_text("utf-8").count("\n") == 2
+
+
+@pytest.mark.workflow
+def test_a_single_list_gives_not_estimable_with_the_reason(tmp_path):
+    """The whole workflow on one casualty list of three people: no crash, no number, a reason."""
+    import shutil
+    import subprocess
+
+    import yaml
+
+    work = tmp_path / "w"
+    work.mkdir()
+    for part in ["Snakefile", "workflow", "scripts", "profiles"]:
+        src = ROOT / part
+        (shutil.copytree if src.is_dir() else shutil.copy2)(src, work / part)
+    (work / "data").mkdir()
+    shutil.copy2(ROOT / "data" / "reported_figures.csv", work / "data" / "reported_figures.csv")
+    (work / "data" / "only.csv").write_text(
+        "record_id,full_name,sex,age,date_of_death\n"
+        "1,Ерлан Жагипаров,M,30,2022-01-05\n2,Асхат Омаров,M,40,2022-01-06\n3,Дана Сейітова,F,50,2022-01-07\n",
+        "utf-8",
+    )
+    config = {
+        # an event with reported figures (their absence is another defect of issue 14, 14.4)
+        "reported_figures": "data/reported_figures.csv",
+        "populations": ["deaths"],
+        "methods": {"mt": {}},
+        "linkage": {"thresholds": [0.5]},
+        "events": {
+            "jan2022": {
+                "label": "E",
+                "start_date": "2022-01-05",
+                "sources": {"only": {"path": "data/only.csv", "kind": "casualty"}},
+            }
+        },
+    }
+    (work / "config").mkdir()
+    (work / "config" / "config.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), "utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--cores", "2"], cwd=work, capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    estimates = pd.read_csv(work / "results" / "estimates.csv")
+    row = estimates[(estimates["population"] == "deaths") & (estimates["stratum"] == "all")].iloc[0]
+    assert pd.isna(row["n_hat"]) and "at least two" in row["warnings"]
+    log = (work / "logs" / "link_thresholds" / "jan2022" / "deaths.log").read_text("utf-8")
+    assert "no candidate pair" in log
+    assert pd.read_csv(work / "results" / "jan2022" / "deaths" / "persons.csv")["person_id"].nunique() == 3
