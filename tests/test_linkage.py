@@ -465,3 +465,34 @@ def test_a_blocking_rule_with_too_many_pairs_stops_naming_rule_and_count():
         LinkageError, match=r"blocking rule 'surname \+ given_initial' would propose 435 candidate"
     ):
         link(frame, date_column="date_of_death", max_pairs=100)
+
+
+def test_workflow_refuses_labels_naming_unknown_records_before_any_job(tmp_path):
+    import shutil
+    import subprocess
+    import sys
+
+    import yaml
+
+    work = tmp_path / "w"
+    work.mkdir()
+    for part in ["Snakefile", "workflow", "scripts", "data", "profiles"]:
+        src = ROOT / part
+        (shutil.copytree if src.is_dir() else shutil.copy2)(src, work / part)
+    (work / "labels.csv").write_text(
+        "source_a,record_id_a,source_b,record_id_b,label\nofficial,1,press,P01,match\nofficial,1,press,NOPE,match\n",
+        "utf-8",
+    )
+    config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text("utf-8"))
+    config["linkage"]["labels"] = {"zhanaozen2011": ["labels.csv"]}
+    (work / "config").mkdir()
+    (work / "config" / "config.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), "utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--cores", "1", "-n"], cwd=work, capture_output=True, text=True
+    )
+    assert proc.returncode != 0
+    assert (
+        "labels.csv, row 3, column 'record_id_b': no record 'NOPE' in list 'press'"
+        in proc.stdout + proc.stderr
+    )
+    assert not (work / "results").exists()

@@ -234,12 +234,15 @@ def _fit_from_args(args, records, kind, labels, config):
         **{k: v for k, v in options.items()},
     )
     if labels:
-        by_source = {s: g for s, g in records.groupby("source", sort=False)}
-        known = known_records(by_source)
-        rows = [read_labels(p, known) for p in labels]
         import pandas as pd
 
-        must, cannot = constraints(pd.concat(rows, ignore_index=True))
+        by_source = {s: g for s, g in records.groupby("source", sort=False)}
+        known = known_records(by_source)
+        # lists of the event's other kind: their pairs belong to the other population
+        others = {s: None for s in config["events"][args.event]["sources"] if s not in known}
+        rows = pd.concat([read_labels(p, known | others) for p in labels], ignore_index=True)
+        rows = rows[rows["source_a"].isin(known) & rows["source_b"].isin(known)]
+        must, cannot = constraints(rows)
         fitted.with_constraints(must, cannot)
     return fitted, options["method"]
 

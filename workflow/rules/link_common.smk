@@ -1,6 +1,8 @@
 # Linkage settings, their checks (before any job runs) and the input functions of link.smk.
 from undercount.linkage import CAVEATS, read_truth
 from undercount.linkage.core import read_reference_frequencies
+from undercount.linkage.labels import read_labels
+from undercount.records import read_source
 from undercount.estimators import REGISTRY
 
 LINKAGE = CONFIG["linkage"]
@@ -31,18 +33,26 @@ if LINKAGE["reference_frequencies"]:
     try:
         read_reference_frequencies(LINKAGE["reference_frequencies"])
     except UndercountError as exc:
-        raise WorkflowError(f"undercount: config linkage.reference_frequencies: {exc}") from None
+        raise WorkflowError(
+            f"undercount: config linkage.reference_frequencies: {exc}"
+        ) from None
 for _event in LABELS:
     if _event not in CONFIG["events"]:
         raise WorkflowError(
             f"undercount: config linkage.labels: {_event!r} is not an event "
             f"({', '.join(CONFIG['events'])})"
         )
+    _known = {
+        spec.id: [str(x) for x in read_source(spec)["record_id"]]
+        for spec in uc.sources(CONFIG, _event)
+    }
     for _path in LABELS[_event]:
-        if not os.path.isfile(_path):
+        try:
+            read_labels(_path, _known)
+        except UndercountError as exc:
             raise WorkflowError(
-                f"undercount: config linkage.labels.{_event}: {_path}: labels file not found"
-            )
+                f"undercount: config linkage.labels.{_event}: {exc}"
+            ) from None
 
 
 def sensitivity_method(name):
