@@ -14,7 +14,7 @@ def demo():
 
 def test_demo_config_validates_with_defaults():
     config = load_config(DEMO)
-    assert config["synthetic"] is True
+    assert config["synthetic"] is False  # the demo needs no switch: its lists are recognised
     assert config["methods"]["mt"] == {"settings": {}, "method": "mt"}
     assert ("jan2022", "deaths") in tables(config)
     assert len(tables(config)) == 8  # 2 events x 4 populations
@@ -59,6 +59,15 @@ def test_defaults_filled():
             "methods.chapman: method 'chapman' has no setting 'pairs'",
         ),
         (lambda c: c.update(level=95), "config level"),
+        # `{pair: official,ngo}` in YAML's flow style: two keys, the second without a value
+        (
+            lambda c: c["methods"]["chapman"].update(settings=yaml.safe_load("{pair: official,ngo}")),
+            """has no setting 'ngo'; its settings are: pair (a setting without a value: in YAML's {...} form""",
+        ),
+        (
+            lambda c: c["methods"]["chapman"].update(settings={"pair": ["official", "ngo"]}),
+            "setting 'pair' of method 'chapman' must be text such as \"A,B\", got a list",
+        ),
     ],
 )
 def test_bad_config_names_the_entry(mutate, message):

@@ -81,6 +81,7 @@ def validate_config(config: Mapping[str, Any]) -> dict:
             f"config headline_method: {config['headline_method']!r} is not a label under methods "
             f"({', '.join(config['methods'])})"
         )
+    _mark_synthetic(config)
     for event, entry in config["events"].items():
         official = entry.get("official_source")
         if official is not None and official not in entry["sources"]:
@@ -89,6 +90,37 @@ def validate_config(config: Mapping[str, Any]) -> dict:
                 f"({', '.join(entry['sources'])})"
             )
     return config
+
+
+def _mark_synthetic(config: dict) -> None:
+    """Set every source's ``synthetic`` from its file (and the config's own ``true``).
+
+    A list written by ``undercount simulate`` is synthetic whatever the config
+    says (:mod:`undercount.synthetic`); ``synthetic: true``, on a source or at the
+    top level, can only add the label, never remove it.
+    """
+    from .synthetic import is_synthetic_file
+
+    for entry in config["events"].values():
+        for source in entry["sources"].values():
+            source["synthetic"] = bool(
+                config["synthetic"] or source.get("synthetic") or is_synthetic_file(source["path"])
+            )
+
+
+def synthetic_sources(config: Mapping[str, Any], event: str, population: str | None = None) -> list[str]:
+    """Ids of the event's synthetic sources (those that can document ``population``)."""
+    specs = sources(config, event) if population is None else population_sources(config, event, population)
+    return [s.id for s in specs if config["events"][event]["sources"][s.id].get("synthetic")]
+
+
+def is_synthetic(config: Mapping[str, Any], event: str | None = None, population: str | None = None) -> bool:
+    """True when a list behind the table is synthetic.
+
+    ``event`` None means any event; ``population`` None means any population.
+    """
+    events = list(config["events"]) if event is None else [event]
+    return any(synthetic_sources(config, e, population) for e in events)
 
 
 def load_config(path: str | Path) -> dict:

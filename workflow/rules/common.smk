@@ -27,6 +27,8 @@ CODE = tree_digest(
     [p for p in _LIB.rglob("*") if p.is_file() and p.suffix in (".py", ".yaml")], _LIB
 )[:16]
 PRIVATE = CONFIG["private_dir"]
+# the cited public figures, when the config names a file (null: none, and no figure of them)
+REPORTED = CONFIG["reported_figures"] or []
 RECORDS = os.path.join(PRIVATE, "{event}", "records", "{source}.csv")
 TABLES = uc.tables(CONFIG)
 EVENTS = list(CONFIG["events"])
@@ -54,6 +56,26 @@ wildcard_constraints:
     label="|".join(METHODS),
     scheme="[a-z][a-z0-9_]*",
     stratum="[a-z0-9][a-z0-9_.-]*",
+
+
+# Which results rest on synthetic lists follows the sources (undercount.synthetic), not a switch.
+SYNTHETIC = uc.is_synthetic(CONFIG)
+SYNTHETIC_TABLES = {f"{e}/{p}": uc.is_synthetic(CONFIG, e, p) for e, p in TABLES}
+# the report's captions read the config: there, "synthetic" means "rests on a synthetic list"
+config["synthetic"] = SYNTHETIC
+config["synthetic_tables"] = [t for t, synthetic in SYNTHETIC_TABLES.items() if synthetic]
+
+
+def table_synthetic(wildcards):
+    return SYNTHETIC_TABLES[f"{wildcards.event}/{wildcards.population}"]
+
+
+def table_synthetic_sources(wildcards):
+    return uc.synthetic_sources(CONFIG, wildcards.event, wildcards.population)
+
+
+def population_synthetic(wildcards):
+    return uc.is_synthetic(CONFIG, None, wildcards.population)
 
 
 def source_entry(wildcards):
@@ -287,8 +309,9 @@ def all_outputs():
         "results/estimates.csv",
         "results/summary.csv",
         "results/provenance.tsv",
-        "results/figures/reported_tolls.png",
     ]
+    if CONFIG["reported_figures"]:
+        out.append("results/figures/reported_tolls.png")
     out += [f"results/figures/forest_{p}.png" for p in CONFIG["populations"]]
     out += [f"results/figures/list_sizes_{e}.png" for e in events_with_list_sizes()]
     out += [
