@@ -63,7 +63,9 @@ SYNTHETIC = uc.is_synthetic(CONFIG)
 SYNTHETIC_TABLES = {f"{e}/{p}": uc.is_synthetic(CONFIG, e, p) for e, p in TABLES}
 # the report's captions read the config: there, "synthetic" means "rests on a synthetic list"
 config["synthetic"] = SYNTHETIC
-config["synthetic_tables"] = [t for t, synthetic in SYNTHETIC_TABLES.items() if synthetic]
+config["synthetic_tables"] = [
+    t for t, synthetic in SYNTHETIC_TABLES.items() if synthetic
+]
 
 
 def table_synthetic(wildcards):
