@@ -336,7 +336,9 @@ def check_reported_figures(config: Mapping[str, Any]) -> tuple[dict[str, int], l
     if Path(path).is_dir():
         raise InputError("this is a folder, not a file (config: reported_figures)", file=str(path))
     try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+        table = pd.read_csv(
+            path, dtype=str, keep_default_na=False, skip_blank_lines=False
+        )  # rows as numbered
     except FileNotFoundError:
         raise InputError("file not found (config: reported_figures)", file=str(path)) from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
@@ -376,7 +378,8 @@ def check_reported_figures(config: Mapping[str, Any]) -> tuple[dict[str, int], l
     from .figures.reported import reported_tolls_data
 
     events = {e: (entry["label"], entry["start_date"]) for e, entry in config["events"].items()}
-    drawn = reported_tolls_data(table.astype({"value": float}), events)
+    deaths = table[table["quantity"] == "deaths"]
+    drawn = reported_tolls_data(deaths.astype({"value": float}), events)
     counts = {e: int((drawn["event"] == e).sum()) for e in events}
     known = sorted(set(table.loc[table["quantity"] == "deaths", "event"]))
     warnings = [

@@ -2,16 +2,7 @@
 # what reading it found (counts, date range, warnings: no names) goes to results/ and the report.
 
 
-def event_date_window(wildcards):
-    return CONFIG["events"][wildcards.event]["date_window"]
-
-
-def all_source_summaries():
-    return [
-        f"results/{e}/sources/{s.id}.json"
-        for e in EVENTS
-        for s in uc.sources(CONFIG, e)
-    ]
+include: "ingest_common.smk"
 
 
 rule ingest:
