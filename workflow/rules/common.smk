@@ -3,6 +3,7 @@ import os
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
+from snakemake.logging import logger
 from snakemake.utils import validate
 
 import undercount
@@ -12,13 +13,25 @@ from undercount.figures.posterior import posterior_figures
 from undercount.figures.residuals import has_residuals
 from undercount.provenance import tree_digest
 
+try:  # Snakemake's YAML loader keeps the last of two equal keys: re-read with a strict one
+    uc.check_config_files(workflow.configfiles)
+except UndercountError as exc:
+    raise WorkflowError(f"undercount: {exc}") from None
+
 validate(config, schema="../schemas/config.schema.yaml")
 
 try:
     CONFIG = uc.validate_config(config)
-    SOURCE_COUNTS = uc.check_sources(CONFIG)
+    CHECKS = uc.check_inputs(CONFIG)
 except UndercountError as exc:
     raise WorkflowError(f"undercount: {exc}") from None
+# warnings (dates far from the event's start, events without reported tolls) are shown here,
+# before any job runs, and again in logs/ingest/ and results/sources.csv (in the report)
+for _warning in CHECKS.warnings:
+    logger.warning(f"undercount: warning: {_warning}")
+SOURCE_COUNTS = {(r.event, r.source): r.records for r in CHECKS.sources}
+# events with reported death tolls to draw (none: no figure of reported tolls)
+REPORTED_EVENTS = CHECKS.reported_events
 
 # A digest of the library's code is a parameter of every rule: results computed by
 # an older version of undercount are recomputed, not silently kept.
@@ -312,7 +325,7 @@ def all_outputs():
         "results/summary.csv",
         "results/provenance.tsv",
     ]
-    if CONFIG["reported_figures"]:
+    if REPORTED_EVENTS:
         out.append("results/figures/reported_tolls.png")
     out += [f"results/figures/forest_{p}.png" for p in CONFIG["populations"]]
     out += [f"results/figures/list_sizes_{e}.png" for e in events_with_list_sizes()]
@@ -327,7 +340,7 @@ def all_outputs():
         for e, p in TABLES
     ]
     out += posterior_outputs()
-    if CONFIG["reported_figures"]:
+    if REPORTED_EVENTS:
         out.append("results/figures/reported_vs_estimated.png")
     if OFFICIAL and population_histories("deaths"):
         out.append("results/figures/official_coverage.png")
@@ -338,4 +351,5 @@ def all_outputs():
         if population_histories(p)
     ]
     out += linkage_outputs()
+    out.append("results/sources.csv")
     return out
