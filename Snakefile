@@ -5,7 +5,12 @@ from snakemake.utils import min_version
 min_version("8.20")
 
 
-configfile: "config/config.yaml"
+# The demo config is read only when no --configfile is given: an analyst's config
+# replaces it entirely (Snakemake would otherwise merge the two, and the demo's
+# synthetic events would run beside the analyst's lists).
+if not workflow.overwrite_configfiles:
+
+    configfile: "config/config.yaml"
 
 
 report: "workflow/report/workflow.rst"

@@ -22,7 +22,7 @@ for estimate, draws_path, table in zip(
             f"{snakemake.params.event_labels[event]}, {population}: {snakemake.wildcards.label} ({figure})"
         )
         plot, data = posterior_figure(
-            result, draws, figure, title=title, synthetic=snakemake.params.synthetic
+            result, draws, figure, title=title, synthetic=snakemake.params.synthetic[table]
         )
         save_figure(plot, data, next(pngs), width=8, height=5.5)
         log.info("%s %s: %d rows of figure data", table, figure, len(data))

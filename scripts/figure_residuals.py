@@ -14,7 +14,7 @@ for path, table, png in zip(snakemake.input, snakemake.params.tables, snakemake.
     title = f"{snakemake.params.event_labels[event]}, {population}: fit of {snakemake.wildcards.label}"
     plot, data = residuals_or_reason(
         result,
-        synthetic=snakemake.params.synthetic,
+        synthetic=snakemake.params.synthetic[table],
         title=title,
         labels=snakemake.params.source_labels[event],
     )

@@ -23,7 +23,8 @@ rows = []
 for path in map(Path, snakemake.input):
     event, population, stratum = identify(path)
     with open(path, encoding="utf-8") as fh:
-        rows.append(estimate_row(event, population, stratum, path.stem, json.load(fh)))
+        synthetic = snakemake.params.synthetic[f"{event}/{population}"]
+        rows.append(estimate_row(event, population, stratum, path.stem, json.load(fh), synthetic))
 frame = estimates_frame(rows)
 write_estimates(frame, snakemake.output[0])
 log.info(

@@ -1,5 +1,8 @@
-"""Rule ingest: validate one source list, write its canonical records (private)."""
+"""Rule ingest: validate one source list, write its canonical records (private) and what was found."""
 
+import json
+
+from undercount.config import source_report
 from undercount.logs import script_logger
 from undercount.records import SourceSpec, describe, read_source, write_records
 
@@ -7,7 +10,23 @@ log = script_logger(snakemake.log[0], "ingest")
 spec = SourceSpec.from_config(snakemake.wildcards.source, snakemake.params.source)
 records = read_source(spec)
 write_records(records, snakemake.output.records)
+event = {"start_date": snakemake.params.start, "date_window": snakemake.params.window}
+found = source_report(snakemake.wildcards.event, event, spec, records)
+with open(snakemake.output.summary, "w", encoding="utf-8") as fh:
+    json.dump(found.to_dict(), fh, indent=2, ensure_ascii=False)
+    fh.write("\n")
 summary = describe(records, spec.kind)
 log.info("source %s (%s) from %s: %d records", spec.id, spec.kind, spec.path, summary["records"])
+if found.encoding is not None:
+    log.info(
+        "  read as %s text, delimiter %r, header on row %d", found.encoding, found.delimiter, found.header_row
+    )
+else:
+    log.info("  worksheet %s, header on row %d", spec.sheet or "(the first)", found.header_row)
+if found.blank_rows:
+    log.info("  %d blank rows skipped", found.blank_rows)
+log.info("  dates, %s", found.dates.range_text())
 for column, blanks in summary["blank_per_column"].items():
     log.info("  %-16s blank in %d records", column, blanks)
+for warning in found.warnings:
+    log.warning(warning)

@@ -12,7 +12,8 @@ from undercount.provenance import provenance_rows
 log = script_logger(snakemake.log[0], "provenance")
 config = snakemake.params.config
 inputs = dict(zip(snakemake.params.source_ids, snakemake.input.sources))
-inputs["reported figures"] = snakemake.input.reported
+if snakemake.input.reported:  # no file when the config says reported_figures: null
+    inputs["reported figures"] = snakemake.input.reported
 estimates = pd.read_csv(snakemake.input.estimates)
 seeds = {
     f"job seed {e}/{p}/{s}/{m}": job_seed(config, e, p, s, m)

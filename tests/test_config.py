@@ -2,7 +2,18 @@ import pytest
 import yaml
 from conftest import ROOT
 
-from undercount.config import check_sources, job_seed, load_config, tables, validate_config
+from undercount.config import (
+    check_inputs,
+    check_private_dir,
+    check_sources,
+    duplicate_keys,
+    job_seed,
+    load_config,
+    read_config_file,
+    sources_table,
+    tables,
+    validate_config,
+)
 from undercount.errors import ConfigError, InputError
 
 DEMO = ROOT / "config" / "config.yaml"
@@ -14,7 +25,7 @@ def demo():
 
 def test_demo_config_validates_with_defaults():
     config = load_config(DEMO)
-    assert config["synthetic"] is True
+    assert config["synthetic"] is False  # the demo needs no switch: its lists are recognised
     assert config["methods"]["mt"] == {"settings": {}, "method": "mt"}
     assert ("jan2022", "deaths") in tables(config)
     assert len(tables(config)) == 8  # 2 events x 4 populations
@@ -59,6 +70,34 @@ def test_defaults_filled():
             "methods.chapman: method 'chapman' has no setting 'pairs'",
         ),
         (lambda c: c.update(level=95), "config level"),
+        # `{pair: official,ngo}` in YAML's flow style: two keys, the second without a value
+        (
+            lambda c: c["methods"]["chapman"].update(settings=yaml.safe_load("{pair: official,ngo}")),
+            """has no setting 'ngo'; its settings are: pair (a setting without a value: in YAML's {...} form""",
+        ),
+        (
+            lambda c: c["methods"]["chapman"].update(settings={"pair": ["official", "ngo"]}),
+            "setting 'pair' of method 'chapman' must be text such as \"A,B\", got a list",
+        ),
+        (
+            lambda c: c["events"]["jan2022"]["sources"]["azattyq"].update(
+                label="Prosecutor General's list (synthetic)"
+            ),
+            "sources 'official' and 'azattyq' have the same label",
+        ),
+        (
+            lambda c: c["events"]["jan2022"]["sources"]["official"].update(date_format="%d.%m.%Q"),
+            "config events.jan2022.sources.official.date_format: '%d.%m.%Q' is not a usable date format",
+        ),
+        (
+            lambda c: c["events"]["jan2022"]["sources"]["official"].update(encoding="latin-9x"),
+            "config events.jan2022.sources.official.encoding: 'latin-9x' is not a text encoding",
+        ),
+        (lambda c: c["events"]["jan2022"].update(date_window=[5, 0]), "config events.jan2022.date_window"),
+        (
+            lambda c: c["events"]["jan2022"]["sources"]["official"].update(delimiter=";;"),
+            "events.jan2022.sources.official.delimiter",
+        ),
     ],
 )
 def test_bad_config_names_the_entry(mutate, message):
@@ -85,3 +124,92 @@ def test_job_seed_depends_on_job_not_order():
     assert a != job_seed(config, "jan2022", "deaths", "all", "chapman")
     config["seed"] = 1
     assert a != job_seed(config, "jan2022", "deaths", "all", "mt")
+
+
+def test_demo_inputs_pass_without_warnings(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    checks = check_inputs(load_config(DEMO))
+    assert checks.warnings == []
+    assert checks.reported_events == ["jan2022", "zhanaozen2011"]
+    official = next(r for r in checks.sources if (r.event, r.source) == ("jan2022", "official"))
+    assert (official.encoding, official.delimiter, official.header_row) == ("utf-8", ",", 1)
+    assert (official.dates.first, official.dates.last) == ("2022-01-05", "2022-01-14")
+    table = sources_table([r.to_dict() for r in checks.sources])
+    assert len(table) == 11 and (table["warnings"] == "").all()
+    assert "full_name" not in table.columns and "path" not in table.columns
+
+
+def test_duplicate_keys_name_the_mapping_and_both_lines():
+    text = "a: 1\nevents:\n  e:\n    sources:\n      x: {path: a}\n      y: {path: b}\n      x: {path: c}\na: 2\n"
+    assert duplicate_keys(text) == [("events.e.sources", "x", 5, 7), ("", "a", 1, 8)]
+    # merge keys may be overridden; equal keys in different mappings are not duplicates
+    assert duplicate_keys("base: &b {k: 1}\nother:\n  <<: *b\n  k: 2\nthird: {k: 3}\n") == []
+
+
+def test_load_config_refuses_a_key_given_twice(tmp_path):
+    text = DEMO.read_text("utf-8")
+    twice = text.replace("  chapman:\n", "  mt:\n", 1)
+    assert twice != text
+    path = tmp_path / "twice.yaml"
+    path.write_text(twice, "utf-8")
+    first = 1 + text.splitlines().index("  mt: {}")
+    second = 1 + text.splitlines().index("  chapman:")
+    with pytest.raises(
+        ConfigError, match=f"the key 'mt' is given twice in methods, at lines {first} and {second}"
+    ):
+        load_config(path)
+
+
+def test_json_config_with_a_key_given_twice(tmp_path):
+    path = tmp_path / "c.json"
+    path.write_text('{"seed": 1,\n "seed": 2}', "utf-8")
+    with pytest.raises(ConfigError, match="the key 'seed' is given twice at the top level"):
+        read_config_file(path)
+
+
+def test_private_dir_is_never_where_others_read(tmp_path):
+    (tmp_path / "results").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "results")
+    for given in (
+        "results",
+        "results/private",
+        "logs/x",
+        "./logs",
+        "link/records",
+        ".snakemake/p",
+        "workflow/report/x",
+    ):
+        with pytest.raises(ConfigError, match="the validated records hold names"):
+            check_private_dir({"private_dir": given}, tmp_path)
+    outside = tmp_path.parent / "elsewhere"
+    assert check_private_dir({"private_dir": str(outside)}, tmp_path) == outside.resolve()
+    assert (
+        check_private_dir({"private_dir": "results/../private"}, tmp_path) == (tmp_path / "private").resolve()
+    )
+
+
+def test_check_inputs_warns_of_an_event_without_reported_figures(tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    config = demo()
+    config["events"]["myevent"] = config["events"].pop("zhanaozen2011")
+    checks = check_inputs(validate_config(config))
+    assert checks.reported_events == ["jan2022"]
+    (warning,) = checks.warnings
+    assert warning == (
+        "reported_figures (data/reported_figures.csv) has no death tolls for event 'myevent' "
+        "(it has: jan2022, zhanaozen2011): the figure of reported tolls leaves it out"
+    )
+
+
+def test_check_inputs_refuses_a_malformed_reported_figures_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    bad = tmp_path / "reported.csv"
+    lines = (ROOT / "data" / "reported_figures.csv").read_text("utf-8").splitlines()
+    fields = lines[3].split(",")
+    fields[1] = "15.01.2022"
+    lines[3] = ",".join(fields)
+    bad.write_text("\n".join(lines) + "\n", "utf-8")
+    config = demo()
+    config["reported_figures"] = str(bad)
+    with pytest.raises(InputError, match=r"row 4, column 'as_of': not an ISO date"):
+        check_inputs(validate_config(config))

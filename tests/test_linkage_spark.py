@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import shutil
 
-import pytest
-from conftest import ROOT
+from conftest import ROOT, skip_or_fail
 
 from undercount.config import load_config, sources
 from undercount.linkage import fit_linkage
@@ -32,9 +31,9 @@ def test_spark_gives_the_duckdb_partition():
     try:
         import pyspark  # noqa: F401
     except ImportError:
-        pytest.skip("pyspark is not installed (pip install -e '.[spark]')")
+        skip_or_fail("pyspark is not installed (pip install -e '.[spark]')")
     if shutil.which("java") is None:
-        pytest.skip("no Java runtime (apt-get install default-jre-headless; .ci/run does)")
+        skip_or_fail("no Java runtime (apt-get install default-jre-headless; .ci/run does)")
     from undercount.linkage.engine import Backend, local_spark
 
     records = _records()

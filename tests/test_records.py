@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 
 import openpyxl
 import pandas as pd
@@ -8,7 +9,10 @@ from undercount.errors import InputError
 from undercount.records import (
     SourceSpec,
     canonical_columns,
+    check_date_format,
+    check_dates,
     describe,
+    read_raw,
     read_records,
     read_source,
     validate_record,
@@ -113,9 +117,19 @@ def test_missing_required_column(tmp_path):
 def test_duplicate_record_id(tmp_path):
     path = csv(tmp_path, "a1,X,,,,,,\na2,Y,,,,,,\na1,Z,,,,,,\n")
     err = expect(
-        path, "record_id 'a1' appears more than once in this source (rows 2, 4)", row=4, column="record_id"
+        path, "record_id appears more than once in this source (rows 2, 4)", row=4, column="record_id"
     )
-    assert "Z" not in str(err).split("column")[0]  # no names in the message
+    assert "a1" not in str(err)  # an id with letters could be a name: only its rows are given
+
+
+def test_duplicate_numeric_record_id_is_shown(tmp_path):
+    path = csv(tmp_path, "17,X,,,,,,\n18,Y,,,,,,\n17,Z,,,,,,\n18,W,,,,,,\n")
+    expect(
+        path,
+        "record_id '17' appears more than once in this source (rows 2, 4); 1 other value(s) repeat too",
+        row=4,
+        column="record_id",
+    )
 
 
 def test_unparseable_date(tmp_path):
@@ -154,7 +168,11 @@ def test_broken_xlsx(tmp_path):
 
 def test_ragged_csv_is_not_a_table(tmp_path):
     path = csv(tmp_path, "a1,X,,,,,,\na2,Y,,,,,,,,,,\n")
-    expect(path, "not a well-formed CSV table")
+    expect(
+        path,
+        "rows whose number of fields differs from the header's (8 fields, row 1): row 3 (12 fields)",
+        row=3,
+    )
 
 
 def test_empty_list(tmp_path):
@@ -191,3 +209,85 @@ def test_unsupported_extension(tmp_path):
     path = tmp_path / "list.ods"
     path.write_text("x")
     expect(path, "unsupported file type '.ods'")
+
+
+# ------------------------------------------------- reading as a spreadsheet does
+def test_semicolon_cp1251_with_title_rows(tmp_path):
+    text = (
+        "Список погибших;;;\n;;;\nrecord_id;full_name;age;date_of_death\n\n1;Ерлан Жагипаров;34;2022-01-05\n"
+    )
+    path = tmp_path / "list.csv"
+    path.write_bytes(text.encode("cp1251"))
+    frame = read_source(spec(path, encoding="cp1251", header_row=3))
+    assert frame.loc[0, "full_name"] == "Ерлан Жагипаров" and frame.loc[0, "age"] == 34
+    assert list(frame["_row"]) == [5]  # the blank row 4 counts, as in the spreadsheet
+    assert frame.attrs == {"encoding": "cp1251", "delimiter": ";", "header_row": 3, "blank_rows": 1}
+
+
+def test_read_raw_detects_the_delimiter_for_the_command_line(tmp_path):
+    path = csv(tmp_path, "a1;X;;;2022-01-05;;;\n", header=HEADER.replace(",", ";"))
+    assert list(read_raw(path).columns) == HEADER.strip().split(",")
+
+
+def test_trailing_delimiter_is_refused_with_the_rows(tmp_path):
+    path = csv(tmp_path, "".join(f"a{i},X,,,,,,,\n" for i in range(7)))
+    err = expect(
+        path, "rows 2 (9 fields), 3 (9 fields), 4 (9 fields), 5 (9 fields), 6 (9 fields) and 2 more", row=2
+    )
+    assert "a delimiter at the end of each row" in str(err)
+
+
+def test_age_must_be_written_in_digits(tmp_path):
+    for text in ("1e2", "٣٤", '"3,5"', "34."):
+        path = csv(tmp_path, f"a1,X,,{text},,,,\n")
+        expect(path, "expected a whole number written in digits", row=2, column="age")
+    assert read_source(spec(csv(tmp_path, "a1,X,,34.0,,,,\n"))).loc[0, "age"] == 34
+
+
+@pytest.mark.parametrize(
+    "date_format, message",
+    [
+        ("%d.%m.%Q", "'Q' is a bad directive"),
+        ("%d.%m", "does not give the year (%Y or %y)"),
+        ("%Y-%m", "does not give the day (%d)"),
+    ],
+)
+def test_unusable_date_format(date_format, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        check_date_format(date_format)
+
+
+def test_good_date_formats_pass():
+    for date_format in ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%y", "%d %B %Y", "%Y%m%d", "%d.%m.%Y %H:%M"):
+        check_date_format(date_format)
+
+
+def test_check_dates_gives_the_range_and_names_the_rows(tmp_path):
+    body = "a1,X,,,2022-01-05,,,\na2,Y,,,2021-03-01,,,\na3,Z,,,,,,\na4,W,,,2023-06-01,,,\n"
+    s = spec(csv(tmp_path, body))
+    found = check_dates(read_source(s), s, "2022-01-02")
+    assert (found.dated, found.blank, found.first, found.last) == (3, 1, "2021-03-01", "2023-06-01")
+    assert found.range_text() == "column 'date_of_death': 3 dates from 2021-03-01 to 2023-06-01 (1 blank)"
+    before, after = found.warnings
+    assert before.startswith("source src, column 'date_of_death': 1 of 3 dates are before 2021-12-26")
+    assert "row 3, earliest 2021-03-01" in before
+    assert "1 of 3 dates are after 2023-01-02" in after and "row 5, latest 2023-06-01" in after
+    # a wider window of the event's own: no warning
+    assert check_dates(read_source(s), s, "2022-01-02", (-400, 600)).warnings == ()
+
+
+def test_check_dates_sees_day_and_month_exchanged(tmp_path):
+    # 5 and 6 January written day first, read month first: 1 May and 1 June, both within a year
+    body = "".join(f"a{i},X,,,0{5 + i % 2}.01.2022,,,\n" for i in range(5))
+    s = spec(csv(tmp_path, body), date_format="%m.%d.%Y")
+    found = check_dates(read_source(s), s, "2022-01-02")
+    assert (found.first, found.last) == ("2022-05-01", "2022-06-01")
+    (warning,) = found.warnings
+    assert (
+        "day and month look exchanged" in warning
+        and "is date_format '%m.%d.%Y' meant to be '%d.%m.%Y'?" in warning
+    )
+    assert "they would run from 2022-01-05 to 2022-01-06, 5 of 5 inside" in warning
+    # the same dates read the right way round: nothing to say
+    right = spec(csv(tmp_path, body), date_format="%d.%m.%Y")
+    assert check_dates(read_source(right), right, "2022-01-02").warnings == ()

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from conftest import ROOT
+from conftest import ROOT, skip_or_fail
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
@@ -31,9 +31,9 @@ def _browser_or_skip():
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        pytest.skip("playwright is not installed (pip install -e '.[test]')")
+        skip_or_fail("playwright is not installed (pip install -e '.[test]')")
     if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium; .ci/run does)")
+        skip_or_fail("Debian's chromium is not installed (apt-get install chromium; .ci/run does)")
     return sync_playwright
 
 

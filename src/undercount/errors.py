@@ -57,6 +57,11 @@ class MethodError(UndercountError):
 _SAFE_VALUE = re.compile(r"^[0-9\s.,:/\-+TZ]{0,32}$")
 
 
+def is_safe_value(value: object) -> bool:
+    """True when a cell value cannot be personal data: digits and date punctuation only."""
+    return bool(_SAFE_VALUE.match("" if value is None else str(value)))
+
+
 def show_value(value: object) -> str:
     """Quote a cell value for an error message, unless it might be personal data.
 
@@ -64,7 +69,6 @@ def show_value(value: object) -> str:
     letters (it could be a name that slipped into the wrong column) is withheld,
     because error messages end up in logs.
     """
-    text = "" if value is None else str(value)
-    if _SAFE_VALUE.match(text):
-        return repr(text)
+    if is_safe_value(value):
+        return repr("" if value is None else str(value))
     return "(value withheld: it contains letters and could be personal data)"

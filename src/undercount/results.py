@@ -32,6 +32,7 @@ ESTIMATE_COLUMNS = [
     "model",
     "settings",
     "warnings",
+    "synthetic",
 ]
 
 
@@ -110,8 +111,13 @@ def workflow_settings(method: str, settings: Mapping[str, Any] | None, threads: 
     return out
 
 
-def estimate_row(event: str, population: str, stratum: str, label: str, result: Mapping[str, Any]) -> dict:
-    """One row of results/estimates.csv from a result's JSON form."""
+def estimate_row(
+    event: str, population: str, stratum: str, label: str, result: Mapping[str, Any], synthetic: bool = False
+) -> dict:
+    """One row of results/estimates.csv from a result's JSON form.
+
+    ``synthetic`` is True when the table rests on a synthetic list; the row then says so.
+    """
     settings = result.get("settings") or {}
     return {
         "event": event,
@@ -130,6 +136,7 @@ def estimate_row(event: str, population: str, stratum: str, label: str, result: 
             f"{k}={v}" for k, v in sorted(settings.items()) if v is not None and k not in EXECUTION_SETTINGS
         ),
         "warnings": " | ".join(result["warnings"]),
+        "synthetic": bool(synthetic),
     }
 
 
@@ -187,6 +194,7 @@ def summary_table(
         row: dict[str, Any] = {
             "event": event,
             "population": population,
+            "synthetic": bool(meta.get("synthetic_sources")),
             "lists": len(meta["lists"]),
             "documented": meta["n_observed"],
         }

@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from .names import romanise
+from .synthetic import MANIFEST, format_manifest
 
 DEFAULT_SEED = 20220105
 
@@ -791,6 +792,10 @@ def write_demo(out_dir: str | Path, seed: int | None = None) -> list[Path]:
     readme = out / "README.md"
     readme.write_text(_readme(seed, summary), encoding="utf-8")
     written.append(readme)
+    # The manifest marks every file written here as synthetic, wherever a config points at it.
+    manifest = out / MANIFEST
+    manifest.write_text(format_manifest(written), encoding="utf-8")
+    written.append(manifest)
     return written
 
 

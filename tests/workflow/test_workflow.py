@@ -13,12 +13,21 @@ import pytest
 from conftest import ROOT
 
 from undercount.config import load_config, sources
+from undercount.figures import SYNTHETIC_LABEL
 from undercount.records import read_source
 from undercount.results import ESTIMATE_COLUMNS
 
 pytestmark = pytest.mark.workflow
 
 PROJECT_PARTS = ["Snakefile", "workflow", "scripts", "config", "data", "profiles"]
+
+
+def png_description(path: Path) -> str | None:
+    """The PNG's Description text chunk: save_figure writes the synthetic label there."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        return image.info.get("Description")
 
 
 def make_workdir(path: Path) -> Path:
@@ -121,6 +130,11 @@ def test_outputs_exist_and_estimates_are_tidy(runs):
         "documented",
         "on_official_list",
     } <= set(summary.columns)
+    # built from synthetic lists: every row and every figure says so (the demo config has no switch)
+    assert estimates["synthetic"].all() and summary["synthetic"].all()
+    for name in ("forest_deaths", "overlap_jan2022_deaths", "strata_jan2022_deaths_city"):
+        assert png_description(results / "figures" / f"{name}.png") == SYNTHETIC_LABEL, name
+    assert png_description(results / "figures" / "reported_tolls.png") is None  # real, cited figures
     # the frequentist total over strata adds bootstrap replicates (stepwise-bca has them, mt does not)
     totals = city[city["stratum"] == "city:total"].set_index("method")
     assert totals.loc["stepwise-bca", "n_hat"] > 0 and pd.isna(totals.loc["mt", "n_hat"])

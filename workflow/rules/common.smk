@@ -3,6 +3,7 @@ import os
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
+from snakemake.logging import logger
 from snakemake.utils import validate
 
 import undercount
@@ -12,13 +13,25 @@ from undercount.figures.posterior import posterior_figures
 from undercount.figures.residuals import has_residuals
 from undercount.provenance import tree_digest
 
+try:  # Snakemake's YAML loader keeps the last of two equal keys: re-read with a strict one
+    uc.check_config_files(workflow.configfiles)
+except UndercountError as exc:
+    raise WorkflowError(f"undercount: {exc}") from None
+
 validate(config, schema="../schemas/config.schema.yaml")
 
 try:
     CONFIG = uc.validate_config(config)
-    SOURCE_COUNTS = uc.check_sources(CONFIG)
+    CHECKS = uc.check_inputs(CONFIG)
 except UndercountError as exc:
     raise WorkflowError(f"undercount: {exc}") from None
+# warnings (dates far from the event's start, events without reported tolls) are shown here,
+# before any job runs, and again in logs/ingest/ and results/sources.csv (in the report)
+for _warning in CHECKS.warnings:
+    logger.warning(f"undercount: warning: {_warning}")
+SOURCE_COUNTS = {(r.event, r.source): r.records for r in CHECKS.sources}
+# events with reported death tolls to draw (none: no figure of reported tolls)
+REPORTED_EVENTS = CHECKS.reported_events
 
 # A digest of the library's code is a parameter of every rule: results computed by
 # an older version of undercount are recomputed, not silently kept.
@@ -27,6 +40,8 @@ CODE = tree_digest(
     [p for p in _LIB.rglob("*") if p.is_file() and p.suffix in (".py", ".yaml")], _LIB
 )[:16]
 PRIVATE = CONFIG["private_dir"]
+# the cited public figures, when the config names a file (null: none, and no figure of them)
+REPORTED = CONFIG["reported_figures"] or []
 RECORDS = os.path.join(PRIVATE, "{event}", "records", "{source}.csv")
 TABLES = uc.tables(CONFIG)
 EVENTS = list(CONFIG["events"])
@@ -54,6 +69,28 @@ wildcard_constraints:
     label="|".join(METHODS),
     scheme="[a-z][a-z0-9_]*",
     stratum="[a-z0-9][a-z0-9_.-]*",
+
+
+# Which results rest on synthetic lists follows the sources (undercount.synthetic), not a switch.
+SYNTHETIC = uc.is_synthetic(CONFIG)
+SYNTHETIC_TABLES = {f"{e}/{p}": uc.is_synthetic(CONFIG, e, p) for e, p in TABLES}
+# the report's captions read the config: there, "synthetic" means "rests on a synthetic list"
+config["synthetic"] = SYNTHETIC
+config["synthetic_tables"] = [
+    t for t, synthetic in SYNTHETIC_TABLES.items() if synthetic
+]
+
+
+def table_synthetic(wildcards):
+    return SYNTHETIC_TABLES[f"{wildcards.event}/{wildcards.population}"]
+
+
+def table_synthetic_sources(wildcards):
+    return uc.synthetic_sources(CONFIG, wildcards.event, wildcards.population)
+
+
+def population_synthetic(wildcards):
+    return uc.is_synthetic(CONFIG, None, wildcards.population)
 
 
 def source_entry(wildcards):
@@ -287,8 +324,9 @@ def all_outputs():
         "results/estimates.csv",
         "results/summary.csv",
         "results/provenance.tsv",
-        "results/figures/reported_tolls.png",
     ]
+    if REPORTED_EVENTS:
+        out.append("results/figures/reported_tolls.png")
     out += [f"results/figures/forest_{p}.png" for p in CONFIG["populations"]]
     out += [f"results/figures/list_sizes_{e}.png" for e in events_with_list_sizes()]
     out += [
@@ -302,7 +340,7 @@ def all_outputs():
         for e, p in TABLES
     ]
     out += posterior_outputs()
-    if CONFIG["reported_figures"]:
+    if REPORTED_EVENTS:
         out.append("results/figures/reported_vs_estimated.png")
     if OFFICIAL and population_histories("deaths"):
         out.append("results/figures/official_coverage.png")
@@ -313,4 +351,5 @@ def all_outputs():
         if population_histories(p)
     ]
     out += linkage_outputs()
+    out.append("results/sources.csv")
     return out

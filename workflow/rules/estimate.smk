@@ -69,5 +69,6 @@ rule gather_estimates:
     params:
         code=CODE,
         stratum=STRATUM,
+        synthetic=SYNTHETIC_TABLES,
     script:
         "../../scripts/gather_estimates.py"

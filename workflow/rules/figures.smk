@@ -3,7 +3,7 @@
 
 rule figure_reported_tolls:
     input:
-        reported=CONFIG["reported_figures"],
+        reported=REPORTED,
     output:
         png=report(
             "results/figures/reported_tolls.png",
@@ -41,7 +41,7 @@ rule figure_overlap:
         code=CODE,
         title=overlap_title,
         labels=event_source_labels,
-        synthetic=CONFIG["synthetic"],
+        synthetic=table_synthetic,
     script:
         "../../scripts/figure_overlap.py"
 
@@ -65,7 +65,7 @@ rule figure_documented_vs_estimated:
         source_labels={e: source_labels(e) for e in EVENTS},
         stratum=STRATUM,
         level=CONFIG["level"],
-        synthetic=CONFIG["synthetic"],
+        synthetic=population_synthetic,
     script:
         "../../scripts/figure_documented_vs_estimated.py"
 
@@ -86,7 +86,7 @@ rule figure_forest:
         code=CODE,
         event_labels={e: CONFIG["events"][e]["label"] for e in EVENTS},
         level=CONFIG["level"],
-        synthetic=CONFIG["synthetic"],
+        synthetic=population_synthetic,
     script:
         "../../scripts/figure_forest.py"
 
@@ -109,7 +109,7 @@ rule figure_official_coverage:
         official=OFFICIAL,
         event_labels={e: CONFIG["events"][e]["label"] for e in EVENTS},
         level=CONFIG["level"],
-        synthetic=CONFIG["synthetic"],
+        synthetic=SYNTHETIC,
     script:
         "../../scripts/figure_official_coverage.py"
 
@@ -133,14 +133,14 @@ rule figure_strata:
         official=official_of_event,
         title=strata_title,
         level=CONFIG["level"],
-        synthetic=CONFIG["synthetic"],
+        synthetic=table_synthetic,
     script:
         "../../scripts/figure_strata.py"
 
 
 rule figure_reported_vs_estimated:
     input:
-        reported=CONFIG["reported_figures"],
+        reported=REPORTED,
         estimates="results/estimates.csv",
     output:
         png=report(
@@ -159,14 +159,14 @@ rule figure_reported_vs_estimated:
         },
         method=CONFIG["headline_method"],
         level=CONFIG["level"],
-        synthetic=CONFIG["synthetic"],
+        synthetic=SYNTHETIC,
     script:
         "../../scripts/figure_reported_vs_estimated.py"
 
 
 rule figure_list_sizes:
     input:
-        reported=CONFIG["reported_figures"],
+        reported=REPORTED,
     output:
         png=report(
             "results/figures/list_sizes_{event}.png",
@@ -208,7 +208,7 @@ rule figure_residuals:
         tables=[f"{e}/{p}" for e, p in TABLES],
         event_labels={e: CONFIG["events"][e]["label"] for e in EVENTS},
         source_labels={e: source_labels(e) for e in EVENTS},
-        synthetic=CONFIG["synthetic"],
+        synthetic=SYNTHETIC_TABLES,
     script:
         "../../scripts/figure_residuals.py"
 
@@ -240,7 +240,7 @@ rule figure_lcmcr:
         figures=["trace", "density"],
         tables=[f"{e}/{p}" for e, p in TABLES],
         event_labels={e: CONFIG["events"][e]["label"] for e in EVENTS},
-        synthetic=CONFIG["synthetic"],
+        synthetic=SYNTHETIC_TABLES,
     script:
         "../../scripts/figure_posterior.py"
 
@@ -264,6 +264,6 @@ rule figure_dga:
         figures=["posterior"],
         tables=[f"{e}/{p}" for e, p in TABLES],
         event_labels={e: CONFIG["events"][e]["label"] for e in EVENTS},
-        synthetic=CONFIG["synthetic"],
+        synthetic=SYNTHETIC_TABLES,
     script:
         "../../scripts/figure_posterior.py"

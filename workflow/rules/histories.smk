@@ -13,6 +13,7 @@ rule histories:
         code=CODE,
         sources=population_source_ids,
         linkage=CONFIG["linkage"]["method"],
+        synthetic_sources=table_synthetic_sources,
     script:
         "../../scripts/histories.py"
 

@@ -102,7 +102,7 @@ rule figure_linkage_sensitivity:
         code=CODE,
         threshold=LINKAGE["threshold"],
         level=CONFIG["level"],
-        synthetic=CONFIG["synthetic"],
+        synthetic=SYNTHETIC,
     script:
         "../../scripts/figure_linkage_sensitivity.py"
 
@@ -131,6 +131,6 @@ rule linkage_accuracy:
         tables=[f"{e}/{p}" for e, p in TABLES],
         thresholds=THRESHOLDS,
         threshold=LINKAGE["threshold"],
-        synthetic=CONFIG["synthetic"],
+        synthetic=SYNTHETIC,
     script:
         "../../scripts/linkage_accuracy.py"

@@ -25,7 +25,7 @@ rule provenance:
     input:
         estimates="results/estimates.csv",
         sources=all_source_files(),
-        reported=CONFIG["reported_figures"],
+        reported=REPORTED,
     output:
         report(
             "results/provenance.tsv",

@@ -185,6 +185,11 @@ class Setting:
                 if math.isnan(parsed):
                     raise ValueError(value)
             else:
+                if isinstance(value, (dict, list, tuple, set)):
+                    raise MethodError(
+                        f'{where} must be text such as "A,B", got a {type(value).__name__} '
+                        f"({value!r}); in YAML, quote a value that holds a comma"
+                    )
                 parsed = self.kind(value)
         except (TypeError, ValueError):
             raise MethodError(f"{where} must be {self.kind.__name__}, got {value!r}") from None
@@ -224,9 +229,15 @@ class Method:
         unknown = sorted(set(given) - set(known))
         if unknown:
             offer = ", ".join(sorted(known)) or "none"
+            hint = ""
+            if any(given[name] is None for name in unknown):
+                hint = (
+                    " (a setting without a value: in YAML's {...} form, `pair: A,B` is read as "
+                    'two keys; write `pair: "A,B"`)'
+                )
             raise MethodError(
                 f"method '{self.name}' has no setting {', '.join(map(repr, unknown))}; "
-                f"its settings are: {offer}"
+                f"its settings are: {offer}{hint}"
             )
         out = {}
         for name, spec in known.items():

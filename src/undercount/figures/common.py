@@ -47,6 +47,7 @@ def save_figure(plot, data: pd.DataFrame, png: str | Path, width: float = 8, hei
     """
     from plotnine import ggplot
 
+    synthetic = carries_synthetic_label(plot)  # before captions are wrapped
     png = Path(png)
     png.parent.mkdir(parents=True, exist_ok=True)
     write_tsv(data, png.with_suffix(".tsv"))
@@ -55,10 +56,31 @@ def save_figure(plot, data: pd.DataFrame, png: str | Path, width: float = 8, hei
         # room for long captions (warning footnotes): about 0.17 inch per line beyond three
         height += 0.17 * max(0, plot.labels.caption.count("\n") - 2)
     sized = plot + theme(figure_size=(width, height))
-    kwargs = {"dpi": DPI, "metadata": {"Software": None}}
+    metadata = {"Software": None}
+    if synthetic:
+        # machine-readable twin of the visible label, for checks and for readers' tools
+        metadata["Description"] = SYNTHETIC_LABEL
     if isinstance(sized, ggplot):
-        kwargs["verbose"] = False
-    sized.save(png, **kwargs)
+        sized.save(png, dpi=DPI, metadata=metadata, verbose=False)
+    else:  # a composition: its save() drops the metadata, so draw and write it here
+        import matplotlib.pyplot as plt
+
+        figure = (sized + theme(dpi=DPI)).draw()
+        figure.savefig(png, metadata=metadata)
+        plt.close(figure)
+
+
+def carries_synthetic_label(plot) -> bool:
+    """True when the plot's title, subtitle or caption shows :data:`SYNTHETIC_LABEL`.
+
+    A composition of plots (``top / bottom``) shows it when any of its plots does.
+    """
+    items = getattr(plot, "items", None)
+    if isinstance(items, list):
+        return any(carries_synthetic_label(item) for item in items)
+    labels = getattr(plot, "labels", None)
+    texts = [getattr(labels, name, None) for name in ("title", "subtitle", "caption")] if labels else []
+    return any(SYNTHETIC_LABEL in str(t) for t in texts if t)
 
 
 def warning_footnotes(warnings: pd.Series, max_chars: int = 220) -> tuple[list[str], str]:

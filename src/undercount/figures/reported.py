@@ -18,6 +18,7 @@ from plotnine import (
     scale_y_continuous,
 )
 
+from ..errors import UndercountError
 from .common import theme_undercount
 
 SOURCE_NOTE = "Source: data/reported_figures.csv (real published figures, each row cited with its publisher)."
@@ -67,9 +68,34 @@ def reported_tolls_data(reported: pd.DataFrame, events: Mapping[str, tuple[str, 
     return rows[cols].sort_values(["event", "as_of", "value"]).reset_index(drop=True)
 
 
+def events_without_tolls(data: pd.DataFrame, events: Mapping[str, tuple[str, str]]) -> list[str]:
+    """Events of ``events`` with no row in ``data`` (from :func:`reported_tolls_data`), in config order."""
+    return [e for e in events if not (data["event"] == e).any()]
+
+
 def reported_tolls_figure(reported: pd.DataFrame, events: Mapping[str, tuple[str, str]]):
-    """(plot, data): reported death tolls against days since the event began."""
+    """(plot, data): reported death tolls against days since the event began.
+
+    An event without any reported toll is left out, and the caption names it.
+
+    Raises
+    ------
+    UndercountError
+        No event has a reported toll: there is nothing to draw.
+    """
     data = reported_tolls_data(reported, events)
+    missing = events_without_tolls(data, events)
+    if len(missing) == len(events):
+        raise UndercountError(
+            f"no reported death tolls for any of the events ({', '.join(events)}): there is no figure to draw"
+        )
+    absent = (
+        "\nNo reported death tolls for: "
+        + "; ".join(f"{events[e][0]} ({e})" for e in missing)
+        + ", so it is not drawn."
+        if missing
+        else ""
+    )
     plot = (
         ggplot(data, aes("days_since_start", "value", shape="class"))
         + geom_point(size=2.5)
@@ -86,7 +112,7 @@ def reported_tolls_figure(reported: pd.DataFrame, events: Mapping[str, tuple[str
             caption=(
                 f"{SOURCE_NOTE}\nPoints are separate statements: their scopes differ (all deaths, deaths "
                 "'linked to the unrest', bodies in morgues), so they are not joined.\nPartial counts "
-                "(one city or group) are left out; '≥' marks a lower bound."
+                "(one city or group) are left out; '≥' marks a lower bound." + absent
             ),
         )
         + theme_undercount()
