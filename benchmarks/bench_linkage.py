@@ -1,4 +1,4 @@
-"""Benchmark: probabilistic linkage of up to 100,000 synthetic records across 4 sources.
+"""Benchmark: linkage of 10,000 to 1,000,000 synthetic records across 4 sources, Splink and numpy.
 
 Builds synthetic detention lists with the demo generator's functions
 (``undercount.simulate``: the same name pools, romanisations, name orders,
@@ -15,10 +15,20 @@ one threshold), its peak resident memory (``ru_maxrss``, which includes the
 interpreter with numpy and pandas loaded) and the pairwise F1 against the
 generator's truth.
 
+The demo generator's surname pool (about 130 surnames) makes nearly everyone a
+namesake of someone at 100,000 records and more, which no list of real victims
+looks like; the benchmark widens it (``--pool``, default 2,000 surnames: every root
+of the pool joined with a second root's first syllable, "Жагипар" + "Нұр" ->
+"Жагипарнұр") inside the benchmark only; ``--pool 0`` keeps the demo's pool.
+
+Each engine (``--engines splink probabilistic``) runs in its own child process;
+the numpy engine is skipped above ``--numpy-max`` records (its candidate pairs no
+longer fit in memory).
+
 Usage::
 
-    python benchmarks/bench_linkage.py                 # 10k, 30k and 100k records
-    python benchmarks/bench_linkage.py --sizes 100000  # one size
+    python benchmarks/bench_linkage.py                          # 10k, 100k and 1M records
+    python benchmarks/bench_linkage.py --sizes 100000 --engines splink
 """
 
 from __future__ import annotations
@@ -37,12 +47,38 @@ import numpy as np
 import pandas as pd
 
 THRESHOLD = 0.5
+#: The default rules, but given name + day also needs the surname's initial: at 1,000,000
+#: records given name + day alone proposes more pairs than linkage.max_pairs (and stops).
+BLOCKING = [
+    ("surname", "given_initial"),
+    ("given", "surname_initial", "day"),
+    ("surname", "day"),
+    ("name_key",),
+]
 
 
-def make_records(target: int, seed: int = 1) -> tuple[pd.DataFrame, int]:
+def widen_surnames(size: int) -> None:
+    """Replace the generator's surname pool by ``size`` compound surnames (benchmark only)."""
+    import undercount.simulate as sim
+
+    roots = sim.SURNAME_ROOTS
+    out = []
+    for a in roots:
+        for b in roots:
+            if a != b and len(out) < size:
+                part = b[:3].lower()
+                root = a + part
+                out.append((sim.russian_surname(root), root))
+    sim.SURNAMES[:] = out
+
+
+def make_records(target: int, seed: int = 1, pool: int = 2000) -> tuple[pd.DataFrame, int]:
     """About ``target`` canonical detention records across 4 sources, with the true person of each."""
     from undercount.records import SourceSpec, canonicalise
     from undercount.simulate import DETENTION_HEADERS_EN, SourceDesign, designs, simulate_population
+
+    if pool:
+        widen_surnames(pool)
 
     base = next(d for d in designs() if d.event == "jan2022" and d.kind == "detention")
     press = SourceDesign(
@@ -88,8 +124,19 @@ def make_records(target: int, seed: int = 1) -> tuple[pd.DataFrame, int]:
     return pd.concat(frames, ignore_index=True), total
 
 
-def child(path: str) -> None:
-    """Link the records in ``path`` and print what was measured as JSON."""
+def independent_records(target: int, seed: int = 7) -> pd.DataFrame:
+    """About ``target`` casualty records from the independent generator (``independent_lists.py``)."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from independent_lists import make_lists
+
+    # about 1.75 records per person (four lists: 0.6 + 0.45 + 0.4 + 0.3, duplicates)
+    frame, truth = make_lists(int(round(target / 1.76)), seed=seed)
+    frame["_row"] = range(2, len(frame) + 2)
+    return frame.assign(person=truth)
+
+
+def child(path: str, engine: str, kind: str = "detention") -> None:
+    """Link the records in ``path`` with one engine and print what was measured as JSON."""
     from undercount.linkage import fit_linkage, pairwise_accuracy
     from undercount.records import read_records
 
@@ -97,23 +144,25 @@ def child(path: str) -> None:
     truth = frame.pop("person").tolist()
     sources = frame.pop("source")
     frame.to_csv(path + ".records.csv", index=False)
-    records = read_records(path + ".records.csv", "detention").assign(source=sources.to_numpy())
+    records = read_records(path + ".records.csv", kind).assign(source=sources.to_numpy())
     baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     start = time.perf_counter()
-    fitted = fit_linkage(records, date_column="date_detained")
+    date = "date_detained" if kind == "detention" else "date_of_death"
+    fitted = fit_linkage(records, date_column=date, method=engine, blocking=BLOCKING)
     persons = fitted.persons(THRESHOLD)
     wall = time.perf_counter() - start
     acc = pairwise_accuracy(persons["person_id"], truth)
     print(
         json.dumps(
             {
+                "engine": engine,
                 "records": len(records),
                 "sources": int(sources.nunique()),
                 "wall_s": wall,
                 "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                 "rss_before_mib": baseline / 1024,
                 "pairs": int(len(fitted.i)),
-                "em_iterations": fitted.model.iterations,
+                "em_iterations": fitted.model.iterations if fitted.model is not None else 0,
                 "precision": acc["precision"],
                 "recall": acc["recall"],
                 "f1": acc["f1"],
@@ -128,29 +177,51 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 30_000, 100_000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--engines", nargs="+", default=["splink", "probabilistic"])
+    parser.add_argument("--numpy-max", type=int, default=150_000)
+    parser.add_argument("--pool", type=int, default=2000, help="surnames in the widened pool (0: the demo's)")
+    parser.add_argument(
+        "--generator", choices=("demo", "independent"), default="demo", help="which generator makes the lists"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--engine", help=argparse.SUPPRESS)
+    parser.add_argument("--kind", default="detention", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.child)
+        child(args.child, args.engine, args.kind)
         return
+    kind = "detention" if args.generator == "demo" else "casualty"
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for size in args.sizes:
             t0 = time.perf_counter()
-            records, total = make_records(size)
+            if args.generator == "demo":
+                records, _total = make_records(size, pool=args.pool)
+            else:
+                records = independent_records(size)
             made = time.perf_counter() - t0
             path = str(Path(tmp) / f"records_{size}.csv")
             records.to_csv(path, index=False)
-            out = subprocess.run(
-                [sys.executable, __file__, "--child", path], capture_output=True, text=True, check=True
-            )
-            row = json.loads(out.stdout.strip().splitlines()[-1])
-            row["simulated_s"] = made
-            rows.append(row)
-            print(f"... {size}: done", file=sys.stderr)
+            for engine in args.engines:
+                if engine == "probabilistic" and len(records) > args.numpy_max:
+                    print(f"... {size}: numpy engine skipped (above --numpy-max)", file=sys.stderr)
+                    continue
+                out = subprocess.run(
+                    [sys.executable, __file__, "--child", path, "--engine", engine, "--kind", kind],
+                    capture_output=True,
+                    text=True,
+                )
+                if out.returncode != 0:
+                    print(f"... {size} {engine}: failed\n{out.stderr[-2000:]}", file=sys.stderr)
+                    continue
+                row = json.loads(out.stdout.strip().splitlines()[-1])
+                row["simulated_s"] = made
+                rows.append(row)
+                print(f"... {size} {engine}: {json.dumps(row)}", file=sys.stderr, flush=True)
     table = pd.DataFrame(rows)
     cols = [
+        "engine",
         "records",
         "sources",
         "true_persons",
@@ -165,7 +236,9 @@ def main() -> None:
         "f1",
     ]
     print(
-        f"Probabilistic linkage (threshold {THRESHOLD}), one child process per size; "
+        f"Linkage ({args.generator} generator, threshold {THRESHOLD}, surname pool "
+        f"{args.pool or 'demo' if args.generator == 'demo' else 'its own'}), one child process per size "
+        "and engine; "
         f"wall = linking only; peak RSS includes the interpreter (rss_before)."
     )
     print(table[cols].to_string(index=False, float_format=lambda v: f"{v:.3f}"))

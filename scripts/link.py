@@ -1,8 +1,8 @@
 """Rule link: records of one population -> persons.csv (source, record_id, person_id, match_probability).
 
-With the probabilistic matcher the persons at the main threshold are taken
-from link_thresholds' output (one fit serves every threshold); the
-deterministic matcher links the records here.
+With a fitted matcher (splink, probabilistic) the persons at the main
+threshold are taken from link_thresholds' output (one fit serves every
+threshold); the deterministic matcher links the records here.
 """
 
 import pandas as pd
@@ -14,13 +14,13 @@ from undercount.records import read_records
 
 log = script_logger(snakemake.log[0], "link")
 method = snakemake.params.method
-if method == "probabilistic":
+if method != "deterministic":
     linked = pd.read_csv(snakemake.input.linked, dtype={"source": str, "record_id": str})
     threshold = float(snakemake.params.threshold)
     persons = linked[linked["threshold"] == threshold][PERSON_COLUMNS].reset_index(drop=True)
     if persons.empty and not linked.empty:
         raise ValueError(f"threshold {threshold} missing from {snakemake.input.linked}")
-    log.info("linkage method: probabilistic, threshold %g", threshold)
+    log.info("linkage method: %s, threshold %g", method, threshold)
 else:
     kind, flag = POPULATIONS[snakemake.wildcards.population]
     records = {

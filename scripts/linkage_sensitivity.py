@@ -4,7 +4,6 @@ import pandas as pd
 
 from undercount.figures.linkage import SENSITIVITY_COLUMNS
 from undercount.histories import build_histories
-from undercount.linkage import CAVEATS
 from undercount.logs import script_logger
 from undercount.results import estimate_table
 
@@ -15,7 +14,7 @@ rows = []
 for threshold in sorted(float(t) for t in snakemake.params.thresholds):
     # every threshold gets its rows, also for a population nobody documents
     block = linked[linked["threshold"].astype(float) == threshold]
-    table, meta = build_histories(block, snakemake.params.sources, [CAVEATS["probabilistic"]])
+    table, meta = build_histories(block, snakemake.params.sources, [snakemake.params.caveat])
     for entry in snakemake.params.methods:
         seed = snakemake.params.seeds[f"{threshold:g}|{entry['label']}"]
         result = estimate_table(

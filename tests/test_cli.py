@@ -116,7 +116,17 @@ def test_link_writes_ids_and_probabilities_without_names(tmp_path, capsys):
 
     lists, names = _canonical_lists(tmp_path, xlsx=("press",))
     out = tmp_path / "persons.csv"
-    code, stdout, err = run(capsys, "link", *lists, "--out", str(out), "--model", str(tmp_path / "m.csv"))
+    code, stdout, err = run(
+        capsys,
+        "link",
+        *lists,
+        "--out",
+        str(out),
+        "--model",
+        str(tmp_path / "m.csv"),
+        "--method",
+        "probabilistic",
+    )
     assert code == 0, err
     persons = pd.read_csv(out)
     assert list(persons.columns) == ["source", "record_id", "person_id", "match_probability"]
@@ -126,7 +136,9 @@ def test_link_writes_ids_and_probabilities_without_names(tmp_path, capsys):
     assert not [n for n in names if n in text]
     assert "64 casualty records from 3 list(s) -> 40 persons" in err
     # a higher threshold never finds fewer persons
-    code, _, _ = run(capsys, "link", *lists, "--out", str(out), "--threshold", "0.999")
+    code, _, _ = run(
+        capsys, "link", *lists, "--out", str(out), "--threshold", "0.999", "--method", "probabilistic"
+    )
     assert code == 0 and pd.read_csv(out)["person_id"].nunique() >= 40
 
 
@@ -174,3 +186,50 @@ def test_link_bad_input_exits_2_with_file_row_and_column(tmp_path, capsys):
     assert code == EXIT_BAD_INPUT and "all lists must be of one kind" in err
     with pytest.raises(SystemExit):
         main(["link", lists[0], "--out", "x.csv", "--threshold", "1.5"])
+
+
+def test_link_and_review_read_raw_lists_through_the_config(tmp_path, capsys, monkeypatch):
+    """An analyst's own lists (their own headers) through --config, as the workflow reads them."""
+    import pandas as pd
+    import yaml
+    from conftest import ROOT
+
+    monkeypatch.chdir(ROOT)
+    config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text("utf-8"))
+    config["private_dir"] = str(tmp_path / "private")
+    path = tmp_path / "my.yaml"
+    path.write_text(yaml.safe_dump(config, allow_unicode=True), "utf-8")
+    out, pairs = tmp_path / "persons.csv", tmp_path / "pairs.csv"
+    args = ["--config", str(path), "--event", "zhanaozen2011", "--population", "deaths"]
+    code, _, err = run(capsys, "link", *args, "--out", str(out), "--pairs", str(pairs))
+    assert code == 0, err
+    persons = pd.read_csv(out)
+    assert (
+        list(persons.columns) == ["source", "record_id", "person_id", "match_probability"]
+        and len(persons) == 64
+    )
+    scored = pd.read_csv(pairs)
+    assert list(scored.columns[:6]) == [
+        "source_a",
+        "record_id_a",
+        "source_b",
+        "record_id_b",
+        "match_probability",
+        "match_weight",
+    ]
+    assert {"mw_surname", "mw_given", "mw_date"} <= set(scored.columns)
+    names = [w for w in ("Жагипаров", "Zhagiparov") if w in pairs.read_text("utf-8") + out.read_text("utf-8")]
+    assert not names
+    code, _, err = run(capsys, "review", *args)
+    page = tmp_path / "private" / "review" / "zhanaozen2011" / "deaths.html"
+    assert code == 0 and page.exists(), err
+    code, _, err = run(capsys, "review", *args, "--out", str(tmp_path / "results" / "page.html"))
+    assert code == EXIT_BAD_INPUT and "never goes under results/" in err
+
+
+def test_link_tells_a_raw_list_to_use_a_config(tmp_path, capsys):
+    raw = tmp_path / "raw.csv"
+    raw.write_text("№,ФИО,Дата\n1,Ерлан Жагипаров,05.01.2022\n", "utf-8")
+    code, _, err = run(capsys, "link", f"a={raw}", "--out", str(tmp_path / "p.csv"))
+    assert code == EXIT_BAD_INPUT
+    assert "--config my.yaml --event E --population P" in err and "--kind" not in err

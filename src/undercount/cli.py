@@ -121,9 +121,18 @@ def _list_kind(path: str, kind: str | None) -> str:
     from .errors import InputError
     from .records import read_raw
 
+    headers = {str(c).strip() for c in read_raw(path).columns}
+    if not {"record_id", "full_name"} <= headers:
+        missing = ", ".join(c for c in ("record_id", "full_name") if c not in headers)
+        raise InputError(
+            f"not a list with canonical columns (no {missing}): to link an analyst's own list, map "
+            "its headers under 'columns' in a config and run with --config my.yaml --event E "
+            "--population P (see config/README.md)",
+            file=path,
+            row=1,
+        )
     if kind is not None:
         return kind
-    headers = {str(c).strip() for c in read_raw(path).columns}
     found = [
         k
         for k, column in (("casualty", "date_of_death"), ("detention", "date_detained"))
@@ -139,40 +148,134 @@ def _list_kind(path: str, kind: str | None) -> str:
     return found[0]
 
 
-def cmd_link(args: argparse.Namespace) -> int:
-    from .linkage import CAVEATS, fit_linkage, link, place_column
-    from .records import SourceSpec, date_column, read_source
+def _check_outputs(outputs: dict[str, str | None], inputs: Sequence[str]) -> None:
+    """Refuse an output into a missing folder, or one that would overwrite an input list."""
+    from pathlib import Path
 
+    given = {Path(p).resolve() for p in inputs}
+    for option, path in outputs.items():
+        if path is None:
+            continue
+        target = Path(path)
+        if target.is_dir():
+            raise UndercountError(f"{option} {path}: is a folder; give a file name")
+        if not target.parent.resolve().is_dir():
+            raise UndercountError(
+                f"{option} {path}: the folder {target.parent} does not exist; create it first"
+            )
+        if target.resolve() in given:
+            raise UndercountError(
+                f"{option} {path}: is one of the input lists; refusing to overwrite it "
+                "(choose another output file)"
+            )
+
+
+def _records_from_args(args: argparse.Namespace):
+    """(records of one kind with ``source``, kind, input paths, labels) from lists or a config."""
+    import pandas as pd
+
+    from .records import SourceSpec, read_source
+
+    if args.config is not None:
+        from .config import POPULATIONS, load_config, population_sources
+
+        if args.lists:
+            raise UndercountError("give either lists (LABEL=FILE) or --config, not both")
+        if not args.event or not args.population:
+            raise UndercountError("--config needs --event E and --population P")
+        config = load_config(args.config)
+        if args.event not in config["events"]:
+            raise UndercountError(
+                f"--event {args.event!r} is not in {args.config} ({', '.join(config['events'])})"
+            )
+        if args.population not in POPULATIONS:
+            raise UndercountError(f"--population must be one of {', '.join(POPULATIONS)}")
+        kind, _flag = POPULATIONS[args.population]
+        specs = population_sources(config, args.event, args.population)
+        if not specs:
+            raise UndercountError(f"event {args.event!r} has no {kind} list in {args.config}")
+        frames = [read_source(spec).assign(source=spec.id) for spec in specs]
+        labels = config["linkage"]["labels"].get(args.event, [])
+        return pd.concat(frames, ignore_index=True), kind, [s.path for s in specs], labels, config
+    if not args.lists:
+        raise UndercountError(
+            "give the lists to link (LABEL=FILE ...), or --config, --event and --population"
+        )
     lists = _parse_lists(args.lists)
     kinds = {label: _list_kind(path, args.kind) for label, path in lists}
     if len(set(kinds.values())) > 1:
         detail = ", ".join(f"{label}: {kind}" for label, kind in kinds.items())
         raise UndercountError(f"all lists must be of one kind to be linked ({detail}); use --kind")
     kind = next(iter(kinds.values()))
-    frames = []
-    for label, path in lists:
-        records = read_source(SourceSpec(id=label, path=path, kind=kind))
-        frames.append(records.assign(source=label))
-    import pandas as pd
+    frames = [
+        read_source(SourceSpec(id=label, path=path, kind=kind)).assign(source=label) for label, path in lists
+    ]
+    return pd.concat(frames, ignore_index=True), kind, [p for _, p in lists], [], None
 
-    records = pd.concat(frames, ignore_index=True)
-    if args.method == "probabilistic":
-        progress = sys.stderr.isatty() if args.progress is None else args.progress
-        fitted = fit_linkage(
-            records, date_column=date_column(kind), place=place_column(kind), progress=progress
-        )
+
+def _fit_from_args(args, records, kind, labels, config):
+    from .linkage import fit_linkage, place_column
+    from .linkage.core import fit_options, known_records
+    from .linkage.labels import constraints, read_labels
+    from .records import date_column
+
+    options = fit_options(config["linkage"]) if config is not None else {}
+    if args.method is not None:
+        options["method"] = args.method
+    options.setdefault("method", "splink")
+    if getattr(args, "backend", None):
+        options["backend"] = args.backend
+    progress = sys.stderr.isatty() if args.progress is None else args.progress
+    fitted = fit_linkage(
+        records,
+        date_column=date_column(kind),
+        place=place_column(kind),
+        progress=progress,
+        **{k: v for k, v in options.items()},
+    )
+    if labels:
+        import pandas as pd
+
+        by_source = {s: g for s, g in records.groupby("source", sort=False)}
+        known = known_records(by_source)
+        # lists of the event's other kind: their pairs belong to the other population
+        others = {s: None for s in config["events"][args.event]["sources"] if s not in known}
+        rows = pd.concat([read_labels(p, known | others) for p in labels], ignore_index=True)
+        rows = rows[rows["source_a"].isin(known) & rows["source_b"].isin(known)]
+        must, cannot = constraints(rows)
+        fitted.with_constraints(must, cannot)
+    return fitted, options["method"]
+
+
+def cmd_link(args: argparse.Namespace) -> int:
+    from .linkage import CAVEATS, link
+    from .linkage.core import model_table, pairs_table
+    from .records import date_column
+
+    records, kind, inputs, labels, config = _records_from_args(args)
+    _check_outputs({"--out": args.out, "--model": args.model, "--pairs": args.pairs}, inputs + list(labels))
+    method = args.method or (config["linkage"]["method"] if config is not None else "splink")
+    if method != "deterministic":
+        fitted, method = _fit_from_args(args, records, kind, labels, config)
         persons = fitted.persons(args.threshold)
-        if args.model and fitted.model is not None:
-            fitted.model.table().round(6).to_csv(args.model, index=False, lineterminator="\n")
+        if args.model:
+            model_table(fitted).round(6).to_csv(args.model, index=False, lineterminator="\n")
+        if args.pairs:
+            pairs_table(fitted).to_csv(args.pairs, index=False, lineterminator="\n", float_format="%.6g")
         pairs = len(fitted.i)
     else:
+        if args.pairs or args.model:
+            raise UndercountError(
+                "--pairs and --model need a fitted matcher (--method splink or probabilistic)"
+            )
         persons = link(records, date_column=date_column(kind), method="deterministic")
         pairs = None
     persons.to_csv(args.out, index=False, lineterminator="\n")
+    sources = list(dict.fromkeys(records["source"]))
     per_list = persons.groupby("source", sort=False)["person_id"].nunique()
     print(
-        f"undercount link: {len(persons)} {kind} records from {len(lists)} list(s) -> "
-        f"{persons['person_id'].nunique()} persons ({args.method}"
+        f"undercount link: {len(persons)} {kind} records from {len(sources)} list(s) -> "
+        f"{persons['person_id'].nunique()} persons ({method}"
         + (f", threshold {args.threshold}, {pairs} candidate pairs" if pairs is not None else "")
         + ")",
         file=sys.stderr,
@@ -182,7 +285,53 @@ def cmd_link(args: argparse.Namespace) -> int:
             f"  {label}: {int((persons['source'] == label).sum())} records, {count} persons", file=sys.stderr
         )
     print(f"wrote {args.out} (ids and match probabilities only, no names)", file=sys.stderr)
-    print(f"note: {CAVEATS[args.method]}", file=sys.stderr)
+    if args.pairs:
+        print(
+            f"wrote {args.pairs} (candidate pairs: ids, probabilities, per-field weights; no names)",
+            file=sys.stderr,
+        )
+    print(f"note: {CAVEATS[method]}", file=sys.stderr)
+    return 0
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .review import review_page, write_review
+
+    records, kind, inputs, labels, config = _records_from_args(args)
+    out = args.out
+    if out is None:
+        if config is None:
+            raise UndercountError("--out PAGE.html is required without --config (with it: under private_dir)")
+        out = str(Path(config["private_dir"]) / "review" / args.event / f"{args.population}.html")
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+    resolved = Path(out).resolve()
+    if "results" in resolved.parts or "logs" in resolved.parts:
+        raise UndercountError(
+            f"--out {out}: the review page shows names; it never goes under results/ or logs/ "
+            "(write it under private_dir)"
+        )
+    _check_outputs({"--out": out}, inputs + list(labels))
+    fitted, _method = _fit_from_args(args, records, kind, labels, config)
+    title = (
+        f"{args.event} {args.population}"
+        if config is not None
+        else ", ".join(dict.fromkeys(records["source"]))
+    )
+    page = review_page(
+        records,
+        fitted,
+        threshold=args.threshold,
+        title=title,
+        uncertain=args.uncertain,
+        per_band=args.per_band,
+    )
+    write_review(out, page)
+    print(
+        f"undercount review: wrote {out} ({page.count(chr(34) + 'n' + chr(34) + ': ')} pairs); it shows names: keep it private",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -224,35 +373,55 @@ def build_parser() -> argparse.ArgumentParser:
 
     from .linkage import DEFAULT_THRESHOLD, METHODS
 
+    def linkage_inputs(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "lists", nargs="*", metavar="LABEL=FILE", help="a canonical list and the label it gets"
+        )
+        p.add_argument(
+            "--config", default=None, help="read the lists and their column mappings from this config"
+        )
+        p.add_argument("--event", default=None, help="event of the config (with --config)")
+        p.add_argument("--population", default=None, help="population of the config (with --config)")
+        p.add_argument(
+            "--threshold",
+            type=_threshold,
+            default=DEFAULT_THRESHOLD,
+            help=f"match probability from which two records are one person (default {DEFAULT_THRESHOLD})",
+        )
+        p.add_argument(
+            "--kind",
+            choices=("casualty", "detention"),
+            default=None,
+            help="kind of the lists (default: from their date column)",
+        )
+        p.add_argument(
+            "--method", choices=METHODS, default=None, help="matcher (default splink, or the config's)"
+        )
+        p.add_argument(
+            "--backend", choices=("duckdb", "spark"), default=None, help="Splink backend (default duckdb)"
+        )
+        p.add_argument(
+            "--progress",
+            action=argparse.BooleanOptionalAction,
+            default=None,
+            help="progress bar while comparing pairs (numpy engine; default: when standard error is a terminal)",
+        )
+
     lnk = sub.add_parser(
         "link",
         help="link source lists into persons (ids only) for review",
         description=(
-            "Link canonical casualty or detention lists (CSV or XLSX with the canonical columns: "
-            "record_id, full_name, sex, age, date_of_death or date_detained, place...) into persons, "
-            "with the same code the workflow uses. Writes source, record_id, person_id and "
-            "match_probability (each record's highest match probability with any other record); "
-            "no names."
+            "Link casualty or detention lists into persons, with the same code the workflow uses: "
+            "canonical lists (CSV or XLSX with the canonical columns record_id, full_name, sex, age, "
+            "date_of_death or date_detained, place...) given as LABEL=FILE, or an analyst's own lists "
+            "read with their column mappings from a config (--config my.yaml --event E --population P). "
+            "Writes source, record_id, person_id and match_probability (each record's highest match "
+            "probability with any other record); no names."
         ),
     )
-    lnk.add_argument("lists", nargs="+", metavar="LABEL=FILE", help="a list and the label it gets")
+    linkage_inputs(lnk)
     lnk.add_argument(
         "--out", required=True, help="output CSV (source, record_id, person_id, match_probability)"
-    )
-    lnk.add_argument(
-        "--threshold",
-        type=_threshold,
-        default=DEFAULT_THRESHOLD,
-        help=f"match probability from which two records are one person (default {DEFAULT_THRESHOLD})",
-    )
-    lnk.add_argument(
-        "--kind",
-        choices=("casualty", "detention"),
-        default=None,
-        help="kind of the lists (default: from their date column)",
-    )
-    lnk.add_argument(
-        "--method", choices=METHODS, default="probabilistic", help="matcher (default probabilistic)"
     )
     lnk.add_argument(
         "--model",
@@ -261,12 +430,31 @@ def build_parser() -> argparse.ArgumentParser:
         help="also write the estimated m and u of every comparison level",
     )
     lnk.add_argument(
-        "--progress",
-        action=argparse.BooleanOptionalAction,
+        "--pairs",
         default=None,
-        help="progress bar while comparing pairs (default: when standard error is a terminal)",
+        metavar="CSV",
+        help="also write the candidate pairs with probabilities and per-field match weights (ids only)",
     )
     lnk.set_defaults(func=cmd_link)
+
+    rev = sub.add_parser(
+        "review",
+        help="write a clerical-review page of uncertain pairs (it shows names: private)",
+        description=(
+            "Link the lists as `undercount link` does and write a self-contained HTML page of the pairs "
+            "nearest the threshold and a stratified sample of the others, field by field with match "
+            "weights; the analyst marks each pair and saves a labels file (ids only) to name under "
+            "linkage.labels in the config. The page shows names: it is written under private_dir "
+            "(with --config) and never under results/ or logs/."
+        ),
+    )
+    linkage_inputs(rev)
+    rev.add_argument(
+        "--out", default=None, help="the page (default with --config: private_dir/review/E/P.html)"
+    )
+    rev.add_argument("--uncertain", type=int, default=40, help="pairs nearest the threshold (default 40)")
+    rev.add_argument("--per-band", type=int, default=5, help="sampled pairs per probability band (default 5)")
+    rev.set_defaults(func=cmd_review)
 
     sim = sub.add_parser(
         "simulate",

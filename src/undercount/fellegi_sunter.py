@@ -46,7 +46,16 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
-from .names import initial_of, parse_name, patronymic_stem, place_in_text, place_key, region_key, surname_stem
+from .names import (
+    initial_of,
+    is_placeholder,
+    parse_name,
+    patronymic_stem,
+    place_in_text,
+    place_key,
+    region_key,
+    surname_stem,
+)
 
 #: Words per name kept for comparison (surname, given name and one more).
 MAX_WORDS = 3
@@ -155,7 +164,8 @@ def prepare(
     hints = [records[c].tolist() for c in region_columns if c in records]
     region_ids: dict[str, int] = {}
     for r in range(n):
-        parsed = parse_name(str(_known(names[r]) or ""))
+        raw = _known(names[r])
+        parsed = parse_name("" if is_placeholder(raw) else str(raw))
         readings = parsed.variants or tuple((w,) for w in parsed.words)
         for k, vs in enumerate(readings[:MAX_WORDS]):
             words[r, k] = word_id(tuple(vs))

@@ -653,6 +653,60 @@ _REGION_INDEX: dict[str, str] = {
 }
 
 
+#: Districts (аудан / район) and the region they belong to: a list may name the district
+#: where another names the city or the region. Roots as the Russian adjective begins.
+DISTRICT_REGION: dict[str, str] = {
+    "Алмалин": "almaty_city",
+    "Ауэзов": "almaty_city",
+    "Бостандык": "almaty_city",
+    "Жетысу": "almaty_city",
+    "Медеу": "almaty_city",
+    "Турксиб": "almaty_city",
+    "Алатау": "almaty_city",
+    "Наурызбай": "almaty_city",
+    "Абай": "shymkent_city",
+    "Аль-Фараби": "shymkent_city",
+    "Енбекши": "shymkent_city",
+    "Каратау": "shymkent_city",
+    "Карасай": "almaty_oblast",
+    "Илий": "almaty_oblast",
+    "Талгар": "almaty_oblast",
+    "Кармакши": "kyzylorda_oblast",
+    "Сырдарьин": "kyzylorda_oblast",
+    "Жамбыл": "zhambyl_oblast",
+    "Байзак": "zhambyl_oblast",
+    "Алгин": "aktobe_oblast",
+    "Мангистау": "mangystau_oblast",
+    "Каракиян": "mangystau_oblast",
+    "Тупкараган": "mangystau_oblast",
+}
+_DISTRICT_WORD = re.compile(
+    r"(\s+|-)?(ский|ская|ского|ский район|район|р-н|ауданы|audany|district|raion|rayon)\.?$", re.IGNORECASE
+)
+
+
+@lru_cache(maxsize=1)
+def _district_index() -> dict[str, str]:
+    return {"".join(fold(w) for w in re.split(r"[\s\-]+", k) if w): v for k, v in DISTRICT_REGION.items()}
+
+
+def district_region(text: str | None) -> str | None:
+    """The region of a district named as lists write it ("Медеуский район", "Medeu district")."""
+    if text is None:
+        return None
+    t = unicodedata.normalize("NFC", str(text)).strip()
+    if not re.search(r"район|р-н|аудан|district|raion|rayon", t, re.IGNORECASE):
+        return None
+    for _ in range(3):
+        t = _DISTRICT_WORD.sub("", t).strip()
+    skeleton = "".join(fold(w) for w in re.split(r"[\s\-]+", t) if w)
+    index = _district_index()
+    for size in range(len(skeleton), 3, -1):
+        if skeleton[:size] in index:
+            return index[skeleton[:size]]
+    return None
+
+
 @lru_cache(maxsize=1 << 16)
 def region_key(text: str | None) -> str | None:
     """The region of a place or region name: "Алматинская область" and "Taldykorgan" -> ``almaty_oblast``.
@@ -665,7 +719,7 @@ def region_key(text: str | None) -> str | None:
     skeleton = "".join(fold(w) for w in re.split(r"[\s\-.]+", text) if w)
     if skeleton in _REGION_INDEX:
         return _REGION_INDEX[skeleton]
-    return PLACE_REGION.get(place_key(text) or "")
+    return PLACE_REGION.get(place_key(text) or "") or district_region(text)
 
 
 @lru_cache(maxsize=1 << 16)
@@ -679,4 +733,222 @@ def place_in_text(text: str | None) -> str | None:
             key = place_key(" ".join(words[k : k + size]))
             if key in PLACE_VARIANTS:
                 return key
+    return None
+
+
+# ------------------------------------------------------------ placeholders
+#: Words that, alone or with a number, stand in for the name of an unidentified
+#: person: Russian, Kazakh (Cyrillic and Latin) and English. A name made only of
+#: these words, numbers and punctuation is a placeholder and never matches on name.
+PLACEHOLDER_WORDS: tuple[str, ...] = (
+    # Russian
+    "неизвестный",
+    "неизвестная",
+    "неизвестное",
+    "неизвестен",
+    "неизвестна",
+    "неопознанный",
+    "неопознанная",
+    "неустановленный",
+    "неустановленная",
+    "не",
+    "установлен",
+    "установлена",
+    "установлено",
+    "фио",
+    "лицо",
+    "мужчина",
+    "женщина",
+    "труп",
+    "тело",
+    # Kazakh (Cyrillic and Latin)
+    "белгісіз",
+    "белгiсiз",
+    "белгисиз",
+    "belgisiz",
+    "beigisiz",
+    "аты",
+    "жөні",
+    "ер",
+    "әйел",
+    "адам",
+    "er",
+    "aiel",
+    "äiel",
+    "adam",
+    # English
+    "unknown",
+    "unidentified",
+    "unnamed",
+    "man",
+    "woman",
+    "male",
+    "female",
+    "person",
+    "body",
+    "n",
+    "nn",
+    "na",
+    "no",
+    "name",
+    "not",
+    "known",
+)
+_PLACEHOLDER_SET = frozenset(unicodedata.normalize("NFC", w) for w in PLACEHOLDER_WORDS)
+#: Words that only stand for "someone without a name": a name made of connectors
+#: alone ("not", "no") is not a placeholder, one with any of these is.
+_PLACEHOLDER_CORE = frozenset(
+    unicodedata.normalize("NFC", w)
+    for w in (
+        "неизвестный неизвестная неизвестное неизвестен неизвестна неопознанный неопознанная "
+        "неустановленный неустановленная установлено белгісіз белгiсiз белгисиз belgisiz "
+        "unknown unidentified unnamed n nn"
+    ).split()
+)
+
+
+@lru_cache(maxsize=1 << 16)
+def is_placeholder(full_name: str | None) -> bool:
+    """Is this "name" a stand-in for an unidentified person?
+
+    True for "Неизвестный мужчина №1", "неизвестная", "Белгісіз ер адам", "Unknown man",
+    "unidentified woman 3", "N.N.", "NN", "№ 17" or a bare number, and for a blank: every
+    word is a placeholder word (:data:`PLACEHOLDER_WORDS`), a number or punctuation, and
+    at least one word says "unknown" (or there is no word at all). A real name that
+    happens to contain such a word ("Эрнст Неизвестный") is not a placeholder.
+    """
+    if full_name is None:
+        return True
+    text = unicodedata.normalize("NFC", str(full_name)).lower()
+    words = [w for w in re.split(r"[^\w]+|_", text) if w]
+    words = [w for w in words if not w.isdigit()]
+    if not words:
+        return True
+    if not all(w in _PLACEHOLDER_SET for w in words):
+        return False
+    return any(w in _PLACEHOLDER_CORE for w in words)
+
+
+# --------------------------------------------------------- name parts
+#: Common given names (Kazakh and Russian, in Kazakh or Russian Cyrillic), used to tell
+#: the given name from the surname when a list does not say which is which. Folded
+#: through :func:`fold` on use, so every spelling of these names is recognised.
+GIVEN_NAMES: tuple[str, ...] = tuple(
+    (
+        "Абай Абылай Адиль Айбек Айбол Айдар Айдос Ақжол Алмас Алпамыс Амангелді Арман Асқар Асхат "
+        "Ахмет Азамат Әділет Әлібек Бақытжан Бағдат Бауыржан Бейбіт Бекзат Берік Біржан Болат Ғабит "
+        "Ғалым Ғалымжан Ғани Дамир Данияр Дархан Дастан Дәулет Дәурен Ерболат Ердос Ержан Еркебұлан "
+        "Ерқанат Ерлан Ермек Жақсылық Жанат Жандос Жасұлан Жеңіс Жомарт Зейнолла Ілияс Қайрат "
+        "Қалдыбек Қанат Қасым Кенжебек Қуаныш Мағжан Мақсат Марат Медет Мейрам Мирас Мұрат Мұхтар "
+        "Нариман Нұрбол Нұржан Нұрлан Нұртас Олжас Оспан Рамазан Ринат Руслан Рустем Сабыр Сағат "
+        "Самат Санжар Серік Серікбол Сұлтан Сырым Талғат Темірлан Тимур Төлеген Тәуекел Ұлан "
+        "Үмбетқали Хамит Шерхан Шыңғыс Ясин Нұрсұлтан Ерасыл Ернар Ербол Бекжан Дидар Ислам Ильяс "
+        "Айгүл Гүлнар Жанар Әсел Динара Мәдина Салтанат Айжан Назым Ақмарал Гүлмира Жұлдыз "
+        "Қарлығаш Толқын Ләззат Мөлдір Аружан Сәуле Айнұр Ботагөз Гүлназ Дана Еркежан Жансая Зарина "
+        "Индира Қамила Ләйлә Мейрамгүл Нұргүл Перизат Райхан Сабина Томирис Ұлжан Асем Айым Балнур "
+        "Алия Камила Дильназ Айдана Жазира Гаухар Меруерт Сандуғаш Шынар Ақбота "
+        "Сергей Александр Дмитрий Андрей Виктор Евгений Игорь Максим Павел Роман Алексей Владимир "
+        "Николай Михаил Иван Юрий Олег Денис Артём Антон Вадим Константин Геннадий Анатолий Борис "
+        "Ольга Елена Наталья Татьяна Ирина Светлана Анна Мария Людмила Галина Марина Юлия"
+    ).split()
+)
+#: Diminutives and nicknames a list may give instead of the given name, with the full
+#: name they stand for (Russian pet forms, short Kazakh forms of two-part names).
+DIMINUTIVES: dict[str, str] = {
+    "Саша": "Александр",
+    "Шура": "Александр",
+    "Серёжа": "Сергей",
+    "Сережа": "Сергей",
+    "Дима": "Дмитрий",
+    "Митя": "Дмитрий",
+    "Андрюша": "Андрей",
+    "Витя": "Виктор",
+    "Женя": "Евгений",
+    "Паша": "Павел",
+    "Рома": "Роман",
+    "Макс": "Максим",
+    "Лёша": "Алексей",
+    "Леша": "Алексей",
+    "Володя": "Владимир",
+    "Вова": "Владимир",
+    "Коля": "Николай",
+    "Миша": "Михаил",
+    "Ваня": "Иван",
+    "Юра": "Юрий",
+    "Толя": "Анатолий",
+    "Боря": "Борис",
+    "Костя": "Константин",
+    "Гена": "Геннадий",
+    "Оля": "Ольга",
+    "Лена": "Елена",
+    "Наташа": "Наталья",
+    "Таня": "Татьяна",
+    "Ира": "Ирина",
+    "Света": "Светлана",
+    "Аня": "Анна",
+    "Маша": "Мария",
+    "Люда": "Людмила",
+    "Галя": "Галина",
+    "Юля": "Юлия",
+    "Ербол": "Ерболат",
+    "Ерке": "Еркебұлан",
+    "Нұрик": "Нұрлан",
+    "Нурик": "Нұрлан",
+    "Бауке": "Бауыржан",
+    "Сәке": "Сағат",
+    "Ғани": "Ғалым",
+    "Жасик": "Жасұлан",
+    "Темір": "Темірлан",
+    "Айко": "Айгүл",
+    "Дина": "Динара",
+    "Мади": "Мәдина",
+}
+
+
+@lru_cache(maxsize=1)
+def _given_index() -> frozenset[str]:
+    return frozenset(surname_stem(fold(w)) for w in GIVEN_NAMES)
+
+
+@lru_cache(maxsize=1)
+def _diminutive_index() -> dict[str, str]:
+    return {surname_stem(fold(k)): surname_stem(fold(v)) for k, v in DIMINUTIVES.items()}
+
+
+def given_key(stem: str) -> str:
+    """The key a given name is compared by: its stem, a diminutive replaced by the full name."""
+    return _diminutive_index().get(stem, stem)
+
+
+def is_given_name(stem: str) -> bool:
+    """Is this folded stem a known given name (or a diminutive of one)?"""
+    return stem in _given_index() or stem in _diminutive_index()
+
+
+_SURNAME_MARK = re.compile(r"(ov|ev|ova|eva|in|ina|uli|kisi|enko|ko|skii|skaia|ski)$")
+
+
+def surname_score(folded: str) -> int:
+    """How much a folded word looks like a surname: +2 a surname ending, -2 a known given name."""
+    score = 2 if _SURNAME_MARK.search(folded) and len(folded) > 4 else 0
+    if is_given_name(surname_stem(folded)):
+        score -= 2
+    return score
+
+
+def surname_position(parsed: ParsedName) -> int | None:
+    """Which full word of a name is the surname, when the name itself tells (else None).
+
+    A name of one full word plus initials ("Жагипаров Е.Б.") has its surname in that
+    word. Otherwise the word that looks most like a surname (:func:`surname_score`)
+    wins, if it is the only one that does.
+    """
+    if len(parsed.words) == 1:
+        return 0
+    if len(parsed.words) < 2:
+        return None
+    scores = [surname_score(w) for w in parsed.words]
+    best = max(scores)
+    if scores.count(best) == 1 and best > min(scores):
+        return scores.index(best)
     return None

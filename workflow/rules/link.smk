@@ -1,5 +1,5 @@
 # Link the records of one population into persons; only ids leave this step.
-# The probabilistic matcher is fitted once per population and clustered at every
+# The matcher (Splink by default) is fitted once per population and clustered at every
 # threshold: persons.csv takes the main one, linkage_sensitivity estimates at all.
 
 
@@ -9,15 +9,26 @@ include: "link_common.smk"
 rule link_thresholds:
     input:
         records=population_records,
+        labels=event_labels,
     output:
         linked="results/{event}/{population}/linkage/thresholds.csv",
         model="results/{event}/{population}/linkage/model.csv",
+        pairs="results/{event}/{population}/linkage/pairs.csv",
+        label_accuracy="results/{event}/{population}/linkage/label_accuracy.csv",
+        chart=report(
+            "results/{event}/{population}/linkage/match_weights.png",
+            caption="../report/match_weights.rst",
+            category="Record linkage",
+        ),
     log:
         "logs/link_thresholds/{event}/{population}.log",
     params:
         code=CODE,
         sources=population_source_ids,
+        other_sources=other_source_ids,
         thresholds=THRESHOLDS,
+        linkage=LINKAGE_FIT,
+        synthetic=CONFIG["synthetic"],
     script:
         "../../scripts/link_thresholds.py"
 
@@ -38,6 +49,24 @@ rule link:
         "../../scripts/link.py"
 
 
+rule review:
+    input:
+        records=population_records,
+        labels=event_labels,
+    output:
+        page=REVIEW,
+    log:
+        "logs/review/{event}/{population}.log",
+    params:
+        code=CODE,
+        sources=population_source_ids,
+        threshold=LINKAGE["threshold"],
+        linkage=LINKAGE_FIT,
+        review=LINKAGE["review"] or {},
+    script:
+        "../../scripts/link_review.py"
+
+
 rule linkage_sensitivity:
     input:
         linked="results/{event}/{population}/linkage/thresholds.csv",
@@ -52,6 +81,7 @@ rule linkage_sensitivity:
         thresholds=THRESHOLDS,
         seeds=sensitivity_seeds,
         level=CONFIG["level"],
+        caveat=CAVEAT,
     script:
         "../../scripts/linkage_sensitivity.py"
 
@@ -80,6 +110,7 @@ rule figure_linkage_sensitivity:
 rule linkage_accuracy:
     input:
         linked=[f"results/{e}/{p}/linkage/thresholds.csv" for e, p in TABLES],
+        from_labels=[f"results/{e}/{p}/linkage/label_accuracy.csv" for e, p in TABLES],
         truth=TRUTH or [],
     output:
         table=report(

@@ -1,16 +1,58 @@
 # Linkage settings, their checks (before any job runs) and the input functions of link.smk.
-from undercount.linkage import read_truth
+from undercount.linkage import CAVEATS, read_truth
+from undercount.linkage.core import read_reference_frequencies
+from undercount.linkage.labels import read_labels
+from undercount.records import read_source
 from undercount.estimators import REGISTRY
 
 LINKAGE = CONFIG["linkage"]
-PROBABILISTIC = LINKAGE["method"] == "probabilistic"
+FITTED = LINKAGE["method"] != "deterministic"
 THRESHOLDS = sorted(set(LINKAGE["thresholds"]) | {LINKAGE["threshold"]})
 TRUTH = LINKAGE["truth"]
+LABELS = LINKAGE["labels"]
+CAVEAT = CAVEATS[LINKAGE["method"]]
+REVIEW = os.path.join(PRIVATE, "review", "{event}", "{population}.html")
+# the settings a fit depends on (a change re-runs exactly the linkage jobs)
+LINKAGE_FIT = {
+    key: LINKAGE[key]
+    for key in (
+        "method",
+        "backend",
+        "blocking_rules",
+        "max_pairs",
+        "reference_frequencies",
+        "conflicts",
+    )
+}
 if TRUTH:
     try:
         read_truth(TRUTH)
     except UndercountError as exc:
         raise WorkflowError(f"undercount: config linkage.truth: {exc}") from None
+if LINKAGE["reference_frequencies"]:
+    try:
+        read_reference_frequencies(LINKAGE["reference_frequencies"])
+    except UndercountError as exc:
+        raise WorkflowError(
+            f"undercount: config linkage.reference_frequencies: {exc}"
+        ) from None
+for _event in LABELS:
+    if _event not in CONFIG["events"]:
+        raise WorkflowError(
+            f"undercount: config linkage.labels: {_event!r} is not an event "
+            f"({', '.join(CONFIG['events'])})"
+        )
+    _known = {
+        spec.id: [str(x) for x in read_source(spec)["record_id"]]
+        for spec in uc.sources(CONFIG, _event)
+    }
+    for _path in LABELS[_event]:
+        try:
+            read_labels(_path, _known)
+        except UndercountError as exc:
+            raise WorkflowError(
+                f"undercount: config linkage.labels.{_event}: {exc}"
+            ) from None
 
 
 def sensitivity_method(name):
@@ -34,11 +76,20 @@ SENSITIVITY_METHODS = [sensitivity_method(m) for m in LINKAGE["sensitivity_metho
 
 
 def link_inputs(wildcards):
-    if PROBABILISTIC:
+    if FITTED:
         return {
             "linked": f"results/{wildcards.event}/{wildcards.population}/linkage/thresholds.csv"
         }
     return {"records": population_records(wildcards)}
+
+
+def event_labels(wildcards):
+    return LABELS.get(wildcards.event, [])
+
+
+def other_source_ids(wildcards):
+    mine = set(population_source_ids(wildcards))
+    return [s.id for s in uc.sources(CONFIG, wildcards.event) if s.id not in mine]
 
 
 def sensitivity_seeds(wildcards):
@@ -52,10 +103,13 @@ def sensitivity_seeds(wildcards):
 
 
 def linkage_outputs():
-    if not PROBABILISTIC:
+    if not FITTED:
         return []
     out = [f"results/{e}/{p}/linkage_sensitivity.csv" for e, p in TABLES]
     out.append("results/figures/linkage_sensitivity.png")
-    if TRUTH:
+    out += [f"results/{e}/{p}/linkage/match_weights.png" for e, p in TABLES]
+    if TRUTH or LABELS:
         out += ["results/linkage/accuracy.csv", "results/figures/linkage_accuracy.png"]
+    if LINKAGE["review"] is not None:
+        out += [REVIEW.format(event=e, population=p) for e, p in TABLES]
     return out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 from plotnine import (
     aes,
@@ -36,6 +37,8 @@ def _table_label(frame: pd.DataFrame) -> pd.Series:
 def _odds_axis(thresholds) -> scale_x_log10:
     # thresholds crowd near 1 (0.9, 0.99): spread them on the odds scale p / (1 - p)
     ts = sorted(set(float(t) for t in thresholds))
+    if len(ts) < 2:  # one break cannot make an axis: show the usual ones around it
+        ts = sorted(set(ts) | {0.3, 0.5, 0.7, 0.9})
     return scale_x_log10(
         name="match threshold (odds scale)", breaks=[t / (1 - t) for t in ts], labels=[f"{t:g}" for t in ts]
     )
@@ -183,6 +186,42 @@ def linkage_sensitivity_figure(sensitivity: pd.DataFrame, *, threshold: float, l
             title="How the totals move with the match threshold",
             caption="\n".join(notes),
         )
+        + theme_undercount()
+    )
+    return plot, data
+
+
+def match_weights_data(model: pd.DataFrame) -> pd.DataFrame:
+    """Rows of a model table (comparison, level, label, m, u, weight) ready to draw, ids only."""
+    data = model[["comparison", "level", "label", "m", "u", "weight"]].copy()
+    data["weight"] = data["weight"].astype(float)
+    data["level_label"] = data["comparison"] + ": " + data["label"].astype(str)
+    data["sign"] = np.where(data["weight"] >= 0, "for a match", "against a match")
+    return data.reset_index(drop=True)
+
+
+def match_weights_figure(model: pd.DataFrame, *, title: str, synthetic: bool):
+    """(plot, data): the match weight log2(m/u) of every comparison level, one bar each."""
+    from plotnine import coord_flip, geom_col, geom_hline, scale_fill_manual
+
+    data = match_weights_data(model)
+    if data["weight"].notna().sum() == 0:
+        from plotnine import annotate, theme_void
+
+        text = "No model: no two records could be compared (no candidate pair)."
+        return ggplot() + annotate("text", x=0, y=0, label=text) + labs(title=title) + theme_void(), data
+    order = list(data["level_label"])[::-1]
+    plot_data = data.assign(level_label=pd.Categorical(data["level_label"], categories=order))
+    notes = ["Match weight log2(m/u) of each comparison level, estimated by Splink; ids and counts only."]
+    if synthetic:
+        notes.insert(0, SYNTHETIC_LABEL)
+    plot = (
+        ggplot(plot_data.dropna(subset=["weight"]), aes("level_label", "weight", fill="sign"))
+        + geom_col()
+        + geom_hline(yintercept=0, color="#555555")
+        + coord_flip()
+        + scale_fill_manual(values={"for a match": "#2ca02c", "against a match": "#d62728"}, name="")
+        + labs(x="", y="match weight (log2 m/u)", title=title, caption="\n".join(notes))
         + theme_undercount()
     )
     return plot, data
