@@ -51,7 +51,7 @@ import numpy as np
 
 from ..errors import MethodError
 from ..histories import CaptureTable
-from .base import EstimateResult, Method, Setting
+from .base import CELLS, EstimateResult, Method, Setting
 from .loglinear import INTERVAL_SETTING, ModelFit, ModelSpec, fit_spec, model_result
 
 HETEROGENEITY = ("chao", "poisson", "darroch", "gamma")
@@ -175,11 +175,6 @@ def closed_estimate(
 ) -> EstimateResult:
     patterns, counts = table.cells()
     fit, removed = fit_closed(patterns, counts, base, heterogeneity, theta, neg, table.lists)
-    settings: dict[str, Any] = {"interval": interval}
-    if heterogeneity in ("poisson", "gamma"):
-        settings["theta"] = theta
-    if heterogeneity == "chao":
-        settings["neg"] = neg
     warnings = []
     details: dict[str, Any] = {"rcapture_model": fit.spec.label}
     if removed:
@@ -196,28 +191,44 @@ def closed_estimate(
         method=method,
         level=level,
         interval=interval,
-        settings=settings,
         warnings=warnings,
         details=details,
     )
 
 
 def _make(name: str, base: str, heterogeneity: str | None):
-    def estimator(
-        table: CaptureTable,
-        *,
-        level: float = 0.95,
-        interval: str = "profile",
-        theta: float | None = None,
-        neg: bool = True,
-    ) -> EstimateResult:
-        if theta is None and heterogeneity in DEFAULT_THETA:
-            theta = DEFAULT_THETA[heterogeneity]
-        return closed_estimate(
-            table, name, base, heterogeneity, level=level, interval=interval, theta=theta, neg=neg
-        )
+    """The estimator function of one model: its keyword arguments are exactly its settings."""
+    if heterogeneity in DEFAULT_THETA:
+        default_theta = DEFAULT_THETA[heterogeneity]
 
+        def with_theta(
+            table: CaptureTable,
+            *,
+            level: float = 0.95,
+            interval: str = "profile",
+            theta: float = default_theta,
+        ) -> EstimateResult:
+            return closed_estimate(
+                table, name, base, heterogeneity, level=level, interval=interval, theta=theta
+            )
+
+        estimator = with_theta
+    elif heterogeneity == "chao":
+
+        def with_neg(
+            table: CaptureTable, *, level: float = 0.95, interval: str = "profile", neg: bool = True
+        ) -> EstimateResult:
+            return closed_estimate(table, name, base, heterogeneity, level=level, interval=interval, neg=neg)
+
+        estimator = with_neg
+    else:
+
+        def plain(table: CaptureTable, *, level: float = 0.95, interval: str = "profile") -> EstimateResult:
+            return closed_estimate(table, name, base, heterogeneity, level=level, interval=interval)
+
+        estimator = plain
     estimator.__name__ = name.replace("-", "_")
+    estimator.__qualname__ = estimator.__name__
     estimator.__doc__ = (
         f"Rcapture's {closed_label(base, heterogeneity, DEFAULT_THETA.get(heterogeneity or ''))} "
         "model (see the module docstring for its design and assumptions)."
@@ -269,6 +280,7 @@ METHODS = tuple(
         settings=_settings(h),
         # with two lists a heterogeneity column is not identifiable next to list effects
         min_lists=3 if h is not None else 2,
+        produces=frozenset({CELLS}),
     )
     for name, base, h in _MODELS
 )

@@ -62,7 +62,16 @@ from scipy.special import gammaln, logsumexp, psi
 
 from ..errors import MethodError
 from ..histories import CaptureTable
-from .base import EstimateResult, Method, Setting, not_estimable
+from .base import (
+    GRID_POSTERIOR,
+    POSTERIOR_DRAWS,
+    Draws,
+    EstimateResult,
+    GridPosterior,
+    Method,
+    Setting,
+    not_estimable,
+)
 from .decomposable import DecomposableGraphs, decomposable_graphs
 
 #: Upper bound on the posterior mass, relative to the total, that pruning may skip.
@@ -1199,25 +1208,8 @@ def dga(
     Estimation using Bayesian Model Averaging (R package).
     """
     n = table.n_observed
-    settings = {
-        "delta": delta,
-        "prior": prior,
-        "lognormal_meanlog": lognormal_meanlog,
-        "lognormal_sdlog": lognormal_sdlog,
-        "negbin_a": negbin_a,
-        "negbin_b": negbin_b,
-        "min_missing": min_missing,
-        "max_missing": max_missing,
-        "grid_cap": grid_cap,
-        "tail_tol": tail_tol,
-        "top": top,
-        "draws": draws,
-        "progress": progress,
-    }
     if n == 0:
-        return not_estimable(
-            "dga", table.lists, n, "not estimable: no one is observed", level=level, settings=settings
-        )
+        return not_estimable("dga", table.lists, n, "not estimable: no one is observed", level=level)
     hi = parse_grid_end(max_missing, n, "max_missing")
     cap = parse_grid_end(grid_cap, n, "grid_cap")
     if cap is None:
@@ -1247,26 +1239,24 @@ def dga(
     N, p, trimmed = post.trimmed()
     graphs = post.top_graphs(top)
     G = len(post.graphs)
-    details = {
-        "posterior_mean": post.mean,
-        "posterior_sd": post.sd,
-        "posterior_mode": post.mode,
-        "bayes_relative_loss": post.bayes_relative,
-        "quantiles": "smallest N on the grid whose posterior probability P(N' <= N) reaches the level",
-        "top_graphs": [
+    details = GridPosterior(
+        posterior_mean=post.mean,
+        posterior_sd=post.sd,
+        posterior_mode=post.mode,
+        bayes_relative_loss=post.bayes_relative,
+        top_graphs=tuple(
             {
                 "graph": g,
                 "probability": prob,
                 **(post.graph_conditional(j, level) if j < len(post.top_index) else {}),
             }
             for j, (g, prob) in enumerate(graphs)
-        ],
-        "posterior_by_graph": post.binned_by_graph(),
-        "graphs": G,
-        "graphs_above_1e-12": int((post.graph_probabilities() > 1e-12).sum()),
-        "prior": chosen.describe(),
-        "delta": post.delta,
-        "grid": {
+        ),
+        posterior_by_graph=post.binned_by_graph(),
+        graphs=G,
+        prior=chosen.describe(),
+        delta=post.delta,
+        grid={
             "min_missing": int(post.missing[0]),
             "max_missing": int(post.missing[-1]),
             "N_min": int(post.N[0]),
@@ -1274,13 +1264,17 @@ def dga(
             "automatic": post.automatic_grid,
             "capped": post.capped,
         },
-        "tail_mass_beyond_grid": post.tail_beyond,
-        "mass_below_grid": post.mass_below,
-        "posterior_N": N,
-        "posterior_p": p,
-        "posterior_trimmed_mass": trimmed,
-        "computation": dict(post.stats),
-    }
+        tail_mass_beyond_grid=post.tail_beyond,
+        mass_below_grid=post.mass_below,
+        posterior_N=N,
+        posterior_p=p,
+        posterior_trimmed_mass=trimmed,
+        computation=dict(post.stats),
+        extra={
+            "quantiles": "smallest N on the grid whose posterior probability P(N' <= N) reaches the level",
+            "graphs_above_1e-12": int((post.graph_probabilities() > 1e-12).sum()),
+        },
+    )
     model = (
         (
             f"average over all {G:,} decomposable graphical models; most probable {graphs[0][0]} "
@@ -1298,11 +1292,10 @@ def dga(
         ci_high=float(high),
         ci_level=level,
         model=model,
-        settings=settings,
         warnings=tuple(warnings),
         details=details,
-        draws=post.quantile_draws(draws).astype(float) if draws > 0 else None,
-        draws_kind="posterior" if draws > 0 else None,
+        draws=Draws.posterior(post.quantile_draws(draws)) if draws > 0 else None,
+        fit=post,
     )
 
 
@@ -1370,6 +1363,7 @@ METHODS = (
         reference="Madigan and York (1997); R package dga (Johndrow, Lum and Ball)",
         min_lists=3,
         max_lists=7,
+        produces=frozenset({POSTERIOR_DRAWS, GRID_POSTERIOR}),
         settings=(
             Setting(
                 "delta",

@@ -49,7 +49,7 @@ from scipy.special import gammaln
 from ..errors import MethodError
 from ..histories import CaptureTable
 from . import _kernels as K
-from .base import EstimateResult, Method, Setting, not_estimable
+from .base import BOOTSTRAP_DRAWS, CELLS, EstimateResult, Method, Setting, not_estimable
 from .closed import DEFAULT_THETA, HETEROGENEITY, fit_closed
 from .glm import mle_exists
 from .loglinear import (
@@ -488,13 +488,6 @@ def _search_estimate(
     selection_caveat: bool = True,
 ) -> EstimateResult:
     patterns, counts = table.cells()
-    settings = {
-        "interval": interval,
-        "candidates": candidates,
-        "search": search,
-        "empty_overlaps": empty_overlaps,
-        "top": top,
-    }
     sel = select_model(
         patterns,
         counts,
@@ -577,7 +570,6 @@ def _search_estimate(
             table.n_observed,
             "no candidate model has a maximum-likelihood estimate and identifiable parameters on this table",
             level=level,
-            settings=settings,
             details=details,
             warnings=tuple(warnings),
         )
@@ -616,7 +608,6 @@ def _search_estimate(
         method=method,
         level=level,
         interval=interval,
-        settings=settings,
         warnings=warnings,
         details=details,
     )
@@ -661,7 +652,6 @@ def _search_bca(
         search=search,
         empty_overlaps=empty_overlaps,
     )
-    settings = {"candidates": candidates, "search": search, "empty_overlaps": empty_overlaps, "top": top}
     return with_bca(
         base,
         statistic,
@@ -671,7 +661,6 @@ def _search_bca(
         nboot=nboot,
         workers=workers,
         progress=progress,
-        settings=settings,
     )
 
 
@@ -778,6 +767,7 @@ METHODS = tuple(
         settings=(INTERVAL_SETTING,)
         + SEARCH_SETTINGS
         + (Setting("top", int, 10, "how many of the best models to list in details", minimum=1),),
+        produces=frozenset({CELLS}),
     )
     for c in CRITERIA
 )
@@ -797,6 +787,7 @@ def _bca_methods():
             + (Setting("top", int, 10, "how many of the best models to list in details", minimum=1),)
             + BOOTSTRAP_SETTINGS,
             stochastic=True,
+            produces=frozenset({CELLS, BOOTSTRAP_DRAWS}),
         )
         for c in CRITERIA
     )

@@ -114,11 +114,6 @@ def warning_footnotes(warnings: pd.Series, max_chars: int = 220) -> tuple[list[s
     return labels, "\n".join(lines)
 
 
-def result_dict(result):
-    """An estimate as a dictionary: an EstimateResult's ``to_dict()`` or the JSON form itself."""
-    return result.to_dict() if hasattr(result, "to_dict") else result
-
-
 def no_estimate_panel(title: str, reason: str, synthetic: bool):
     """A figure that says there is nothing to draw, and why (a table without an estimate)."""
     from plotnine import annotate, ggplot, labs, theme_void
