@@ -1,14 +1,27 @@
 """Rule figure_reported_tolls: reported death tolls over time (real, cited figures)."""
 
+from collections.abc import Mapping, Sequence
+
 import pandas as pd
 
 from undercount.figures import save_figure
 from undercount.figures.reported import reported_tolls_figure
 from undercount.logs import script_logger
 
-log = script_logger(snakemake.log[0], "figure_reported_tolls")
-reported = pd.read_csv(snakemake.input.reported, dtype={"value": float})
-events = {e: tuple(v) for e, v in snakemake.params.events.items()}
-plot, data = reported_tolls_figure(reported, events)
-save_figure(plot, data, snakemake.output.png, width=8, height=7)
-log.info("%d reported figures drawn", len(data))
+
+def main(*, reported: str, png: str, log: str, events: Mapping[str, Sequence[str]]) -> None:
+    """``events`` maps each event to its label and start date."""
+    logger = script_logger(log, "figure_reported_tolls")
+    frame = pd.read_csv(reported, dtype={"value": float})
+    plot, data = reported_tolls_figure(frame, {e: tuple(v) for e, v in events.items()})
+    save_figure(plot, data, png, width=8, height=7)
+    logger.info("%d reported figures drawn", len(data))
+
+
+if "snakemake" in globals():
+    main(
+        reported=snakemake.input.reported,
+        png=snakemake.output.png,
+        log=snakemake.log[0],
+        events=snakemake.params.events,
+    )
