@@ -134,7 +134,8 @@ def cmd_link(args: argparse.Namespace) -> int:
         )
         persons = fitted.persons(args.threshold)
         if args.model and fitted.model is not None:
-            fitted.model.table().round(6).to_csv(args.model, index=False, lineterminator="\n")
+            model_table = fitted.model.table()  # type: ignore[attr-defined]  # linkage's model, untyped there
+            model_table.round(6).to_csv(args.model, index=False, lineterminator="\n")
         pairs = len(fitted.i)
     else:
         persons = link(records, date_column=date_column(kind), method="deterministic")

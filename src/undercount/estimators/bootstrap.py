@@ -136,7 +136,9 @@ def _evaluate(
                     i = futures[fut]
                     results[i] = fut.result()
                     bar.update(len(chunks[i]))
-    return np.concatenate(results) if results else np.empty(0)
+    done = [r for r in results if r is not None]
+    assert len(done) == len(results)  # every chunk has come back
+    return np.concatenate(done) if done else np.empty(0)
 
 
 def bca_bootstrap(

@@ -6,7 +6,7 @@ import math
 
 from ..errors import MethodError
 from ..histories import CaptureTable
-from .base import EstimateResult, Method, Setting, not_estimable
+from .base import Details, EstimateResult, Method, Setting, not_estimable
 
 #: Chapman's estimator is nearly unbiased once the overlap reaches this size
 #: (Robson and Regier 1964, via Seber 1982, section 3.1.1).
@@ -123,7 +123,7 @@ def chapman(table: CaptureTable, *, level: float = 0.95, pair: str | None = None
         ci_level=level,
         model="independence of two lists",
         warnings=tuple(warnings),
-        details=details,
+        details=Details(extra=details),
     )
 
 

@@ -44,6 +44,7 @@ with unequal catchability. Biometrics 43, 783-791.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -70,7 +71,7 @@ def closed_label(base: str, heterogeneity: str | None, theta: float | None = Non
         return base
     name = {"chao": "Chao (LB)", "darroch": "Darroch"}.get(heterogeneity)
     if name is None:
-        name = heterogeneity.capitalize() + _theta_text(theta)
+        name = heterogeneity.capitalize() + (_theta_text(theta) if theta is not None else "")
     return f"{base} {name}"
 
 
@@ -112,6 +113,7 @@ def closed_spec(
             cols.append(c**2 / 2.0)
             names.append("tau")
         elif heterogeneity == "gamma":
+            assert theta is not None  # DEFAULT_THETA gives the gamma column its theta
             cols.append(np.log(theta) - np.log(theta + c))
             names.append("tau")
         else:
@@ -198,6 +200,7 @@ def closed_estimate(
 
 def _make(name: str, base: str, heterogeneity: str | None):
     """The estimator function of one model: its keyword arguments are exactly its settings."""
+    estimator: Callable[..., EstimateResult]
     if heterogeneity in DEFAULT_THETA:
         default_theta = DEFAULT_THETA[heterogeneity]
 

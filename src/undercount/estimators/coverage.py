@@ -61,7 +61,7 @@ import numpy as np
 from scipy.special import ndtri
 
 from ..histories import CaptureTable
-from .base import BOOTSTRAP_DRAWS, Draws, EstimateResult, Method, Setting, not_estimable
+from .base import BOOTSTRAP_DRAWS, Details, Draws, EstimateResult, Method, Setting, not_estimable
 
 ESTIMATORS = ("high-coverage", "low-coverage", "independence")
 
@@ -221,7 +221,7 @@ def sample_coverage(
         ci_level=level,
         model=f"sample coverage, {estimator}",
         warnings=tuple(warnings),
-        details=details,
+        details=Details(extra=details),
         draws=Draws.bootstrap(replicates),
     )
 

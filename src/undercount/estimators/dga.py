@@ -54,7 +54,7 @@ import math
 import types
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 from numba import njit, prange
@@ -488,15 +488,16 @@ def _subdivide(a: np.ndarray, b: np.ndarray, ratio: float) -> tuple[np.ndarray, 
 
     Returns the pieces' ends and the index of the interval each comes from.
     """
-    starts, parent = [], []
+    starts: list[int] = []
+    parents: list[int] = []
     for c, (lo, hi) in enumerate(zip(a.tolist(), b.tolist())):
         x = lo
         while x <= hi:
             starts.append(x)
-            parent.append(c)
+            parents.append(c)
             x += max(1, int(ratio * x))
     a1 = np.array(starts, dtype=np.int64)
-    parent = np.array(parent, dtype=np.int64)
+    parent = np.array(parents, dtype=np.int64)
     b1 = np.append(a1[1:] - 1, b[-1])
     return a1, b1, parent
 
@@ -641,7 +642,13 @@ class DgaPosterior:
     def cdf(self) -> np.ndarray:
         return np.cumsum(self.p)
 
-    def quantile(self, q: float | Sequence[float]) -> np.ndarray | int:
+    @overload
+    def quantile(self, q: float) -> int: ...
+
+    @overload
+    def quantile(self, q: Sequence[float] | np.ndarray) -> np.ndarray: ...
+
+    def quantile(self, q: float | Sequence[float] | np.ndarray) -> np.ndarray | int:
         """Smallest N on the grid whose posterior probability P(N' <= N) reaches q.
 
         This inverse of the distribution function (R's quantile type 1 on the
@@ -799,7 +806,7 @@ def dga_posterior(
     cap = int(grid_cap) if grid_cap is not None else 100 * n
     lo = int(min_missing)
     automatic = max_missing is None
-    if lo < 0 or (not automatic and int(max_missing) < lo):
+    if lo < 0 or (max_missing is not None and int(max_missing) < lo):
         raise ValueError(f"the grid of unobserved counts is empty or negative: {lo}..{max_missing}")
     graphs = decomposable_graphs(k)
     w = _Weights(table, graphs, delta, prior)
@@ -808,7 +815,7 @@ def dga_posterior(
     bar = _progress(progress)
 
     # 1. every graph at probe points from 0 to far beyond the grid
-    reach = (max(cap, lo) if automatic else int(max_missing)) * _PROBE_REACH
+    reach = (max(cap, lo) if max_missing is None else int(max_missing)) * _PROBE_REACH
     probes = _ladder(0, max(reach, lo + 2), _LADDER_RATIO)
     mx, sm = _pick(_MIXTURE, w.idx.size * len(probes))(
         w.idx, w.coef, w.subset_values(probes), w.common(probes)
@@ -833,6 +840,7 @@ def dga_posterior(
         else:
             hi, capped = max(cap, lo), True
     else:
+        assert max_missing is not None  # not automatic
         hi = int(max_missing)
     grid = np.arange(lo, hi + 1)
     common = w.common(grid)

@@ -352,7 +352,7 @@ def _run_chains(tasks: list[dict], workers: int, progress: bool) -> list[dict]:
         max_workers=workers, mp_context=ctx, initializer=_set_progress_queue, initargs=(queue,)
     ) as pool:
         futures = [pool.submit(_run_chain, t) for t in tasks]
-        if progress:
+        if queue is not None:
             import queue as queue_module
 
             bar = make_bar()

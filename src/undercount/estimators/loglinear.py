@@ -491,7 +491,7 @@ def failure_reason(fit: ModelFit, patterns: np.ndarray, lists: Sequence[str]) ->
             f"{fit.rank} for {fit.spec.X.shape[1]} parameters, so the number of undocumented "
             "people is not determined"
         )
-    empty = []
+    empty: list[tuple[int, ...]] = []
     for t in fit.spec.terms or ():
         if len(t) >= 2 and term_margin(patterns, fit.counts, t) == 0:
             if not any(set(e) < set(t) for e in empty):

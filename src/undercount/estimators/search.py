@@ -290,6 +290,7 @@ class _TermFitter:
         return cand
 
     def full_fit(self, cand: Candidate) -> ModelFit:
+        assert cand.terms is not None  # candidates of a search always have terms
         spec = terms_spec(
             self.patterns, self.counts, main_effects(self.k) + cand.terms, self.lists, self.empty_overlaps
         )
@@ -602,6 +603,7 @@ def _search_estimate(
             f"it among {len(ranked)} models; {method}-bca repeats the selection in every "
             "bootstrap replicate"
         )
+    assert sel.best_fit is not None  # the best candidate is fitted in full
     result = model_result(
         table,
         sel.best_fit,

@@ -294,7 +294,7 @@ STEPWISE_SETTINGS = (
     ),
 )
 
-METHODS = (
+METHODS: tuple[Method, ...] = (
     Method(
         name="stepwise",
         function=stepwise,

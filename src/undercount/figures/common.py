@@ -56,7 +56,7 @@ def save_figure(plot, data: pd.DataFrame, png: str | Path, width: float = 8, hei
         # room for long captions (warning footnotes): about 0.17 inch per line beyond three
         height += 0.17 * max(0, plot.labels.caption.count("\n") - 2)
     sized = plot + theme(figure_size=(width, height))
-    metadata = {"Software": None}
+    metadata: dict[str, str | None] = {"Software": None}
     if synthetic:
         # machine-readable twin of the visible label, for checks and for readers' tools
         metadata["Description"] = SYNTHETIC_LABEL
