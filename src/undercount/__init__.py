@@ -23,7 +23,9 @@ numerical or plotting library is loaded by it).
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+
+#: ``typing`` costs more to import than the rest of this module; mypy reads this name as typing's.
+TYPE_CHECKING = False
 
 __version__ = "0.1.0"
 
@@ -61,7 +63,7 @@ if TYPE_CHECKING:
     from .results import EstimateResult, combine, read_result
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     if name in _PUBLIC:
         value = getattr(importlib.import_module(_PUBLIC[name]), name)
         globals()[name] = value
