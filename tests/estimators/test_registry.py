@@ -139,7 +139,7 @@ def test_results_carry_what_the_method_says_it_produces(hiv, name):
         hiv, name, settings=settings, model="c1*c2 + c3 + c4" if spec.accepts_model else None, seed=1
     )
     assert result.estimable, name  # HIV gives every method a number
-    assert (result.draws.kind if result.draws.pooled is not None else None) == spec.draws.kind
+    assert (result.draws.kind if result.draws is not None else None) == spec.draws_kind
     assert isinstance(result.details, LoglinearFit) == spec.has_cells
     if spec.has_cells:
         assert len(result.details.cells) == 15 and result.fit is not None

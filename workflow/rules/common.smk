@@ -319,6 +319,11 @@ def label_estimates(wildcards):
     return [f"results/{e}/{p}/estimates/{wildcards.label}.json" for e, p in TABLES]
 
 
+def label_posterior_figures(wildcards):
+    """The per-table posterior figures of a configured method, as the registry states them."""
+    return list(_produces(wildcards.label).posterior_figures)
+
+
 LCMCR_LABELS = [
     label
     for label in METHODS

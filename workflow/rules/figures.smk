@@ -238,7 +238,7 @@ rule figure_lcmcr:
         "logs/figures/lcmcr_{label}.log",
     params:
         code=CODE,
-        figures=["trace", "density"],
+        figures=label_posterior_figures,
         tables=[f"{e}/{p}" for e, p in TABLES],
         event_labels={e: CONFIG["events"][e]["label"] for e in EVENTS},
         synthetic=SYNTHETIC_TABLES,
@@ -261,7 +261,7 @@ rule figure_dga:
         "logs/figures/dga_{label}.log",
     params:
         code=CODE,
-        figures=["posterior"],
+        figures=label_posterior_figures,
         tables=[f"{e}/{p}" for e, p in TABLES],
         event_labels={e: CONFIG["events"][e]["label"] for e in EVENTS},
         synthetic=SYNTHETIC_TABLES,
