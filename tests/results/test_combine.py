@@ -85,7 +85,10 @@ def test_mix_pools_replicates_and_splits_the_variance():
     a, b = rng.normal(100, 10, (4, 5000)), rng.normal(140, 10, (4, 5000))
     pooled = combine.mix([posterior(a), posterior(b)])
     d = pooled.details
-    assert d.how == "mixture" and pooled.draws.values.shape == (8, 5000)  # chains kept when pooled as they are
+    assert d.how == "mixture" and pooled.draws.values.shape == (
+        8,
+        5000,
+    )  # chains kept when pooled as they are
     assert d.within_variance == pytest.approx(100, rel=0.03)  # sampling error of a variance: ~0.7% here
     assert d.between_variance == pytest.approx(400, rel=0.03)
     assert np.var(pooled.draws.pooled) == pytest.approx(d.within_variance + d.between_variance, rel=1e-3)
@@ -110,7 +113,11 @@ def test_mix_weights_give_shares_of_the_pooled_draws():
 def test_mix_refuses_without_draws_and_points_to_rubin():
     mt = EstimateResult("mt", ("a", "b"), 10, 12.0, 10.5, 15.0)
     out = combine.mix([mt, mt])
-    assert not out.estimable and "how='rubin'" in out.warnings[-1] and "never by averaging interval ends" in out.warnings[-1]
+    assert (
+        not out.estimable
+        and "how='rubin'" in out.warnings[-1]
+        and "never by averaging interval ends" in out.warnings[-1]
+    )
     none = not_estimable("mt", ("a", "b"), 10, "no MLE")
     assert not combine.mix([mt, none], how="rubin").estimable
     with pytest.raises(MethodError, match="one method"):
@@ -124,7 +131,11 @@ def test_rubin_on_the_log_of_the_undocumented_number():
     results = []
     for n, n_hat, se in rows:  # log-normal intervals with a known se on log(N - n)
         dark = n_hat - n
-        results.append(EstimateResult("x", ("a", "b"), n, n_hat, n + dark * math.exp(-z * se), n + dark * math.exp(z * se)))
+        results.append(
+            EstimateResult(
+                "x", ("a", "b"), n, n_hat, n + dark * math.exp(-z * se), n + dark * math.exp(z * se)
+            )
+        )
     out = combine.mix(results, how="rubin")
     q = np.log([r[1] - r[0] for r in rows])
     u = np.array([r[2] for r in rows]) ** 2

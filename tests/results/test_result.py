@@ -203,7 +203,10 @@ def test_inference_data_for_arviz():
     assert summary.loc["N", "mean"] == pytest.approx(np.mean(result.draws.values))
     assert data.attrs["method"] == "lcmcr"
     boot = estimate(
-        benchmark_table("HIV"), "stepwise-bca", seed=1, settings={"nboot": 20, "workers": 1, "progress": False}
+        benchmark_table("HIV"),
+        "stepwise-bca",
+        seed=1,
+        settings={"nboot": 20, "workers": 1, "progress": False},
     )
     boot_data = boot.to_inference_data()
     assert "posterior" not in boot_data.groups()

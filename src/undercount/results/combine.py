@@ -61,7 +61,9 @@ def _named(results: Mapping[str, EstimateResult] | Sequence[EstimateResult]) -> 
         raise MethodError("nothing to combine: no results given")
     for name, r in named.items():
         if not isinstance(r, EstimateResult):
-            raise MethodError(f"input {name} is a {type(r).__name__}, not an EstimateResult (read it with read_result)")
+            raise MethodError(
+                f"input {name} is a {type(r).__name__}, not an EstimateResult (read it with read_result)"
+            )
     return named
 
 
@@ -347,7 +349,11 @@ def mix(
     )
     if equal and len({r.draws.values.shape[1] for r in named.values() if r.draws is not None}) == 1:
         shaped = np.vstack([r.draws.values for r in named.values() if r.draws is not None])
-        draws = Draws(shaped, kind or "posterior") if np.isfinite(shaped).all() else Draws(values.reshape(1, -1), kind or "posterior")
+        draws = (
+            Draws(shaped, kind or "posterior")
+            if np.isfinite(shaped).all()
+            else Draws(values.reshape(1, -1), kind or "posterior")
+        )
     else:
         draws = Draws(values.reshape(1, -1), kind or "posterior")
     return EstimateResult(
@@ -400,7 +406,12 @@ def _log_dark_variance(r: EstimateResult, z: float) -> float | None:
     details = r.details
     dark = r.n_hat - r.n_observed
     se = details.get("log_dark_se")
-    if isinstance(se, float) and math.isfinite(se) and se > 0 and details.get("interval", "").startswith("log-normal"):
+    if (
+        isinstance(se, float)
+        and math.isfinite(se)
+        and se > 0
+        and details.get("interval", "").startswith("log-normal")
+    ):
         return se**2
     variance = details.get("variance")
     if r.method == "chapman" and isinstance(variance, float) and dark > 0:

@@ -332,7 +332,9 @@ def not_estimable(
     )
 
 
-def with_warnings(result: EstimateResult, before: tuple[str, ...] = (), after: tuple[str, ...] = ()) -> EstimateResult:
+def with_warnings(
+    result: EstimateResult, before: tuple[str, ...] = (), after: tuple[str, ...] = ()
+) -> EstimateResult:
     """The same result with more warnings around its own."""
     return replace(result, warnings=tuple(before) + tuple(result.warnings) + tuple(after))
 

@@ -65,7 +65,9 @@ def estimate_table(
     resolved = spec.resolve(settings)
 
     def refused(reason: str) -> EstimateResult:
-        return not_estimable(method, table.lists, table.n_observed, reason, level=level, settings=resolved, warnings=notes)
+        return not_estimable(
+            method, table.lists, table.n_observed, reason, level=level, settings=resolved, warnings=notes
+        )
 
     if meta.get("unusable_reason"):
         return refused(meta["unusable_reason"])
