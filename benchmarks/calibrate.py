@@ -81,8 +81,9 @@ searches that repeat themselves in every bootstrap replicate
 the first 20 replicates of a design only. Every other method keeps its
 defaults. ``--set METHOD:NAME=VALUE`` changes any setting of any method; the
 settings used are printed above the tables. ``--out`` also writes a tidy CSV
-of every fit (its rows do not depend on ``--workers``), ``--timings`` the
-seconds of every fit, and ``--from-csv`` renders the tables again from them.
+of every fit (its rows do not depend on ``--workers``), ``--timings`` the CPU
+seconds of every fit (its cost on one core, whatever else the machine runs),
+and ``--from-csv`` renders the tables again from them.
 
     python benchmarks/calibrate.py [--reps 120] [--designs a,b] [--methods m,n] [--seed 2016]
         [--workers 2] [--fast] [--set METHOD:NAME=VALUE] [--replicate R]
@@ -289,7 +290,7 @@ class Fit:
     ci_low: float
     ci_high: float
     warnings: tuple[str, ...]
-    seconds: float = field(default=0.0, compare=False)
+    seconds: float = field(default=0.0, compare=False)  # CPU seconds of the fit
 
     @property
     def has_interval(self) -> bool:
@@ -407,7 +408,7 @@ def run_replicate(design: str, replicate: int, methods: Sequence[str], plan: Pla
     for method in methods:
         if not_run_reason(method, spec.k) is not None or not plan.runs(method, replicate, spec.k):
             continue
-        start = time.perf_counter()
+        start = time.process_time()  # CPU time: a fit's cost on one core, however busy the machine
         status, n_hat, low, high, warnings = run_fit(
             patterns,
             counts,
@@ -416,7 +417,7 @@ def run_replicate(design: str, replicate: int, methods: Sequence[str], plan: Pla
             plan.settings(method),
             method_seed(plan.seed, design, replicate, method),
         )
-        seconds = time.perf_counter() - start
+        seconds = time.process_time() - start
         fits.append(
             Fit(design, replicate, method, spec.N, n_observed, status, n_hat, low, high, warnings, seconds)
         )
@@ -754,8 +755,8 @@ def render(
                 emit(f"| {m} | {reason.replace('|', chr(92) + '|')} | {n} |")
 
     if any(math.isfinite(f.seconds) for f in fits):
-        emit("\n## Cost per fit (median seconds, one core)\n")
-        emit("| method | " + " | ".join(designs) + " | all fits (s) |")
+        emit("\n## Cost per fit (median CPU seconds, one core)\n")
+        emit("| method | " + " | ".join(designs) + " | all fits (CPU s) |")
         emit("|---|" + "---|" * (len(designs) + 1))
         for m in methods:
             cells = []
@@ -774,7 +775,7 @@ def read_csv(paths: Sequence[str], timings: Sequence[str] = ()) -> list[Fit]:
     for path in timings:
         with open(path, newline="", encoding="utf-8") as handle:
             for row in csv.DictReader(handle):
-                seconds[row["design"], int(row["replicate"]), row["method"]] = float(row["seconds"])
+                seconds[row["design"], int(row["replicate"]), row["method"]] = float(row["cpu_seconds"])
     rows = []
     for path in paths:
         with open(path, newline="", encoding="utf-8") as handle:
@@ -815,7 +816,7 @@ def write_csv(fits: Sequence[Fit], path: str) -> None:
 def write_timings(fits: Sequence[Fit], path: str) -> None:
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(["design", "replicate", "method", "seconds"])
+        writer.writerow(["design", "replicate", "method", "cpu_seconds"])
         for fit in fits:
             writer.writerow([fit.design, fit.replicate, fit.method, f"{fit.seconds:.4f}"])
 
@@ -869,7 +870,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="change one setting of one method",
     )
     parser.add_argument("--out", help="also write every fit to this CSV")
-    parser.add_argument("--timings", help="also write the seconds of every fit to this CSV")
+    parser.add_argument("--timings", help="also write the CPU seconds of every fit to this CSV")
     parser.add_argument(
         "--from-csv", help="render the fits of an earlier --out (with its --timings) instead of running"
     )
