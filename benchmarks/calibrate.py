@@ -78,7 +78,7 @@ two-list interaction, ``(.)^2``.
 searches that repeat themselves in every bootstrap replicate
 (``loglinear-aic-bca``, ``loglinear-bic-bca``) take 200 replicates instead of
 1,000 and, on five lists, where one fit still costs about a minute, run on
-the first 20 replicates of a design only. Every other method keeps its
+the first 10 replicates of a design only. Every other method keeps its
 defaults. ``--set METHOD:NAME=VALUE`` changes any setting of any method; the
 settings used are printed above the tables. ``--out`` also writes a tidy CSV
 of every fit (its rows do not depend on ``--workers``), ``--timings`` the CPU
@@ -136,13 +136,6 @@ class Budget:
     def runs(self, replicate: int, k: int) -> bool:
         return self.replicates is None or k < self.from_lists or replicate < self.replicates
 
-    def describe(self) -> str:
-        text = ", ".join(f"{k}={v}" for k, v in self.settings.items())
-        if self.replicates is not None:
-            where = f" of designs with {self.from_lists}+ lists" if self.from_lists else ""
-            text += f"; only the first {self.replicates} replicates{where}"
-        return text
-
 
 #: ``--fast``: what the study changes to fit in a few hours on 2 cores (measured costs per fit
 #: in docs/calibration.md). The model searches repeated in every bootstrap replicate cost about
@@ -150,8 +143,8 @@ class Budget:
 #: the default 1,000 replicates: fewer replicates, and fewer simulated tables on five lists.
 #: Every other method, lcmcr included (2-6 s per fit), keeps its defaults.
 FAST: dict[str, Budget] = {
-    "loglinear-aic-bca": Budget({"nboot": 200}, replicates=20, from_lists=5),
-    "loglinear-bic-bca": Budget({"nboot": 200}, replicates=20, from_lists=5),
+    "loglinear-aic-bca": Budget({"nboot": 200}, replicates=10, from_lists=5),
+    "loglinear-bic-bca": Budget({"nboot": 200}, replicates=10, from_lists=5),
 }
 CSV_COLUMNS = (
     "design",

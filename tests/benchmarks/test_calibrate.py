@@ -220,9 +220,9 @@ def test_methods_that_cannot_take_a_design_say_why():
 def test_fast_profile_caps_the_searches_in_the_bootstrap_on_five_lists():
     plan = calibrate.Plan(fast=True)
     assert plan.settings("loglinear-bic-bca")["nboot"] == 200
-    assert plan.runs("loglinear-bic-bca", 19, 5) and not plan.runs("loglinear-bic-bca", 20, 5)
+    assert plan.runs("loglinear-bic-bca", 9, 5) and not plan.runs("loglinear-bic-bca", 10, 5)
     assert plan.runs("loglinear-bic-bca", 119, 4)
-    assert calibrate.Plan().runs("loglinear-bic-bca", 20, 5)
+    assert calibrate.Plan().runs("loglinear-bic-bca", 10, 5)
     assert plan.settings("lcmcr") == {"progress": False, "workers": 1}
 
 
