@@ -491,9 +491,16 @@ def run_study(
 _NUMBER = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?(?:e[+-]?\d+)?")
 
 
+_TERM = re.compile(r"L#(?::L#)+")  # an interaction of lists, L1:L2, once numbers are masked
+_MODEL = re.compile(r"(?:L#|<term>)(?:\s*\+\s*(?:L#|<term>))+")
+_TERMS = re.compile(r"<term>(?:, <term>)+")
+
+
 def warning_kind(text: str) -> str:
-    """A warning's template: numbers and list names masked, cut at the first colon or semicolon."""
+    """A warning's template: numbers, list names and models masked, cut at the first colon or semicolon."""
     masked = _NUMBER.sub("#", text)
+    masked = _MODEL.sub("<model>", _TERM.sub("<term>", masked))
+    masked = _TERMS.sub("<terms>", masked)
     head = re.split(r"[:;]", masked, maxsplit=1)[0]
     return re.sub(r"\s+", " ", head).strip()
 

@@ -138,6 +138,13 @@ def test_warning_kinds_mask_numbers_and_list_names():
     assert kind(
         "3 models are within 2 AIC points of the selected one and estimate from 1,204 to 12,000: x"
     ) == (kind("12 models are within 2 AIC points of the selected one and estimate from 980 to 2,114: y"))
+    # model formulas hold colons: they are masked before the text is cut
+    assert kind(
+        "the maximum-likelihood estimate of model L1 + L2 + L3 + L1:L2 + L2:L3 does not exist: x"
+    ) == (kind("the maximum-likelihood estimate of model L1 + L2 + L3 + L1:L3 does not exist: y"))
+    assert kind(
+        "following SparseMSE, the selection added L1:L2, L3:L4, pairs of lists that share no one: x"
+    ) == ("following SparseMSE, the selection added <terms>, pairs of lists that share no one")
 
 
 def test_a_single_replicate_reproduces_its_rows(study, tmp_path, capsys):
