@@ -673,6 +673,25 @@ def render(
             cells.append(text)
         emit(f"| {m} | " + " | ".join(cells) + " |")
 
+    families = list(dict.fromkeys(d.rsplit("-", 1)[0] for d in designs))
+    if len(families) < len(designs):
+        emit("\n## Coverage by kind of design (lowest–highest over its designs)\n")
+        emit("| method | " + " | ".join(families) + " |")
+        emit("|---|" + "---|" * len(families))
+        for m in methods:
+            cells = []
+            for family in families:
+                values = [
+                    scores[d, m].coverage
+                    for d in designs
+                    if d.rsplit("-", 1)[0] == family and (d, m) in scores and scores[d, m].with_interval
+                ]
+                low, high = (min(values), max(values)) if values else (math.nan, math.nan)
+                cells.append(
+                    "n/a" if not values else f"{low:.0%}" if low == high else f"{low:.0%}–{high:.0%}"
+                )
+            emit(f"| {m} | " + " | ".join(cells) + " |")
+
     emit("\n## Median relative error of the point estimate, (N̂ − N) / N\n")
     emit("| method | " + " | ".join(designs) + " |")
     emit("|---|" + "---|" * len(designs))
