@@ -69,7 +69,7 @@ def validate_config(config: Mapping[str, Any]) -> dict:
     if errors:
         err = errors[0]
         where = ".".join(str(p) for p in err.absolute_path) or "(top level)"
-        raise ConfigError(f"config {where}: {err.message}")
+        raise ConfigError(f"config {where}: {_unknown_key(err) or err.message}")
     from .estimators import get_method
 
     for label, entry in config["methods"].items():
@@ -550,3 +550,19 @@ def _figure_headline(config: dict) -> str:
             if estimator in labels:
                 return labels[estimator]
     return next(iter(config["methods"]))
+
+
+def _unknown_key(err: jsonschema.ValidationError) -> str | None:
+    """One line for a key the schema does not know: the key and the closest valid one."""
+    import difflib
+
+    if err.validator != "additionalProperties" or not isinstance(err.instance, dict):
+        return None
+    allowed = list(err.schema.get("properties", {}))
+    extra = [k for k in err.instance if k not in allowed]
+    if not extra:
+        return None
+    key = str(extra[0])
+    close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.5)
+    hint = f"did you mean {close[0]!r}?" if close else f"valid keys: {', '.join(allowed)}"
+    return f"unknown key {key!r}; {hint}"

@@ -66,7 +66,7 @@ REASONS: Mapping[str, str] = {
     "loglinear-bic-bca": "the log-linear model is chosen by BIC and its bootstrap interval repeats the choice",
     "loglinear-aic-bca": "the log-linear model is chosen by AIC and its bootstrap interval repeats the choice",
     "stepwise": "the log-linear model is chosen from the data (its interval does not include the choice)",
-    "chapman": "with two lists, Chapman's estimator is the standard one, nearly unbiased",
+    "chapman": "Chapman's estimator is the standard two-list estimator, nearly unbiased",
     "loglinear-bca": "the saturated two-list log-linear model with a bootstrap interval",
     "loglinear": "the two-list log-linear model",
 }
@@ -153,6 +153,13 @@ def choose(
                     f"{label} is the headline because, with {n_lists} lists, {why} "
                     f"(the automatic rule, headline: {AUTO}).",
                 )
+    if n_lists < 2:
+        return Headline(
+            None,
+            None,
+            f"No headline: with {n_lists} list{'s' if n_lists != 1 else ''}, no capture-recapture "
+            "estimate is possible (it needs at least two lists).",
+        )
     tried = ", ".join(order) if order else "none for this number of lists"
     return Headline(
         None,
