@@ -115,6 +115,6 @@ def open_in_browser(path: Path, profile: Path, *, width: int = 1400, height: int
     errors: list[str] = []
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(path.as_uri())
+    page.goto(path.resolve().as_uri())
     page.wait_for_load_state("load")
     return pw, context, page, errors

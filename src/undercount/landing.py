@@ -273,6 +273,12 @@ def landing_rst(
 ) -> str:
     """The report's landing page: the answer first, then the caveats, the figure and the tables."""
     parts = []
+    # Snakemake's report centres its description vertically, which hides the top of a long one
+    # (the answer): this static rule, ours and never data, starts the description at the top.
+    parts.append(
+        ".. raw:: html\n\n   <style>div.h-screen.overflow-auto.items-center "
+        "{ align-items: flex-start; }</style>\n"
+    )
     parts.append(_heading("undercount: what the lists say", "="))
     if synthetic_tables:
         parts.append(

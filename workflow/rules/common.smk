@@ -418,7 +418,7 @@ def all_outputs():
 
 
 # The report's landing page (rule answer): every table with its labels, and every result.
-def answer_tables():
+def answer_tables(wildcards=None):
     return report_safe(
         [
             {

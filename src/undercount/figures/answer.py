@@ -79,6 +79,15 @@ def events_compared_figure(answers: Sequence[Answer], level: float, synthetic: b
     data = events_compared_data(answers)
     drawn = data[data["value"].notna()].copy()
     drawn["kind"] = pd.Categorical(drawn["kind"], categories=list(KINDS))
+    # one row per population, the events side by side in config order
+    panels = []
+    for population in dict.fromkeys(a.population for a in answers):
+        panels += [
+            f"{a.event_label}\n{a.population.replace('_', ' ')}"
+            for a in answers
+            if a.population == population
+        ]
+    drawn["panel"] = pd.Categorical(drawn["panel"], categories=list(dict.fromkeys(panels)))
     drawn["text"] = [
         f"{v:,.0f}" + (f"\n({s:.0%} of total)" if k != "estimated total" and not math.isnan(s) else "")
         for v, s, k in zip(drawn["value"], drawn["share_of_total"], drawn["kind"])
