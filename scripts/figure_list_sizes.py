@@ -20,6 +20,6 @@ if "snakemake" in globals():
         png=snakemake.output.png,
         log=snakemake.log[0],
         event=snakemake.wildcards.event,
-        label=snakemake.params.label,
+        label=str(snakemake.params.label),
         level=snakemake.params.level,
     )

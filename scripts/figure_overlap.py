@@ -27,7 +27,7 @@ if "snakemake" in globals():
         meta=snakemake.input.meta,
         png=snakemake.output.png,
         log=snakemake.log[0],
-        title=snakemake.params.title,
+        title=str(snakemake.params.title),
         labels=snakemake.params.labels,
         synthetic=snakemake.params.synthetic,
     )

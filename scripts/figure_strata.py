@@ -47,7 +47,7 @@ if "snakemake" in globals():
         population=snakemake.wildcards.population,
         scheme=snakemake.wildcards.scheme,
         official=snakemake.params.official,
-        title=snakemake.params.title,
+        title=str(snakemake.params.title),
         level=snakemake.params.level,
         synthetic=snakemake.params.synthetic,
     )

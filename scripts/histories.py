@@ -5,6 +5,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from undercount import tabular
 from undercount.histories import build_histories
 from undercount.linkage import CAVEATS
 from undercount.logs import script_logger
@@ -25,7 +26,7 @@ def main(
     capture, summary = build_histories(linked, sources, [CAVEATS[linkage]])
     # Which lists are synthetic travels with the table, so every result built from it can say so.
     summary["synthetic_sources"] = list(synthetic_sources)
-    capture.to_frame().to_csv(table, index=False, lineterminator="\n")
+    tabular.write_csv(capture.to_frame(), table, index=False, lineterminator="\n")
     with open(meta, "w", encoding="utf-8") as fh:
         json.dump(summary, fh, indent=2, ensure_ascii=False)
         fh.write("\n")

@@ -7,6 +7,7 @@ threshold); the deterministic matcher links the records here.
 
 import pandas as pd
 
+from undercount import tabular
 from undercount.config import POPULATIONS
 from undercount.linkage import PERSON_COLUMNS, link_population
 from undercount.logs import script_logger
@@ -29,7 +30,7 @@ else:
     }
     persons = link_population(records, kind=kind, flag=flag, method=method)
     log.info("linkage method: %s; records in: %d", method, sum(len(r) for r in records.values()))
-persons.to_csv(snakemake.output.persons, index=False, lineterminator="\n")
+tabular.write_csv(persons, snakemake.output.persons, index=False, lineterminator="\n")
 log.info("records kept for %s: %d", snakemake.wildcards.population, len(persons))
 log.info("persons: %d", persons["person_id"].nunique())
 for source, group in persons.groupby("source", sort=False):

@@ -8,6 +8,7 @@ weights) and a match-weight chart.
 
 import pandas as pd
 
+from undercount import tabular
 from undercount.config import POPULATIONS
 from undercount.figures import save_figure
 from undercount.figures.linkage import match_weights_figure
@@ -37,10 +38,12 @@ options = fit_options(snakemake.params.linkage)
 linked, fitted = link_population_thresholds(
     records, kind=kind, flag=flag, thresholds=snakemake.params.thresholds, must=must, cannot=cannot, **options
 )
-linked.to_csv(snakemake.output.linked, index=False, lineterminator="\n", float_format="%.6g")
+tabular.write_csv(linked, snakemake.output.linked, index=False, lineterminator="\n", float_format="%.6g")
 model = model_table(fitted)
-model.to_csv(snakemake.output.model, index=False, lineterminator="\n", float_format="%.6g")
-pairs_table(fitted).to_csv(snakemake.output.pairs, index=False, lineterminator="\n", float_format="%.6g")
+tabular.write_csv(model, snakemake.output.model, index=False, lineterminator="\n", float_format="%.6g")
+tabular.write_csv(
+    pairs_table(fitted), snakemake.output.pairs, index=False, lineterminator="\n", float_format="%.6g"
+)
 n = sum(len(r) for r in records.values())
 log.info("linkage method: %s (backend %s); records in: %d", options["method"], options["backend"], n)
 for line in blocking_report(fitted):
@@ -63,7 +66,9 @@ if labels is not None and len(labels):
     )
 else:
     estimated = pd.DataFrame(columns=LABEL_ACCURACY_COLUMNS)
-estimated.to_csv(snakemake.output.label_accuracy, index=False, lineterminator="\n", float_format="%.6g")
+tabular.write_csv(
+    estimated, snakemake.output.label_accuracy, index=False, lineterminator="\n", float_format="%.6g"
+)
 plot, data = match_weights_figure(
     model, title=f"Match weights: {event} {population}", synthetic=snakemake.params.synthetic
 )

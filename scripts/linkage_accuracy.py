@@ -2,6 +2,7 @@
 
 import pandas as pd
 
+from undercount import tabular
 from undercount.config import POPULATIONS
 from undercount.figures import save_figure
 from undercount.figures.linkage import linkage_accuracy_figure
@@ -43,7 +44,7 @@ for _, r in accuracy.iterrows():
         r["f1"],
         r["persons_found"],
     )
-accuracy.to_csv(snakemake.output.table, index=False, lineterminator="\n", float_format="%.6g")
+tabular.write_csv(accuracy, snakemake.output.table, index=False, lineterminator="\n", float_format="%.6g")
 plot, data = linkage_accuracy_figure(
     accuracy, threshold=snakemake.params.threshold, synthetic=snakemake.params.synthetic
 )

@@ -2,6 +2,7 @@
 
 import pandas as pd
 
+from undercount import tabular
 from undercount.figures.linkage import SENSITIVITY_COLUMNS
 from undercount.histories import build_histories
 from undercount.logs import script_logger
@@ -48,6 +49,10 @@ for threshold in sorted(float(t) for t in snakemake.params.thresholds):
             result.n_observed,
             f"{result.n_hat:.1f}",
         )
-pd.DataFrame(rows, columns=SENSITIVITY_COLUMNS).to_csv(
-    snakemake.output.sensitivity, index=False, lineterminator="\n", float_format="%.6g"
+tabular.write_csv(
+    pd.DataFrame(rows, columns=SENSITIVITY_COLUMNS),
+    snakemake.output.sensitivity,
+    index=False,
+    lineterminator="\n",
+    float_format="%.6g",
 )

@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 import undercount
+from undercount import tabular
 from undercount.logs import script_logger
 from undercount.provenance import provenance_rows
 
@@ -36,7 +37,7 @@ def main(
         inputs, config_files, Path(undercount.__file__).parent, job_seeds, master_seed, project=project
     )
     frame = pd.DataFrame(rows, columns=["kind", "name", "value"])
-    frame.to_csv(output, sep="\t", index=False, lineterminator="\n")
+    tabular.write_csv(frame, output, sep="\t", index=False, lineterminator="\n")
     logger.info("%d provenance rows", len(frame))
     return frame
 

@@ -2,6 +2,7 @@
 
 import json
 
+from undercount import tabular
 from undercount.config import sources_table
 from undercount.logs import script_logger
 
@@ -13,7 +14,7 @@ def main(*, summaries: list[str], output: str, log: str) -> None:
         with open(path, encoding="utf-8") as fh:
             found.append(json.load(fh))
     table = sources_table(found)
-    table.to_csv(output, index=False, lineterminator="\n")
+    tabular.write_csv(table, output, index=False, lineterminator="\n")
     logger.info("%d source lists, %d with warnings", len(table), int((table["warnings"] != "").sum()))
 
 

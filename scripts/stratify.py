@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from undercount import tabular
 from undercount.config import POPULATIONS
 from undercount.linkage import CAVEATS
 from undercount.logs import script_logger
@@ -43,13 +44,13 @@ def main(
         meta["unusable_reason"] = reason or None
         folder = out / stratum
         folder.mkdir(parents=True, exist_ok=True)
-        table.to_frame().to_csv(folder / "histories.csv", index=False, lineterminator="\n")
+        tabular.write_csv(table.to_frame(), folder / "histories.csv", index=False, lineterminator="\n")
         with open(folder / "histories.json", "w", encoding="utf-8") as fh:
             json.dump(meta, fh, indent=2, ensure_ascii=False)
             fh.write("\n")
         summary.append({"stratum": stratum, "n_observed": meta["n_observed"], "usable": ok})
         logger.info("%-40s %6d people; usable: %s", stratum, meta["n_observed"], ok)
-    pd.DataFrame(summary).to_csv(out / "strata.csv", index=False, lineterminator="\n")
+    tabular.write_csv(pd.DataFrame(summary), out / "strata.csv", index=False, lineterminator="\n")
     logger.info(
         "%d persons; %d with conflicting attributes across records",
         len(attributes),

@@ -5,6 +5,7 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
+from undercount import tabular
 from undercount.logs import script_logger
 from undercount.results import summary_table
 
@@ -26,7 +27,7 @@ def main(
         with open(path, encoding="utf-8") as fh:
             summaries[key] = json.load(fh)
     table = summary_table(frame, summaries, official)
-    table.to_csv(output, index=False, lineterminator="\n")
+    tabular.write_csv(table, output, index=False, lineterminator="\n")
     logger.info("%d rows", len(table))
     return table
 

@@ -69,3 +69,52 @@ def skip_or_fail(reason: str) -> None:
     if REQUIRE_ENGINES:
         pytest.fail(f"{reason} (UNDERCOUNT_REQUIRE_ENGINES=1: CI installs it, so this is an error)")
     pytest.skip(reason)
+
+
+#: Debian's chromium, driven by Playwright (never ``playwright install``: it downloads a browser).
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def playwright_or_skip():
+    """``sync_playwright``, or a skip (a failure in CI) naming what is missing."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        skip_or_fail("playwright is not installed (pip install -e '.[test]')")
+    if not CHROMIUM.exists():
+        skip_or_fail("Debian's chromium is not installed (apt-get install chromium; .ci/run does)")
+    return sync_playwright
+
+
+def open_in_browser(path: Path, profile: Path, *, width: int = 1400, height: int = 1000):
+    """Open a local HTML file in a fresh headless chromium profile.
+
+    Returns ``(playwright, context, page, console_errors)``; the caller closes
+    the context and stops playwright. Console errors and page errors are
+    collected from before the page loads.
+    """
+    sync_playwright = playwright_or_skip()
+    pw = sync_playwright().start()
+    context = pw.chromium.launch_persistent_context(
+        str(profile),
+        executable_path=str(CHROMIUM),
+        args=CHROMIUM_ARGS,
+        viewport={"width": width, "height": height},
+    )
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(path.resolve().as_uri())
+    page.wait_for_load_state("load")
+    return pw, context, page, errors

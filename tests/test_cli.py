@@ -233,3 +233,68 @@ def test_link_tells_a_raw_list_to_use_a_config(tmp_path, capsys):
     code, _, err = run(capsys, "link", f"a={raw}", "--out", str(tmp_path / "p.csv"))
     assert code == EXIT_BAD_INPUT
     assert "--config my.yaml --event E --population P" in err and "--kind" not in err
+
+
+# ------------------------------------------------------------------ the command line as a tool
+def _cli(*argv, stdin=None, **kw):
+    return subprocess.run(
+        [sys.executable, "-m", "undercount.cli", *argv], input=stdin, capture_output=True, text=True, **kw
+    )
+
+
+def test_estimate_reads_standard_input_for_dash():
+    text = (TABLES / "hare.csv").read_text("utf-8")
+    done = _cli("estimate", "-", "--method", "mt", "--format", "json", stdin=text)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["n_observed"] == 68
+    empty = _cli("estimate", "-", "--method", "mt", stdin="")
+    assert empty.returncode == EXIT_BAD_INPUT and "standard input is empty" in empty.stderr
+
+
+def test_no_traceback_when_the_reader_closes_the_pipe():
+    # --help is long: head takes one line and closes the pipe while it is still being written
+    done = subprocess.run(
+        f"{sys.executable} -m undercount.cli estimate --help | head -n 1",
+        shell=True,
+        capture_output=True,
+        text=True,
+    )
+    assert done.stdout.startswith("usage: undercount estimate")
+    assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr
+
+
+def test_help_says_which_methods_need_a_seed_and_that_there_is_no_default(capsys):
+    with pytest.raises(SystemExit):
+        main(["estimate", "--help"])
+    out = capsys.readouterr().out
+    assert "Monte Carlo methods need --seed (there is no default" in out
+    assert "lcmcr" in out.split("They are:")[1].split(".")[0]
+    assert "  lcmcr" in out and "[needs --seed]" in out.split("  lcmcr", 1)[1].split("\n")[0]
+    assert "[needs --seed]" not in out.split("  mt ", 1)[1].split("\n")[0]
+
+
+def test_histories_turns_the_persons_table_of_link_into_the_table_estimate_reads(tmp_path, capsys):
+    persons = tmp_path / "persons.csv"
+    persons.write_text(
+        "source,record_id,person_id,match_probability\n"
+        "a,1,P1,0.9\nb,7,P1,0.9\na,2,P2,1\nc,3,P3,1\nb,4,P4,1\nc,5,P4,1\na,6,P5,1\n",
+        encoding="utf-8",
+    )
+    table = tmp_path / "table.csv"
+    code, _, err = run(capsys, "histories", str(persons), "--out", str(table))
+    assert code == 0 and "5 people on 3 lists" in err
+    assert table.read_text("utf-8").splitlines() == [
+        "a,b,c,count",
+        "1,0,0,2",
+        "0,0,1,1",
+        "1,1,0,1",
+        "0,1,1,1",
+    ] or sorted(table.read_text("utf-8").splitlines()[1:]) == sorted(
+        ["1,0,0,2", "0,0,1,1", "1,1,0,1", "0,1,1,1"]
+    )
+    code, out, _ = run(capsys, "estimate", str(table), "--method", "mt", "--format", "json")
+    assert code == 0 and json.loads(out)["n_observed"] == 5
+    bad = tmp_path / "bad.csv"
+    bad.write_text("name,list\nЖагипаров Ерлан,a\n", encoding="utf-8")
+    code, _, err = run(capsys, "histories", str(bad))
+    assert code == EXIT_BAD_INPUT and "no column source, person_id" in err and "Жагипаров" not in err

@@ -57,7 +57,8 @@ def test_defaults_filled():
     "mutate, message",
     [
         (lambda c: c.pop("events"), "'events' is a required property"),
-        (lambda c: c.update(colour="red"), "Additional properties are not allowed"),
+        (lambda c: c.update(colour="red"), "config (top level): unknown key 'colour'; valid keys: "),
+        (lambda c: c.update(methds={}), "unknown key 'methds'; did you mean 'methods'?"),
         (
             lambda c: c["events"]["jan2022"]["sources"]["official"].update(kind="deaths"),
             "events.jan2022.sources.official.kind",

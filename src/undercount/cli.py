@@ -11,19 +11,29 @@ import json
 import sys
 from collections.abc import Sequence
 
-from . import __version__
+from . import __version__, tabular
 from .errors import UndercountError
 
 EXIT_BAD_INPUT = 2
+#: Exit status when the reader closed the pipe (128 + SIGPIPE, as a shell reports it).
+EXIT_BROKEN_PIPE = 141
 
 
 def _methods_epilog() -> str:
     from .estimators import REGISTRY
 
-    lines = ["methods:"]
+    stochastic = sorted(n for n, m in REGISTRY.items() if m.stochastic)
+    lines = [
+        "seeds: Monte Carlo methods need --seed (there is no default: without one they stop with an",
+        "error, so that no result depends on an unrecorded seed). They are: " + ", ".join(stochastic) + ".",
+        "Every other method is deterministic and ignores --seed.",
+        "",
+        "methods:",
+    ]
     for name in sorted(REGISTRY):
         spec = REGISTRY[name]
-        lines.append(f"  {name:<18} {spec.summary}")
+        mark = " [needs --seed]" if spec.stochastic else ""
+        lines.append(f"  {name:<18} {spec.summary}{mark}")
         for s in spec.settings:
             default = "" if s.default is None else f" (default {s.default})"
             lines.append(f"  {'':<20}--set {s.name}=...  {s.help}{default}")
@@ -40,11 +50,74 @@ def _parse_sets(pairs: Sequence[str]) -> dict[str, str]:
     return out
 
 
-def cmd_estimate(args: argparse.Namespace) -> int:
-    from .estimators import estimate
+def _read_table(path: str):
+    """A capture-history table from a file, or from standard input when ``path`` is ``-``."""
+    import csv
+    import io
+
+    from .errors import TableError
     from .histories import CaptureTable
 
-    table = CaptureTable.from_csv(args.table)
+    if path != "-":
+        return CaptureTable.from_csv(path)
+    text = sys.stdin.read()
+    records = [row for row in csv.reader(io.StringIO(text.lstrip("\ufeff"))) if row]
+    if not records:
+        raise TableError("not a CSV table: standard input is empty", file="<stdin>")
+    return CaptureTable.from_rows(records[0], records[1:], source="<stdin>")
+
+
+def cmd_histories(args: argparse.Namespace) -> int:
+    """persons.csv (the output of ``undercount link``) -> the capture-history table ``estimate`` reads."""
+    import pandas as pd
+
+    from .errors import TableError
+    from .histories import table_from_memberships
+
+    source = "<stdin>" if args.persons == "-" else args.persons
+    try:
+        persons = pd.read_csv(
+            sys.stdin if args.persons == "-" else args.persons, dtype=str, keep_default_na=False
+        )
+    except FileNotFoundError:
+        raise TableError("file not found", file=source) from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise TableError(f"not a CSV table ({type(exc).__name__})", file=source) from None
+    missing = [c for c in ("source", "person_id") if c not in persons.columns]
+    if missing:
+        raise TableError(
+            f"no column {', '.join(missing)}: expected the persons table of undercount link "
+            f"(columns source, record_id, person_id); found {', '.join(map(str, persons.columns))}",
+            file=source,
+        )
+    blank = persons.index[(persons["source"] == "") | (persons["person_id"] == "")]
+    if len(blank):
+        raise TableError(
+            f"blank source or person_id in data row(s) {', '.join(str(i + 2) for i in blank[:5])}",
+            file=source,
+        )
+    lists = args.lists.split(",") if args.lists else list(dict.fromkeys(persons["source"]))
+    unknown = sorted(set(persons["source"]) - set(lists))
+    if unknown:
+        raise TableError(f"sources {', '.join(unknown)} are not in --lists ({', '.join(lists)})", file=source)
+    memberships = persons.groupby("person_id", sort=True)["source"].agg(lambda s: sorted(set(s)))
+    table = table_from_memberships(lists, memberships, source=source)
+    frame = table.to_frame()
+    if args.out:
+        tabular.write_csv(frame, args.out)
+    else:
+        tabular.write_csv(frame, sys.stdout)
+    print(
+        f"undercount histories: {table.n_observed} people on {len(lists)} lists, {len(frame)} patterns",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def cmd_estimate(args: argparse.Namespace) -> int:
+    from .estimators import estimate
+
+    table = _read_table(args.table)
     result = estimate(
         table,
         args.method,
@@ -230,9 +303,11 @@ def cmd_link(args: argparse.Namespace) -> int:
         fitted, method = _fit_from_args(args, records, kind, labels, config)
         persons = fitted.persons(args.threshold)
         if args.model:
-            model_table(fitted).round(6).to_csv(args.model, index=False, lineterminator="\n")
+            tabular.write_csv(model_table(fitted).round(6), args.model, index=False, lineterminator="\n")
         if args.pairs:
-            pairs_table(fitted).to_csv(args.pairs, index=False, lineterminator="\n", float_format="%.6g")
+            tabular.write_csv(
+                pairs_table(fitted), args.pairs, index=False, lineterminator="\n", float_format="%.6g"
+            )
         pairs = len(fitted.i)
     else:
         if args.pairs or args.model:
@@ -241,7 +316,7 @@ def cmd_link(args: argparse.Namespace) -> int:
             )
         persons = link(records, date_column=date_column(kind), method="deterministic")
         pairs = None
-    persons.to_csv(args.out, index=False, lineterminator="\n")
+    tabular.write_csv(persons, args.out, index=False, lineterminator="\n")
     sources = list(dict.fromkeys(records["source"]))
     per_list = persons.groupby("source", sort=False)["person_id"].nunique()
     print(
@@ -331,16 +406,37 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=_methods_epilog(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    est.add_argument("table", help="capture-history CSV file")
+    est.add_argument("table", help="capture-history CSV file ('-': read standard input)")
     est.add_argument("--method", required=True, help="estimator name (see the list below)")
     est.add_argument("--model", default=None, help="model formula, for methods that take one")
     est.add_argument(
         "--set", action="append", default=[], metavar="KEY=VALUE", help="a method setting (repeatable)"
     )
-    est.add_argument("--seed", type=int, default=None, help="random seed (Monte Carlo methods)")
+    est.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="random seed: required by Monte Carlo methods (no default; see 'seeds' below), ignored by others",
+    )
     est.add_argument("--level", type=float, default=0.95, help="interval level (default 0.95)")
     est.add_argument("--format", choices=("json", "table"), default="table", help="output format")
     est.set_defaults(func=cmd_estimate)
+
+    his = sub.add_parser(
+        "histories",
+        help="turn the persons table of 'undercount link' into a capture-history table",
+        description=(
+            "Count the people of a persons table (the output of 'undercount link': source, record_id, "
+            "person_id) by the set of lists each is on: the capture-history CSV that 'undercount "
+            "estimate' reads. Written to standard output unless --out is given."
+        ),
+    )
+    his.add_argument("persons", help="persons CSV from 'undercount link' ('-': read standard input)")
+    his.add_argument(
+        "--lists", default=None, help="lists in order, comma-separated (default: order of first appearance)"
+    )
+    his.add_argument("--out", default=None, help="write the table here instead of standard output")
+    his.set_defaults(func=cmd_histories)
 
     from .linkage import DEFAULT_THRESHOLD, METHODS
 
@@ -440,12 +536,24 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    command = None
     try:
-        return int(args.func(args) or 0)
+        args = parser.parse_args(argv)  # --help prints here: it may meet a closed pipe too
+        command = args.command
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()
+        return code
     except UndercountError as exc:
-        print(f"undercount {args.command}: error: {exc}", file=sys.stderr)
+        print(f"undercount {command}: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except BrokenPipeError:
+        # the reader (head, less) closed the pipe: stop quietly, as other command-line tools do;
+        # point stdout at /dev/null so that the interpreter's final flush does not fail again
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
 
 
 if __name__ == "__main__":  # pragma: no cover

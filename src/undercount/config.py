@@ -69,7 +69,7 @@ def validate_config(config: Mapping[str, Any]) -> dict:
     if errors:
         err = errors[0]
         where = ".".join(str(p) for p in err.absolute_path) or "(top level)"
-        raise ConfigError(f"config {where}: {err.message}")
+        raise ConfigError(f"config {where}: {_unknown_key(err) or err.message}")
     from .estimators import get_method
 
     for label, entry in config["methods"].items():
@@ -81,13 +81,13 @@ def validate_config(config: Mapping[str, Any]) -> dict:
             spec.resolve(entry["settings"])
         except UndercountError as exc:
             raise ConfigError(f"config methods.{label}: {exc}") from None
-    if config["headline_method"] is None:
-        config["headline_method"] = next(iter(config["methods"]))
-    elif config["headline_method"] not in config["methods"]:
+    headline = config["headline"]
+    if headline != "auto" and headline not in config["methods"]:
         raise ConfigError(
-            f"config headline_method: {config['headline_method']!r} is not a label under methods "
+            f"config headline: {headline!r} is neither auto nor a label under methods "
             f"({', '.join(config['methods'])})"
         )
+    config["headline_method"] = _figure_headline(config)
     _mark_synthetic(config)
     for event, entry in config["events"].items():
         official = entry.get("official_source")
@@ -531,3 +531,38 @@ def sources_table(summaries: Iterable[Mapping[str, Any]]) -> Any:
 
     rows = [{**s, "warnings": " | ".join(s.get("warnings") or [])} for s in summaries]
     return pd.DataFrame(rows, columns=SOURCES_TABLE_COLUMNS)
+
+
+def _figure_headline(config: dict) -> str:
+    """The one method label drawn beside the reported tolls over time.
+
+    A configured headline label is it; with ``headline: auto``, the configured
+    label whose estimator comes first in the automatic rule (rows with more
+    lists first), else the first configured method.
+    """
+    if config["headline"] != "auto":
+        return str(config["headline"])
+    from .headline import AUTO_RULE
+
+    labels = {entry["method"]: label for label, entry in reversed(list(config["methods"].items()))}
+    for _, estimators in AUTO_RULE:
+        for estimator in estimators:
+            if estimator in labels:
+                return labels[estimator]
+    return next(iter(config["methods"]))
+
+
+def _unknown_key(err: jsonschema.ValidationError) -> str | None:
+    """One line for a key the schema does not know: the key and the closest valid one."""
+    import difflib
+
+    if err.validator != "additionalProperties" or not isinstance(err.instance, dict):
+        return None
+    allowed = list(err.schema.get("properties", {}))
+    extra = [k for k in err.instance if k not in allowed]
+    if not extra:
+        return None
+    key = str(extra[0])
+    close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.5)
+    hint = f"did you mean {close[0]!r}?" if close else f"valid keys: {', '.join(allowed)}"
+    return f"unknown key {key!r}; {hint}"

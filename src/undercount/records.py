@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from . import tabular
 from .errors import InputError, is_safe_value, show_value
 
 KINDS = ("casualty", "detention")
@@ -1131,12 +1132,13 @@ def validate_record(record: Mapping[str, Any], kind: str) -> None:
 # ------------------------------------------------------ normalised records I/O
 def write_records(frame: pd.DataFrame, path: str | Path) -> None:
     """Write validated records (they hold names: only ever under ``private_dir``)."""
-    frame.to_csv(path, index=False, lineterminator="\n")
+    tabular.write_csv(frame, path)
 
 
 def read_records(path: str | Path, kind: str) -> pd.DataFrame:
     """Read records written by :func:`write_records`, restoring their types."""
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame = frame.map(tabular.restore)  # undo the formula guard of write_records
     frame = frame.replace({"": None})
     props = record_schema(kind)["properties"]
     for name, prop in props.items():

@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import tabular
 from .names import romanise
 from .synthetic import MANIFEST, format_manifest
 
@@ -776,13 +777,13 @@ def write_demo(out_dir: str | Path, seed: int | None = None) -> list[Path]:
             if sim.design.xlsx:
                 _write_xlsx(sim.frame, path)
             else:
-                sim.frame.to_csv(path, index=False, lineterminator="\n")
+                tabular.write_csv(sim.frame, path, index=False, lineterminator="\n")
             written.append(path)
             truths.append(sim.truth)
         summary.append(_summary(design, people, sources))
     truth = pd.concat(truths, ignore_index=True)
     truth_path = out / "truth.csv"
-    truth.to_csv(truth_path, index=False, lineterminator="\n")
+    tabular.write_csv(truth, truth_path, index=False, lineterminator="\n")
     written.append(truth_path)
     summary_path = out / "truth.json"
     summary_path.write_text(

@@ -562,3 +562,26 @@ def test_bad_linkage_config_stops_before_writing_anything(tmp_path, entry, expec
     assert proc.returncode != 0
     assert expected in proc.stderr, proc.stderr[-2000:]
     assert not (workdir / "results").exists()
+
+
+def test_the_report_opens_on_the_answer_in_a_browser(runs, tmp_path):
+    """The report, in a real browser: no console error, and the landing page shows the headline numbers."""
+    from conftest import open_in_browser
+
+    results = runs[0] / "results"
+    answer = pd.read_csv(results / "answer.tsv", sep="\t", dtype=str, keep_default_na=False)
+    deaths = answer.set_index(["event", "population"]).loc[("January 2022 (Qandy Qantar)", "deaths")]
+    assert deaths["headline method"] != "mt" and deaths["estimated total"] != "not estimable"
+    pw, context, page, errors = open_in_browser(results / "report.html", tmp_path / "profile")
+    try:
+        page.wait_for_timeout(1500)
+        text = page.inner_text("body")
+        assert "The answer" in text and "SYNTHETIC DATA" in text
+        for column in ("documented by any list", "estimated total", "estimated undocumented"):
+            assert deaths[column] in text, column
+        assert "no interval shows it" in text  # the standing caveat
+        assert page.evaluate("document.images.length") >= 1  # the figure, event beside event
+        assert not errors, errors
+    finally:
+        context.close()
+        pw.stop()

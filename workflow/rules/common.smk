@@ -11,16 +11,21 @@ from undercount import config as uc
 from undercount.errors import UndercountError
 from undercount.estimators import get_method
 from undercount.provenance import tree_digest
+from undercount.report_safe import report_safe
 
 try:  # Snakemake's YAML loader keeps the last of two equal keys: re-read with a strict one
     uc.check_config_files(workflow.configfiles)
 except UndercountError as exc:
     raise WorkflowError(f"undercount: {exc}") from None
 
+try:  # our own validation first: one line naming the key (Snakemake's prints the whole schema)
+    CONFIG = uc.validate_config(config)
+except UndercountError as exc:
+    raise WorkflowError(f"undercount: {exc}") from None
+
 validate(config, schema="../schemas/config.schema.yaml")
 
 try:
-    CONFIG = uc.validate_config(config)
     CHECKS = uc.check_inputs(CONFIG)
 except UndercountError as exc:
     raise WorkflowError(f"undercount: {exc}") from None
@@ -58,6 +63,13 @@ def _schemes(event, population):
 
 
 SCHEMES = {(e, p): _schemes(e, p) for e in EVENTS for p in CONFIG["populations"]}
+EVENT_LABELS = report_safe({e: CONFIG["events"][e]["label"] for e in EVENTS})
+EVENT_STARTS = report_safe(
+    {
+        e: [CONFIG["events"][e]["label"], CONFIG["events"][e]["start_date"]]
+        for e in EVENTS
+    }
+)
 
 
 wildcard_constraints:
@@ -112,8 +124,10 @@ def population_source_ids(wildcards):
     ]
 
 
+# Config text in params is wrapped by report_safe: the HTML report shows params inside a
+# <script> block, where a label "</script>..." would otherwise run as code.
 def source_labels(event):
-    return {s.id: s.label for s in uc.sources(CONFIG, event)}
+    return report_safe({s.id: s.label for s in uc.sources(CONFIG, event)})
 
 
 def event_source_labels(wildcards):
@@ -121,7 +135,9 @@ def event_source_labels(wildcards):
 
 
 def overlap_title(wildcards):
-    return f"{CONFIG['events'][wildcards.event]['label']}: {wildcards.population}"
+    return report_safe(
+        f"{CONFIG['events'][wildcards.event]['label']}: {wildcards.population}"
+    )
 
 
 def job_seed(event, population, stratum, label):
@@ -268,7 +284,7 @@ OFFICIAL = {
 
 
 def event_label(wildcards):
-    return CONFIG["events"][wildcards.event]["label"]
+    return report_safe(CONFIG["events"][wildcards.event]["label"])
 
 
 def official_of_event(wildcards):
@@ -276,7 +292,7 @@ def official_of_event(wildcards):
 
 
 def strata_title(wildcards):
-    return (
+    return report_safe(
         f"{CONFIG['events'][wildcards.event]['label']}: {wildcards.population} "
         f"by {wildcards.scheme}"
     )
@@ -396,4 +412,30 @@ def all_outputs():
     ]
     out += linkage_outputs()
     out.append("results/sources.csv")
+    out += ["results/landing.rst", "results/answer.tsv", "results/estimates.xlsx"]
+    out.append("results/figures/events_compared.png")
     return out
+
+
+# The report's landing page (rule answer): every table with its labels, and every result.
+def answer_tables(wildcards=None):
+    return report_safe(
+        [
+            {
+                "event": e,
+                "population": p,
+                "event_label": CONFIG["events"][e]["label"],
+                "official_source": OFFICIAL.get(e),
+                "synthetic": SYNTHETIC_TABLES[f"{e}/{p}"],
+            }
+            for e, p in TABLES
+        ]
+    )
+
+
+def answer_results():
+    return [
+        f"results/{e}/{p}/estimates/{label}.json"
+        for e, p in TABLES
+        for label in METHODS
+    ]

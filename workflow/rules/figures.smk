@@ -15,10 +15,7 @@ rule figure_reported_tolls:
         "logs/figures/reported_tolls.log",
     params:
         code=CODE,
-        events={
-            e: [CONFIG["events"][e]["label"], CONFIG["events"][e]["start_date"]]
-            for e in EVENTS
-        },
+        events=EVENT_STARTS,
     script:
         "../../scripts/figure_reported_tolls.py"
 
@@ -62,7 +59,7 @@ rule figure_documented_vs_estimated:
     params:
         code=CODE,
         events=events_of_population,
-        event_labels={e: CONFIG["events"][e]["label"] for e in EVENTS},
+        event_labels=EVENT_LABELS,
         source_labels={e: source_labels(e) for e in EVENTS},
         stratum=STRATUM,
         level=CONFIG["level"],
@@ -85,7 +82,7 @@ rule figure_forest:
         "logs/figures/forest_{population}.log",
     params:
         code=CODE,
-        event_labels={e: CONFIG["events"][e]["label"] for e in EVENTS},
+        event_labels=EVENT_LABELS,
         level=CONFIG["level"],
         synthetic=population_synthetic,
     script:
@@ -109,7 +106,7 @@ rule figure_official_coverage:
         code=CODE,
         events=population_events("deaths"),
         official=OFFICIAL,
-        event_labels={e: CONFIG["events"][e]["label"] for e in EVENTS},
+        event_labels=EVENT_LABELS,
         level=CONFIG["level"],
         synthetic=SYNTHETIC,
     script:
@@ -155,10 +152,7 @@ rule figure_reported_vs_estimated:
         "logs/figures/reported_vs_estimated.log",
     params:
         code=CODE,
-        events={
-            e: [CONFIG["events"][e]["label"], CONFIG["events"][e]["start_date"]]
-            for e in EVENTS
-        },
+        events=EVENT_STARTS,
         method=CONFIG["headline_method"],
         level=CONFIG["level"],
         synthetic=SYNTHETIC,
@@ -208,7 +202,7 @@ rule figure_residuals:
     params:
         code=CODE,
         tables=[f"{e}/{p}" for e, p in TABLES],
-        event_labels={e: CONFIG["events"][e]["label"] for e in EVENTS},
+        event_labels=EVENT_LABELS,
         source_labels={e: source_labels(e) for e in EVENTS},
         synthetic=SYNTHETIC_TABLES,
     script:
@@ -240,7 +234,7 @@ rule figure_lcmcr:
         code=CODE,
         figures=label_posterior_figures,
         tables=[f"{e}/{p}" for e, p in TABLES],
-        event_labels={e: CONFIG["events"][e]["label"] for e in EVENTS},
+        event_labels=EVENT_LABELS,
         synthetic=SYNTHETIC_TABLES,
     script:
         "../../scripts/figure_posterior.py"
@@ -263,7 +257,7 @@ rule figure_dga:
         code=CODE,
         figures=label_posterior_figures,
         tables=[f"{e}/{p}" for e, p in TABLES],
-        event_labels={e: CONFIG["events"][e]["label"] for e in EVENTS},
+        event_labels=EVENT_LABELS,
         synthetic=SYNTHETIC_TABLES,
     script:
         "../../scripts/figure_posterior.py"

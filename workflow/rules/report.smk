@@ -44,3 +44,41 @@ rule provenance:
         master_seed=CONFIG["seed"],
     script:
         "../../scripts/provenance.py"
+
+
+rule answer:
+    input:
+        histories=all_histories(),
+        results=answer_results(),
+        estimates="results/estimates.csv",
+        reported=REPORTED,
+    output:
+        landing="results/landing.rst",
+        table=report(
+            "results/answer.tsv",
+            caption="../report/answer.rst",
+            category="1. The answer",
+        ),
+        png=report(
+            "results/figures/events_compared.png",
+            caption="../report/events_compared.rst",
+            category="1. The answer",
+        ),
+        tsv="results/figures/events_compared.tsv",
+        xlsx=report(
+            "results/estimates.xlsx",
+            caption="../report/estimates_xlsx.rst",
+            category="Estimates",
+        ),
+    log:
+        "logs/answer.log",
+    params:
+        code=CODE,
+        # a function: Snakemake rebuilds list params given as values, dropping the report_safe wrapper
+        tables=answer_tables,
+        labels=METHODS,
+        headline=CONFIG["headline"],
+        level=CONFIG["level"],
+        synthetic_tables=config["synthetic_tables"],
+    script:
+        "../../scripts/answer.py"

@@ -11,6 +11,8 @@ matplotlib.use("Agg")
 import pandas as pd  # noqa: E402
 from plotnine import element_text, theme, theme_bw  # noqa: E402
 
+from .. import tabular
+
 #: Label every figure built from demonstration data carries, visibly.
 SYNTHETIC_LABEL = "SYNTHETIC DATA: demonstration only, not real victims"
 
@@ -36,7 +38,7 @@ def wrap(text: str, width: int = 110) -> str:
 
 def write_tsv(frame: pd.DataFrame, path: str | Path) -> None:
     """Write the data behind a figure: tab-separated, LF, stable float format."""
-    frame.to_csv(path, sep="\t", index=False, lineterminator="\n", float_format="%.6g")
+    tabular.write_csv(frame, path, sep="\t", index=False, lineterminator="\n", float_format="%.6g")
 
 
 def save_figure(plot, data: pd.DataFrame, png: str | Path, width: float = 8, height: float = 5) -> None:

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .. import tabular
 from ..errors import MethodError
 from .result import EstimateResult, not_estimable, with_warnings
 
@@ -148,7 +149,7 @@ def estimates_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
 
 
 def write_estimates(frame: pd.DataFrame, path: str | Path) -> None:
-    frame.to_csv(path, index=False, lineterminator="\n", float_format="%.7g")
+    tabular.write_csv(frame, path, float_format="%.7g")
 
 
 def write_draws_csv(result: EstimateResult, path: str | Path) -> None:
