@@ -18,8 +18,8 @@ from ..histories import CaptureTable
 from ..results.result import UNINFORMATIVE_UPPER, EstimateResult
 
 EVERYONE_ON_EVERY_LIST = (
-    "every person is on every list: the data cannot bound the number missed (a table with no one "
-    "on some lists but not others says nothing about who no list reaches)"
+    "every person is on every list: the data cannot bound the number missed (nothing in the table "
+    "shows how the lists miss people, so no model can say how many all of them missed)"
 )
 
 
