@@ -353,6 +353,20 @@ def with_bca(
         progress=progress,
         desc=method,
     )
+    if not (math.isfinite(boot.low) and not math.isnan(boot.high)):
+        from ..results.result import not_estimable
+
+        return not_estimable(
+            method,
+            result.lists,
+            result.n_observed,
+            "no estimate: the bootstrap gave no interval, and a number without its interval is not "
+            "reported (" + "; ".join(boot.warnings) + ")",
+            level=result.ci_level,
+            model=result.model,
+            warnings=tuple(result.warnings),
+            caveats=tuple(result.caveats),
+        )
     summary = Bootstrap(
         **boot.details(),
         jackknife_n_hat=boot.jackknife,

@@ -671,7 +671,8 @@ def _search_estimate(
             f"the people on no list: {names}. The data cannot choose between them; the first is "
             "reported"
         )
-    elif len(ranked) > 1:
+    elif len(ranked) > 1 and selection_interval != "averaged":
+        # with the averaged interval the models' disagreement is in the interval itself
         close = [c for v, c in ranked if v - ranked[0][0] < 2.0]
         if len(close) > 1:
             lo = min(c.n_hat for c in close)
