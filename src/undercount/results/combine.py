@@ -486,7 +486,9 @@ def _rubin(
     )
 
 
-def _with_caveats(result: EstimateResult, inputs: Mapping[str, EstimateResult] | Sequence[EstimateResult]) -> EstimateResult:
+def _with_caveats(
+    result: EstimateResult, inputs: Mapping[str, EstimateResult] | Sequence[EstimateResult]
+) -> EstimateResult:
     """The combination carries every input's standing caveats, each once (they hold for every part)."""
     from .result import with_caveats
 
