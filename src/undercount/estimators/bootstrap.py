@@ -66,6 +66,15 @@ BOOTSTRAP_SETTINGS = (
 ANNOUNCE_SECONDS = 60.0
 
 
+def _duration(seconds: float) -> str:
+    """A predicted duration in the unit a reader expects: seconds, minutes or hours."""
+    if seconds < 120:
+        return f"{seconds:,.0f} seconds"
+    if seconds < 7200:
+        return f"{seconds / 60:,.0f} minutes"
+    return f"{seconds / 3600:,.1f} hours"
+
+
 def time_one_fit(
     statistic: Callable[..., float], patterns: np.ndarray, counts: np.ndarray, lists: Sequence[str]
 ) -> float:
@@ -316,7 +325,7 @@ def with_bca(
             method,
             result.lists,
             result.n_observed,
-            f"not computed: the BCa bootstrap would take about {total / 3600:,.1f} hours "
+            f"not computed: the BCa bootstrap would take about {_duration(total)} "
             f"({nboot:,} replicates and {jack:,} jackknife tables, one per observed cell, at "
             f"{one:.2g} s per fit on {used} process(es)), beyond the limit of {max_hours:g} hours "
             "(setting max_hours). The cost grows with nboot, with the number of observed cells "
