@@ -359,6 +359,9 @@ def not_run_reason(method: str, k: int) -> str | None:
     """Why a method cannot take a table of ``k`` lists, or None."""
     from undercount.estimators import get_method
 
+    if method in PSEUDO_METHODS:
+        return "none of the estimators it draws on ran"
+
     spec = get_method(method)
     if k < spec.min_lists:
         return f"needs at least {spec.min_lists} lists"
@@ -487,6 +490,151 @@ def run_study(
     return [fit for task in tasks for fit in sorted(done[task], key=lambda f: order[f.method])]
 
 
+# ------------------------------------------------------------------ headline and envelope
+#: The automatic headline rule the study scores: (fewest lists, estimators in order of
+#: preference), as ``undercount.headline.AUTO_RULE`` states it; the first estimator of the first
+#: row that fits the table's number of lists and gave an interval is the headline. The rule and
+#: its reasons, from this study's numbers: docs/calibration.md.
+CHOSEN_RULE: tuple[tuple[int, tuple[str, ...]], ...] = (
+    (4, ("lcmcr", "mth-gamma", "dga", "loglinear-bic")),
+    (3, ("lcmcr", "sample-coverage", "loglinear-bic")),
+    (2, ("chapman",)),
+)
+try:
+    from undercount.headline import AUTO_RULE as HEADLINE_RULE
+except ImportError:  # headline.py not merged yet: the rule docs/calibration.md chose
+    HEADLINE_RULE = CHOSEN_RULE
+#: The families whose intervals the envelope spans: one estimator each (the report's families).
+ENVELOPE_FAMILIES: dict[str, str] = {
+    "loglinear-bic": "log-linear",
+    "dga": "graph averaging",
+    "lcmcr": "latent classes",
+}
+HEADLINE, ENVELOPE = "headline", "envelope"
+#: The rule the printed tables used (``--rule`` replaces it).
+RULE_IN_USE: tuple[tuple[int, tuple[str, ...]], ...] = tuple(HEADLINE_RULE)
+PSEUDO_METHODS = (HEADLINE, ENVELOPE)
+
+
+def parse_rule(text: str) -> tuple[tuple[int, tuple[str, ...]], ...]:
+    """``"4:lcmcr,dga;3:loglinear-bic"`` as rule rows, most lists first."""
+    rows = []
+    for part in text.split(";"):
+        fewest, sep, names = part.partition(":")
+        if not sep or not fewest.strip().isdigit():
+            raise SystemExit(f"calibrate.py: --rule takes K:METHOD,METHOD;K:METHOD, got {text!r}")
+        rows.append((int(fewest), tuple(n.strip() for n in names.split(",") if n.strip())))
+    return tuple(sorted(rows, key=lambda r: -r[0]))
+
+
+#: A rule entry ``"mth-gamma+fit"``: that estimator only when its goodness-of-fit test does not
+#: reject its model (no "the model does not fit the table" warning).
+FITS_SUFFIX = "+fit"
+MISFIT = "the model does not fit the table"
+
+
+def usable(table: Mapping[str, Fit], entry: str) -> bool:
+    """Whether a rule entry can be the headline on this table: an interval, and a fit if asked."""
+    fit = table[entry.removesuffix(FITS_SUFFIX)]
+    if not fit.has_interval:
+        return False
+    return not (entry.endswith(FITS_SUFFIX) and any(w.startswith(MISFIT) for w in fit.warnings))
+
+
+def preferred(k: int, rule: Sequence[tuple[int, Sequence[str]]]) -> tuple[str, ...]:
+    for fewest, names in rule:
+        if k >= fewest:
+            return tuple(names)
+    return ()
+
+
+def derived_fits(fits: Sequence[Fit], rule: Sequence[tuple[int, Sequence[str]]] = HEADLINE_RULE) -> list[Fit]:
+    """The headline (the rule applied to each table) and the envelope, as fits of two pseudo-methods.
+
+    headline: the fit of the first estimator the rule prefers that gave an interval (with its
+    warnings, and which estimator it was as the first); none ran or none gave an interval: a
+    failure. envelope: from the lowest lower end to the highest upper end of the families'
+    intervals (:data:`ENVELOPE_FAMILIES`, those that ran and gave one), with the warning
+    "the families disagree" when the intervals share no point; no point estimate.
+    """
+    by_table: dict[tuple[str, int], dict[str, Fit]] = defaultdict(dict)
+    for f in fits:
+        by_table[f.design, f.replicate][f.method] = f
+    out = []
+    for (design, replicate), table in by_table.items():
+        spec = DESIGNS[DESIGN_INDEX[design]]
+        any_fit = next(iter(table.values()))
+        order = [m for m in preferred(spec.k, rule) if m.removesuffix(FITS_SUFFIX) in table]
+        chosen = next((table[m.removesuffix(FITS_SUFFIX)] for m in order if usable(table, m)), None)
+        if chosen is not None:
+            out.append(
+                Fit(
+                    design,
+                    replicate,
+                    HEADLINE,
+                    chosen.N,
+                    chosen.n_observed,
+                    "ok",
+                    chosen.n_hat,
+                    chosen.ci_low,
+                    chosen.ci_high,
+                    chosen.warnings,
+                )
+            )
+        elif order:
+            out.append(
+                Fit(
+                    design,
+                    replicate,
+                    HEADLINE,
+                    any_fit.N,
+                    any_fit.n_observed,
+                    "not estimable",
+                    math.nan,
+                    math.nan,
+                    math.nan,
+                    ("none of the rule's estimators gave an interval",),
+                )
+            )
+        spans = [table[m] for m in ENVELOPE_FAMILIES if m in table and table[m].has_interval]
+        if len(spans) >= 2:
+            low = min(f.ci_low for f in spans)
+            high = max(f.ci_high for f in spans)
+            overlap = max(f.ci_low for f in spans) <= min(f.ci_high for f in spans)
+            warnings = () if overlap else ("the families disagree: their intervals do not overlap",)
+            out.append(
+                Fit(
+                    design,
+                    replicate,
+                    ENVELOPE,
+                    any_fit.N,
+                    any_fit.n_observed,
+                    "ok",
+                    math.nan,
+                    low,
+                    high,
+                    warnings,
+                )
+            )
+    return out
+
+
+def agreement(fits: Sequence[Fit], designs: Sequence[str]) -> dict[str, tuple[int, int, int]]:
+    """Per design: (tables where the families' intervals overlap, of those how many have every
+    family's interval missing N, tables with at least two families' intervals)."""
+    by_table: dict[tuple[str, int], list[Fit]] = defaultdict(list)
+    for f in fits:
+        if f.method in ENVELOPE_FAMILIES and f.has_interval:
+            by_table[f.design, f.replicate].append(f)
+    out = {}
+    for d in designs:
+        tables = [v for (design, _), v in by_table.items() if design == d and len(v) >= 2]
+        agree = [v for v in tables if max(f.ci_low for f in v) <= min(f.ci_high for f in v)]
+        wrong = [v for v in agree if not any(f.covered for f in v)]
+        out[d] = (len(agree), len(wrong), len(tables))
+    return out
+
+
 # ------------------------------------------------------------------ scoring
 _NUMBER = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?(?:e[+-]?\d+)?")
 
@@ -581,6 +729,8 @@ def _settings_text(methods: Sequence[str], plan: Plan) -> list[str]:
 
     lines = []
     for m in methods:
+        if m in PSEUDO_METHODS:
+            continue
         spec = get_method(m)
         resolved = spec.resolve(plan.settings(m))
         shown = {k: v for k, v in resolved.items() if k not in QUIET}
@@ -701,6 +851,27 @@ def render(
             s = scores.get((d, m))
             cells.append("n/a" if s is None else _median(s.rel_errors, "+.1%"))
         emit(f"| {m} | " + " | ".join(cells) + " |")
+
+    if any(f.method in PSEUDO_METHODS for f in fits):
+        emit("\n## Headline and envelope\n")
+        emit(
+            "`headline`: on each simulated table, the first estimator of the rule below (for the "
+            "table's number of lists) that gave an interval, as the report's `headline: auto` chooses. "
+            "`envelope`: from the lowest to the highest end of the intervals of "
+            + ", ".join(f"{name} ({m})" for m, name in ENVELOPE_FAMILIES.items())
+            + ". Agreement between families is not confirmation: the table below counts the tables "
+            "where their intervals overlap and, of those, the ones where every family's interval misses N.\n"
+        )
+        emit("| fewest lists | estimators, in order of preference |")
+        emit("|---|---|")
+        for fewest, names in RULE_IN_USE:
+            emit(f"| {fewest} | {', '.join(names)} |")
+        emit("")
+        emit("| design | tables | families agree | agree and all miss N |")
+        emit("|---|---|---|---|")
+        for d, (agree, wrong, tables) in agreement(fits, designs).items():
+            if tables:
+                emit(f"| {d} | {tables} | {_share(agree, tables)} | {_share(wrong, agree)} |")
 
     emit("\n## Per design\n")
     emit(
@@ -893,6 +1064,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--from-csv", help="render the fits of an earlier --out (with its --timings) instead of running"
     )
+    parser.add_argument(
+        "--rule",
+        help="the headline rule to score, as K:METHOD,METHOD;K:METHOD (default: undercount.headline's)",
+    )
     parser.add_argument("--command", help="the command to name in the header (default: this one)")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
     args = parser.parse_args(argv)
@@ -928,7 +1103,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         ]
         position = {name: i for i, name in enumerate([*designs, *methods])}
         fits.sort(key=lambda f: (position[f.design], f.replicate, position[f.method]))
-        sys.stdout.write(render(fits, designs, methods, plan, Meta(command, args.workers, None)))
+        fits, shown = with_derived(fits, methods, args.rule)
+        sys.stdout.write(render(fits, designs, shown, plan, Meta(command, args.workers, None)))
         return
     replicates = [args.replicate] if args.replicate is not None else list(range(args.reps))
     start = time.perf_counter()
@@ -938,7 +1114,18 @@ def main(argv: Sequence[str] | None = None) -> None:
         write_csv(fits, args.out)
     if args.timings:
         write_timings(fits, args.timings)
-    sys.stdout.write(render(fits, designs, methods, plan, Meta(command, args.workers, wall)))
+    fits, shown = with_derived(fits, methods, args.rule)
+    sys.stdout.write(render(fits, designs, shown, plan, Meta(command, args.workers, wall)))
+
+
+def with_derived(fits: list[Fit], methods: Sequence[str], rule: str | None) -> tuple[list[Fit], list[str]]:
+    """The fits plus the headline and envelope pseudo-methods (never written to --out), and the methods shown."""
+    global RULE_IN_USE
+    if rule:
+        RULE_IN_USE = parse_rule(rule)
+    derived = derived_fits(fits, RULE_IN_USE)
+    present = [m for m in PSEUDO_METHODS if any(f.method == m for f in derived)]
+    return list(fits) + derived, [*methods, *present]
 
 
 if __name__ == "__main__":

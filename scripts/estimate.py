@@ -49,6 +49,8 @@ def main(
     )
     for key, value in result.runtime.items():  # wall-clock figures: here only, never in results/
         logger.info("runtime %s: %s", key, value)
+    for caveat in result.caveats:
+        logger.info("caveat: %s", caveat)
     for warning in result.warnings:
         logger.warning(warning)
     return result

@@ -42,7 +42,7 @@ def test_estimate_table_format_shows_warnings(capsys):
     )
     assert code == 0
     assert "estimate" in out and "95% interval" in out
-    assert "warnings:" in out and "other list(s) ignored" in out
+    assert "caveats (every estimate of this kind):" in out and "other list(s) ignored" in out
 
 
 def test_help_lists_methods(capsys):

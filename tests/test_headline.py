@@ -27,13 +27,15 @@ def test_auto_prefers_latent_classes_with_four_lists_and_never_mt():
     assert only_mt.label is None and only_mt.result is None and "No headline" in only_mt.reason
 
 
-def test_auto_with_three_lists_takes_a_selection_with_a_bootstrap_interval_not_chapman():
+def test_auto_with_three_lists_follows_the_rule_and_never_takes_chapman():
     results = {
         "chapman-largest": result("chapman", 150, 130, 180, k=3),
-        "sel": result("stepwise-bca", 170, 140, 230, k=3),
+        "mt": result("mt", 140, 130, 150, k=3),
+        "sc": result("sample-coverage", 170, 140, 230, k=3),
+        "sel": result("loglinear-bic", 160, 140, 200, k=3),
     }
     chosen = headline.choose(results, n_lists=3)
-    assert chosen.label == "sel"
+    assert chosen.label == "sc"  # the row for 3 lists: lcmcr (not configured), then sample-coverage
     assert headline.choose({"c": results["chapman-largest"]}, n_lists=3).label is None
     assert headline.choose({"c": result("chapman", 150, 130, 180, k=2)}, n_lists=2).label == "c"
 

@@ -33,7 +33,7 @@ def test_rst_text_survives_jinja_and_docutils_as_plain_text():
 
 def test_the_landing_page_shows_the_answer_and_escapes_labels():
     result = EstimateResult(
-        "stepwise-bca", ("a", "b", "c"), 306, 313.4, 311.2, 316.8, warnings=("w <b>1</b>",)
+        "loglinear-bic", ("a", "b", "c"), 306, 313.4, 311.2, 316.8, warnings=("w <b>1</b>",)
     )
     meta = {"lists": ["a", "b", "c"], "n_observed": 306, "people_per_list": {"a": 200}}
     reported = pd.DataFrame(

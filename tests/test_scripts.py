@@ -59,7 +59,7 @@ def test_estimate_then_total_then_gather(tmp_path):
             seed=seed,
             level=0.95,
         )
-        assert read_result(out) == result and result.warnings[0] == "a table note"
+        assert read_result(out) == result and result.caveats == ("a table note",)
         draws = pd.read_csv(tmp_path / f"{stratum}.draws.csv")
         assert list(draws.columns) == ["chain", "draw", "N"] and len(draws) == 20
         np.testing.assert_allclose(draws["N"], result.draws.pooled, rtol=1e-9)
@@ -73,7 +73,7 @@ def test_estimate_then_total_then_gather(tmp_path):
         level=0.95,
     )
     assert summed.n_observed == 2 * 1896 and read_result(tmp_path / "total.json") == summed
-    assert "every stratum: a table note" in summed.warnings
+    assert "a table note" in summed.caveats  # a caveat of every stratum, once
     entries = [
         {"event": "e", "population": "deaths", "stratum": s, "label": "sw", "synthetic": True}
         for s in ("city:a", "city:b", "city:total")

@@ -27,6 +27,32 @@ if TYPE_CHECKING:  # pandas is imported where frames are used: job start-up stay
 
 COUNT = "count"
 
+#: The largest count, and the largest total, a table may hold: 2^53, the integers that every
+#: estimator's float arithmetic represents exactly (and far below int64's 2^63, so sums never wrap).
+MAX_COUNT = 2**53
+
+
+def _checked_counts(counts: npt.ArrayLike, source: str | None) -> np.ndarray:
+    """Counts as int64, refused (naming the pattern) when one or their running sum passes :data:`MAX_COUNT`.
+
+    Checked on Python integers, so that a count of 2^63 or more, or a sum that
+    would wrap around in int64, is an error that says so rather than an
+    OverflowError or a negative total.
+    """
+    shape = np.shape(counts)
+    items = [int(v) for v in np.asarray(counts, dtype=object).ravel()]
+    running = 0
+    for i, v in enumerate(items):
+        running += max(v, 0)
+        if abs(v) > MAX_COUNT:
+            what = f"count {v:,} is beyond the largest the estimators can hold exactly"
+        elif running > MAX_COUNT:
+            what = f"the counts up to this one add up to {running:,}, beyond the largest total the estimators can hold exactly"
+        else:
+            continue
+        raise TableError(f"{what} ({MAX_COUNT:,}, 2^53): pattern {i + 1} of the table", file=source)
+    return np.asarray(items, dtype=np.int64).reshape(shape)
+
 
 @dataclass(frozen=True, eq=False)
 class CaptureTable:
@@ -52,7 +78,7 @@ class CaptureTable:
 
     def __post_init__(self) -> None:
         patterns = np.asarray(self.patterns, dtype=np.int8)
-        counts = np.asarray(self.counts, dtype=np.int64)
+        counts = _checked_counts(self.counts, self.source)
         if patterns.ndim != 2 or patterns.shape[1] != len(self.lists):
             raise TableError("patterns must have one column per list", file=self.source)
         if counts.shape != (patterns.shape[0],):
@@ -119,7 +145,7 @@ class CaptureTable:
     ) -> CaptureTable:
         """Build a table, adding counts of repeated patterns and dropping zero counts."""
         patterns = np.asarray(patterns, dtype=np.int8).reshape(-1, len(lists))
-        counts = np.asarray(counts, dtype=np.int64)
+        counts = _checked_counts(counts, source)
         if len(counts) == 0:
             return cls(tuple(lists), patterns[:0], counts[:0], source)
         uniq, inverse = np.unique(patterns, axis=0, return_inverse=True)
@@ -260,18 +286,46 @@ def _canonical_order(patterns: np.ndarray) -> np.ndarray:
 
 
 def _whole_numbers(cells: Sequence[Any], column: str, source: str | None) -> np.ndarray:
-    """Parse a column of whole numbers, naming the first cell that is not one."""
+    """Parse a column of whole numbers, naming the first cell that is not one or is too large.
+
+    Whole numbers are read exactly (``int``, not through a float), so that a
+    count beyond what the estimators' arithmetic holds (:data:`MAX_COUNT`) is
+    an error naming its cell, never an overflow or a silently rounded number.
+    """
     out = np.empty(len(cells), dtype=np.int64)
     for i, value in enumerate(cells):
         text = str(value).strip() if value is not None else ""
         try:
-            number = float(text)
+            number: int | None = int(text)
         except ValueError:
-            number = float("nan")
-        if text == "" or not np.isfinite(number) or number != int(number):
+            try:
+                as_float = float(text)
+            except ValueError:
+                as_float = float("nan")
+            number = int(as_float) if np.isfinite(as_float) and as_float == int(as_float) else None
+        if text == "" or number is None:
             shown = repr(text) if text else "an empty cell"
             raise TableError(f"expected a whole number, found {shown}", file=source, row=i + 2, column=column)
-        out[i] = int(number)
+        if abs(number) > MAX_COUNT:
+            raise TableError(
+                f"{number:,} is beyond the largest count the estimators can hold exactly ({MAX_COUNT:,}, 2^53)",
+                file=source,
+                row=i + 2,
+                column=column,
+            )
+        out[i] = number
+    if column == COUNT:
+        running = np.cumsum(np.maximum(out, 0), dtype=object)
+        over = np.flatnonzero(running > MAX_COUNT)
+        if len(over):
+            i = int(over[0])
+            raise TableError(
+                f"the counts up to this row add up to {int(running[i]):,}, beyond the largest total the "
+                f"estimators can hold exactly ({MAX_COUNT:,}, 2^53)",
+                file=source,
+                row=i + 2,
+                column=column,
+            )
     return out
 
 

@@ -28,10 +28,23 @@ def test_small_overlap_warns():
     assert any("overlap of only 3" in w for w in result.warnings)
 
 
-def test_no_overlap_warns_but_estimates():
+def test_no_overlap_is_not_estimable():
+    # issue 11.4: two lists that share no one do not bound the total (the +1 corrections gave 1270)
     result = estimate(two(40, 30, 0), "chapman")
-    assert result.n_hat == pytest.approx(41 * 31 - 1)
-    assert any("share no one" in w for w in result.warnings)
+    assert not result.estimable
+    assert "share no one" in result.warnings[-1] and "do not bound the total" in result.warnings[-1]
+
+
+def test_nested_lists_warn_that_the_interval_has_no_width():
+    result = estimate(two(0, 30, 40), "chapman")  # everyone on A is on B
+    assert result.n_hat == pytest.approx(70) and result.ci_low == result.ci_high == pytest.approx(70)
+    assert any("everyone on A is also on B" in w for w in result.warnings)
+
+
+def test_standing_caveats_are_not_warnings():
+    result = estimate(two(40, 30, 20), "chapman")
+    assert result.warnings == ()
+    assert any("two lists cannot reveal dependence" in c for c in result.caveats)
 
 
 def test_needs_pair_on_three_lists(hiv):
@@ -45,6 +58,7 @@ def test_pair_selection(hiv):
     largest = estimate(hiv, "chapman", settings={"pair": "largest"})
     sizes = hiv.list_sizes()
     assert set(largest.lists) == set(sorted(sizes, key=sizes.get)[-2:])
-    assert any("2 other list(s) ignored" in w for w in largest.warnings)
+    assert any("2 other list(s) ignored" in c for c in largest.caveats)
+    assert any("multi-list methods" in c for c in largest.caveats)
     with pytest.raises(MethodError, match="not a list"):
         estimate(hiv, "chapman", settings={"pair": "c1,zz"})

@@ -80,7 +80,7 @@ def test_chao_negative_eta_removed_and_refitted():
     assert kept.beta[kept.spec.column_names.index("eta5")] < 0
     result = estimate(table, "mh-chao")
     assert result.details["eta_set_to_zero"] == ["eta5"]
-    assert "lower bound" in result.warnings[0]
+    assert "lower bound" in result.caveats[0] and any("eta5 set to zero" in c for c in result.caveats)
     assert result.n_hat == pytest.approx(fit.n_hat)
     off = estimate(table, "mh-chao", settings={"neg": False})
     assert off.n_hat == pytest.approx(kept.n_hat) and off.settings["neg"] is False

@@ -6,6 +6,7 @@ from conftest import DATASETS, assert_sig, benchmark_table, reference, reference
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
+from scipy.stats import chi2
 
 from undercount.estimators import estimate
 from undercount.estimators.loglinear import (
@@ -33,7 +34,15 @@ def test_mt_matches_rcapture(row):
     assert_sig(result.ci_low, reference_number(row["ci_low"]), what="ci_low")
     assert_sig(result.ci_high, reference_number(row["ci_high"]), what="ci_high")
     assert result.ci_low <= result.n_hat <= result.ci_high
-    assert result.warnings == ()
+    # the deviance test: a warning exactly when p < 0.05, naming the largest residuals
+    d = result.details
+    p = chi2.sf(d.deviance, d.df)
+    assert d.deviance_p == pytest.approx(p, rel=1e-9)
+    misfit = [w for w in result.warnings if w.startswith("the model does not fit the table")]
+    assert len(misfit) == (1 if p < 0.05 else 0)
+    if misfit:
+        worst = max((c for c in d.cells if not c.deleted), key=lambda c: abs(c.pearson))
+        assert f"(Pearson residual {worst.pearson:+.1f})" in misfit[0].split("misfit: ")[1].split(";")[0]
 
 
 def test_mt_details_carry_fit_statistics(hiv):
@@ -51,7 +60,7 @@ def test_two_lists_without_overlap_has_no_estimate():
     result = estimate(table, "mt")
     assert not result.estimable
     assert math.isnan(result.ci_low)
-    assert "does not exist" in result.warnings[-1]
+    assert "share no one" in result.warnings[-1] and "do not bound the total" in result.warnings[-1]
 
 
 def test_two_lists_mt_is_lincoln_petersen():

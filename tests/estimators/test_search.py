@@ -37,7 +37,12 @@ def test_reference_covers_every_table():
 )
 def test_rcapture_best_bic(row):
     """Rcapture closedp.t's minimum-BIC model and its profile interval, 4 digits."""
-    result = estimate(benchmark_table(row["dataset"]), "loglinear-bic", settings={"candidates": "rcapture"})
+    # Rcapture's interval is the selected model's own: selection_interval=conditional
+    result = estimate(
+        benchmark_table(row["dataset"]),
+        "loglinear-bic",
+        settings={"candidates": "rcapture", "selection_interval": "conditional"},
+    )
     assert_sig(result.n_hat, float(row["n_hat"]), what="n_hat")
     assert_sig(result.ci_low, float(row["ci_low"]), what="ci_low")
     assert_sig(result.ci_high, float(row["ci_high"]), what="ci_high")

@@ -7,17 +7,21 @@ from undercount.histories import CaptureTable
 from undercount.results import ESTIMATE_COLUMNS, estimate_table, estimates_frame, result_row, summary_table
 
 
-def test_table_notes_come_first(hiv):
+def test_table_notes_are_standing_caveats_not_warnings(hiv):
+    # issue 13 item 3: what holds for every estimate of a table is stated once, not as a warning
     result = estimate_table(hiv, {"notes": ["table note"]}, method="chapman", settings={"pair": "largest"})
-    assert result.warnings[0] == "table note"
+    assert "table note" in result.caveats and "table note" not in result.warnings
     assert result.estimable
+    row = result_row(result, event="e", population="p", stratum="all")
+    assert "table note" in row["caveats"] and "table note" not in row["warnings"]
 
 
 def test_one_list_is_not_estimable():
     table = CaptureTable.from_arrays(["a"], [[1]], [12])
     result = estimate_table(table, {"notes": ["only 1 list(s)"]}, method="mt")
     assert not result.estimable and result.n_observed == 12
-    assert result.warnings == ("only 1 list(s)", "not estimable: fewer than two lists")
+    assert result.warnings == ("not estimable: fewer than two lists",)
+    assert result.caveats == ("only 1 list(s)",)
     assert result.settings == {"interval": "profile"}  # the registry's settings, even without a number
 
 

@@ -16,6 +16,10 @@ from ..errors import MethodError
 from ..histories import CaptureTable
 from . import chapman, closed, coverage, dga, lcmcr, loglinear, search, stepwise
 from .base import EstimateResult, Method, Setting, not_estimable
+from .screen import check_result, screen
+
+#: Numerical failures an estimator may meet on a hostile table; each becomes a reason, never a traceback.
+NUMERICAL_FAILURES = (np.linalg.LinAlgError, ArithmeticError, MemoryError)
 
 # One line per estimator module; each module exposes METHODS, a tuple of Method.
 _MODULES = (
@@ -113,7 +117,32 @@ def estimate(
     settings_used = {name: kwargs[name] for name in (s.name for s in spec.settings)}
     if spec.stochastic:
         settings_used["seed"] = seed
-    result = spec.function(table, level=float(level), **kwargs)
+    if not spec.screens_own_lists:
+        screening = screen(table)
+        if screening.refusal is not None:
+            return not_estimable(
+                spec.name,
+                table.lists,
+                table.n_observed,
+                screening.refusal,
+                level=level,
+                settings=settings_used,
+            )
+    try:
+        result = spec.function(table, level=float(level), **kwargs)
+    except NUMERICAL_FAILURES as exc:
+        first = (str(exc).splitlines() or [""])[0]
+        return not_estimable(
+            spec.name,
+            table.lists,
+            table.n_observed,
+            f"{spec.name} failed on this table ({type(exc).__name__}: {first}); no estimate is given",
+            level=level,
+            settings=settings_used,
+        )
+    if not spec.screens_own_lists and screening.warnings:
+        result = replace(result, warnings=screening.warnings + tuple(result.warnings))
+    result = check_result(result, table)
     if result.estimable and result.n_hat < result.n_observed * (1 - 1e-9):
         raise AssertionError(
             f"{spec.name} returned {result.n_hat} below the {result.n_observed} observed: a bug"

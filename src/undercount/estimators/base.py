@@ -115,6 +115,11 @@ class Method:
     ``produces`` says what the results carry (:data:`CAPABILITIES`): draws of
     N and their kind, per-cell fits, chains or a grid posterior, so that
     figures and workflow rules ask the method rather than guess.
+
+    ``screens_own_lists``: the method uses only some of the table's lists
+    (``chapman``'s pair) and screens those itself (:func:`.screen.screen`);
+    for every other method :func:`~undercount.estimators.estimate` screens the
+    whole table before the method runs.
     """
 
     name: str
@@ -127,6 +132,7 @@ class Method:
     min_lists: int = 2
     max_lists: int | None = None
     produces: frozenset[str] = frozenset()
+    screens_own_lists: bool = False
 
     def __post_init__(self) -> None:
         unknown = set(self.produces) - CAPABILITIES

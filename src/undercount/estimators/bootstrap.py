@@ -52,7 +52,41 @@ BOOTSTRAP_SETTINGS = (
     Setting("nboot", int, 1000, "bootstrap replicates", minimum=20),
     Setting("workers", int, 0, "worker processes (0: one per available core)", minimum=0),
     Setting("progress", bool, True, "show a progress bar on stderr"),
+    Setting(
+        "max_hours",
+        float,
+        1.0,
+        "refuse, before starting, a bootstrap predicted to take longer than this (hours of wall "
+        "time): its cost is (nboot + one jackknife table per observed cell) times one fit, over the workers",
+        minimum=0.0,
+    ),
 )
+
+#: A bootstrap predicted to take longer than this (seconds) says so on stderr before it starts.
+ANNOUNCE_SECONDS = 60.0
+
+
+def _duration(seconds: float) -> str:
+    """A predicted duration in the unit a reader expects: seconds, minutes or hours."""
+    if seconds < 120:
+        return f"{seconds:,.0f} seconds"
+    if seconds < 7200:
+        return f"{seconds / 60:,.0f} minutes"
+    return f"{seconds / 3600:,.1f} hours"
+
+
+def time_one_fit(
+    statistic: Callable[..., float], patterns: np.ndarray, counts: np.ndarray, lists: Sequence[str]
+) -> float:
+    """Wall seconds of one fit of the statistic on the data: the unit of a bootstrap's cost."""
+    import time
+
+    start = time.perf_counter()
+    try:
+        statistic(patterns, counts, lists)
+    except (ArithmeticError, ValueError, np.linalg.LinAlgError):
+        pass
+    return time.perf_counter() - start
 
 
 def available_cores() -> int:
@@ -264,6 +298,7 @@ def with_bca(
     nboot: int,
     workers: int,
     progress: bool,
+    max_hours: float = 1.0,
 ) -> EstimateResult:
     """Replace a point estimate's interval with the BCa bootstrap interval of its procedure.
 
@@ -277,11 +312,43 @@ def with_bca(
 
     if not result.estimable:
         return replace(result, method=method)
+    patterns, counts = table.cells()
+    used = available_cores() if workers == 0 else workers
+    one = time_one_fit(statistic, patterns, counts, table.lists)
+    jack = int(np.count_nonzero(counts))  # one jackknife table per observed cell
+    fits = nboot + jack
+    total = one * fits / max(1, min(used, math.ceil(fits / CHUNK)))
+    if total > max_hours * 3600:
+        from ..results.result import not_estimable
+
+        return not_estimable(
+            method,
+            result.lists,
+            result.n_observed,
+            f"not computed: the BCa bootstrap would take about {_duration(total)} "
+            f"({nboot:,} replicates and {jack:,} jackknife tables, one per observed cell, at "
+            f"{one:.2g} s per fit on {used} process(es)), beyond the limit of {max_hours:g} hours "
+            "(setting max_hours). The cost grows with nboot, with the number of observed cells "
+            "(up to 2^k - 1 for k lists) and with the cost of one fit (a model search grows fast "
+            "with the number of lists); lower nboot, raise max_hours, or use the method without "
+            "-bca",
+            level=result.ci_level,
+            model=result.model,
+            warnings=tuple(result.warnings),
+            caveats=tuple(result.caveats),
+        )
+    if progress and total > ANNOUNCE_SECONDS:
+        import sys
+
+        print(
+            f"{method}: the BCa bootstrap will take about {total / 60:,.0f} min ({fits:,} fits at "
+            f"{one:.2g} s each on {used} process(es))",
+            file=sys.stderr,
+        )
     if not isinstance(
         result.details, LoglinearFit
     ):  # pragma: no cover - every caller fits a log-linear model
         raise TypeError(f"with_bca needs a log-linear fit, got {type(result.details).__name__}")
-    patterns, counts = table.cells()
     boot = bca_bootstrap(
         statistic,
         patterns,
@@ -295,6 +362,20 @@ def with_bca(
         progress=progress,
         desc=method,
     )
+    if not (math.isfinite(boot.low) and not math.isnan(boot.high)):
+        from ..results.result import not_estimable
+
+        return not_estimable(
+            method,
+            result.lists,
+            result.n_observed,
+            "no estimate: the bootstrap gave no interval, and a number without its interval is not "
+            "reported (" + "; ".join(boot.warnings) + ")",
+            level=result.ci_level,
+            model=result.model,
+            warnings=tuple(result.warnings),
+            caveats=tuple(result.caveats),
+        )
     summary = Bootstrap(
         **boot.details(),
         jackknife_n_hat=boot.jackknife,

@@ -7,6 +7,13 @@ import math
 from ..errors import MethodError
 from ..histories import CaptureTable
 from .base import Details, EstimateResult, Method, Setting, not_estimable
+from .screen import screen
+
+#: What holds for every two-list estimate, whatever the data: a standing caveat, not a warning.
+TWO_LIST_CAVEAT = (
+    "two lists cannot reveal dependence between them: if being on one list makes being "
+    "on the other more likely (common in casualty documentation), the true total is higher"
+)
 
 #: Chapman's estimator is nearly unbiased once the overlap reaches this size
 #: (Robson and Regier 1964, via Seber 1982, section 3.1.1).
@@ -28,10 +35,7 @@ def choose_pair(table: CaptureTable, pair: str | None) -> tuple[tuple[str, str],
         ranked = sorted(table.lists, key=lambda name: (-sizes[name], table.lists.index(name)))
         chosen = (ranked[0], ranked[1])
         if table.k > 2:
-            notes.append(
-                f"two-list estimate from the two largest lists ({chosen[0]}, {chosen[1]}); "
-                f"{table.k - 2} other list(s) ignored"
-            )
+            notes.append(_ignored_note(table, chosen, "the two largest lists "))
         return chosen, notes
     names = tuple(part.strip() for part in pair.split(","))
     if len(names) != 2 or names[0] == names[1]:
@@ -40,8 +44,19 @@ def choose_pair(table: CaptureTable, pair: str | None) -> tuple[tuple[str, str],
         if name not in table.lists:
             raise MethodError(f"pair names {name!r}, which is not a list of this table: {list(table.lists)}")
     if table.k > 2:
-        notes.append(f"two-list estimate from {names[0]} and {names[1]}; {table.k - 2} other list(s) ignored")
+        notes.append(_ignored_note(table, (names[0], names[1]), ""))
     return (names[0], names[1]), notes
+
+
+def _ignored_note(table: CaptureTable, pair: tuple[str, str], which: str) -> str:
+    """The caveat of a two-list estimate from a table of more lists: what the others offer."""
+    others = [name for name in table.lists if name not in pair]
+    return (
+        f"two-list estimate from {which}({pair[0]}, {pair[1]}); {len(others)} other list(s) ignored "
+        f"({', '.join(others)}). The multi-list methods (mt, loglinear-bic, dga, lcmcr) use all "
+        f"{table.k} lists: they can see, and model, dependence between lists that two lists cannot, "
+        "and their estimates and goodness-of-fit tests on all the lists are the ones to compare with"
+    )
 
 
 def chapman(table: CaptureTable, *, level: float = 0.95, pair: str | None = None) -> EstimateResult:
@@ -75,44 +90,35 @@ def chapman(table: CaptureTable, *, level: float = 0.95, pair: str | None = None
         "overlap": m,
         "interval": "log-normal on the undocumented number (Chao 1987)",
     }
-    warnings = list(notes)
-    if n1 == 0 or n2 == 0:
+    warnings: list[str] = []
+    caveats = tuple(notes) + (TWO_LIST_CAVEAT,)
+    screening = screen(sub)
+    if screening.refusal is not None:
         return not_estimable(
-            "chapman",
-            (a, b),
-            n,
-            f"list {a if n1 == 0 else b} documents no one",
-            level=level,
-            details=details,
-            warnings=tuple(warnings),
+            "chapman", (a, b), n, screening.refusal, level=level, details=details, caveats=caveats
         )
     n_hat = (n1 + 1) * (n2 + 1) / (m + 1) - 1
     var = (n1 + 1) * (n2 + 1) * (n1 - m) * (n2 - m) / ((m + 1) ** 2 * (m + 2))
     details["variance"] = var
-    if m == 0:
-        warnings.append(
-            "the two lists share no one: the estimate is driven by the +1 corrections alone "
-            "and says little more than that the total is large"
-        )
-    elif m < MIN_RELIABLE_OVERLAP:
+    if m < MIN_RELIABLE_OVERLAP:
         warnings.append(
             f"overlap of only {m} people: Chapman's estimator is reliable from about "
             f"{MIN_RELIABLE_OVERLAP} (Robson and Regier 1964); the interval is rough"
         )
     f0 = n_hat - n
     if f0 <= 0 or var <= 0:
+        # n_hat - n = (n1 - m)(n2 - m) / (m + 1) >= 0: zero when one list holds the other
         low = high = max(n_hat, float(n))
-        if f0 < 0:
-            warnings.append("estimate below the number observed; reported as the number observed")
-            n_hat = float(n)
+        inner, outer = (a, b) if n1 == m else (b, a)
+        warnings.append(
+            f"everyone on {inner} is also on {outer}: under independence {outer} then missed no one, "
+            "so the estimate is the number documented and the interval has no width; the data "
+            "cannot bound the number missed by both lists"
+        )
     else:
         z = _normal_quantile(0.5 + level / 2)
         c = math.exp(z * math.sqrt(math.log(1 + var / f0**2)))
         low, high = n + f0 / c, n + f0 * c
-    warnings.append(
-        "two lists cannot reveal dependence between them: if being on one list makes being "
-        "on the other more likely (common in casualty documentation), the true total is higher"
-    )
     return EstimateResult(
         method="chapman",
         lists=(a, b),
@@ -123,6 +129,7 @@ def chapman(table: CaptureTable, *, level: float = 0.95, pair: str | None = None
         ci_level=level,
         model="independence of two lists",
         warnings=tuple(warnings),
+        caveats=caveats,
         details=Details(extra=details),
     )
 
@@ -139,6 +146,7 @@ METHODS = (
         function=chapman,
         summary="two-list bias-corrected Lincoln-Petersen estimate, log-normal interval",
         reference="Chapman (1951); Seber (1982); Chao (1987)",
+        screens_own_lists=True,
         settings=(
             Setting(
                 "pair",

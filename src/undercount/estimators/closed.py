@@ -61,6 +61,10 @@ HETEROGENEITY = ("chao", "poisson", "darroch", "gamma")
 DEFAULT_THETA = {"poisson": 2.0, "gamma": 3.5}
 
 
+#: What every estimate of Chao's models is, whatever the table: a standing caveat.
+CHAO_CAVEAT = "Chao's model gives a lower bound for N, not an unbiased estimate"
+
+
 def _theta_text(theta: float) -> str:
     return f"{theta:g}"
 
@@ -177,23 +181,23 @@ def closed_estimate(
 ) -> EstimateResult:
     patterns, counts = table.cells()
     fit, removed = fit_closed(patterns, counts, base, heterogeneity, theta, neg, table.lists)
-    warnings = []
+    caveats = []
     details: dict[str, Any] = {"rcapture_model": fit.spec.label}
+    if heterogeneity == "chao":
+        caveats.append(CHAO_CAVEAT)
     if removed:
         details["eta_set_to_zero"] = removed
-        warnings.append(
+        caveats.append(
             f"Chao's lower-bound model: negative {', '.join(removed)} set to zero and the model "
-            "refitted (Rcapture's neg=TRUE rule); the estimate is a lower bound"
+            "refitted (Rcapture's neg=TRUE rule)"
         )
-    elif heterogeneity == "chao":
-        warnings.append("Chao's model gives a lower bound for N, not an unbiased estimate")
     return model_result(
         table,
         fit,
         method=method,
         level=level,
         interval=interval,
-        warnings=warnings,
+        caveats=caveats,
         details=details,
     )
 

@@ -512,6 +512,7 @@ def lcmcr(
     warnings = _warnings(
         k, n, chains, samples, median, high, r_hat, bulk, cap, cap_hits, max_unobserved, quantiles, level
     )
+    caveats = (THREE_LISTS_CAVEAT,) if k == 3 else ()
     return EstimateResult(
         method="lcmcr",
         lists=lists,
@@ -522,6 +523,7 @@ def lcmcr(
         ci_level=level,
         model=f"latent classes (at most K={K}), stick-breaking prior, p(N) ~ 1/N",
         warnings=tuple(warnings),
+        caveats=caveats,
         details=details,
         draws=Draws.posterior(by_chain),
         fit=runs,
@@ -529,22 +531,27 @@ def lcmcr(
     )
 
 
+#: Holds for every lcmcr estimate of a three-list table: a caveat of the table, not a warning.
+THREE_LISTS_CAVEAT = (
+    "only three lists: even a two-class latent model has more parameters (7) than the "
+    "table has free cell proportions (6), so the data cannot determine the number of "
+    "people on no list; this estimate and its interval come largely from the priors "
+    "(K, a_alpha, b_alpha)"
+)
+
+
 def _warnings(
     k, n, chains, samples, median, high, r_hat, bulk, cap, cap_hits, max_unobserved, quantiles, level
 ) -> list[str]:
     out: list[str] = []
-    if k == 3:
-        out.append(
-            "only three lists: even a two-class latent model has more parameters (7) than the "
-            "table has free cell proportions (6), so the data cannot determine the number of "
-            "people on no list; this estimate and its interval come largely from the priors "
-            "(K, a_alpha, b_alpha)"
-        )
     if math.isfinite(r_hat) and r_hat > diagnostics.RHAT_THRESHOLD:
         out.append(
             f"the {chains} chains disagree (R-hat {r_hat:.3f}, above {diagnostics.RHAT_THRESHOLD}): "
-            "the sampler has not converged, so the estimate and interval depend on the seed; "
-            "run longer (burnin, samples x thinning) and compare seeds before using them"
+            "either the chains are too short, or the data cannot locate a group that the lists "
+            "rarely reach (each chain settles on a different size for it), and then longer chains "
+            "will not help; the estimate and interval depend on the seed. Run longer (burnin, "
+            "samples x thinning) and compare seeds; if the chains still disagree, the table "
+            "cannot say how large the hard-to-reach group is"
         )
     elif not math.isfinite(r_hat) and samples >= 4:
         out.append("R-hat could not be computed (every draw equal): convergence is not checked")

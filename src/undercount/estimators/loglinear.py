@@ -457,12 +457,54 @@ def pattern_key(pattern) -> str:
     return "".join(str(int(v)) for v in pattern)
 
 
+#: A model whose deviance test gives a p-value below this is flagged as not fitting the table.
+GOF_LEVEL = 0.05
+#: How many cells a misfit warning names (largest Pearson residuals first).
+GOF_CELLS = 3
+
+
+def deviance_p(fit: ModelFit) -> float | None:
+    """p-value of the deviance goodness-of-fit test: chi-square on the residual df (None at df 0)."""
+    from scipy.stats import chi2
+
+    if fit.df <= 0 or not math.isfinite(fit.deviance):
+        return None
+    return float(chi2.sf(max(fit.deviance, 0.0), fit.df))
+
+
+def pattern_text(pattern, lists: Sequence[str]) -> str:
+    """``(1, 0, 1)`` over A, B, C is ``A and C only``; a single list is ``A only``."""
+    names = [name for name, v in zip(lists, pattern) if int(v)]
+    return (" and ".join(names) if len(names) <= 2 else ", ".join(names)) + " only"
+
+
+def misfit_warning(fit: ModelFit, patterns: np.ndarray, lists: Sequence[str]) -> str | None:
+    """The goodness-of-fit warning of a model the deviance test rejects (None when it does not)."""
+    p = deviance_p(fit)
+    if p is None or p >= GOF_LEVEL:
+        return None
+    resid = fit.pearson_residuals()
+    order = [i for i in np.argsort(-np.abs(np.nan_to_num(resid, nan=0.0))) if math.isfinite(resid[i])]
+    cells = "; ".join(
+        f"{pattern_text(patterns[i], lists)}: {int(fit.counts[i]):,} observed, {fit.mu[i]:,.1f} fitted "
+        f"(Pearson residual {resid[i]:+.1f})"
+        for i in order[:GOF_CELLS]
+    )
+    p_text = f"p = {p:.2g}" if p >= 1e-4 else "p < 0.0001"
+    return (
+        f"the model does not fit the table (deviance {fit.deviance:,.1f} on {fit.df} df, {p_text}): "
+        f"its extrapolation to the people on no list is not credible. The cells that drive the "
+        f"misfit: {cells}"
+    )
+
+
 def fit_details(fit: ModelFit, patterns: np.ndarray) -> dict[str, Any]:
     """Diagnostics every log-linear result carries: the fields of a :class:`LoglinearFit`."""
     resid = fit.pearson_residuals()
     return {
         "deviance": fit.deviance,
         "df": fit.df,
+        "deviance_p": deviance_p(fit),
         "aic": fit.aic,
         "bic": fit.bic,
         "n_params": fit.n_params,
@@ -536,6 +578,7 @@ def model_result(
     level: float,
     interval: str = "profile",
     warnings: Sequence[str] = (),
+    caveats: Sequence[str] = (),
     details: Mapping[str, Any] | None = None,
 ) -> EstimateResult:
     """Report a fitted model: its estimate, interval, diagnostics and caveats.
@@ -562,9 +605,13 @@ def model_result(
             model=fit.spec.label,
             details=extra,
             warnings=tuple(warnings),
+            caveats=tuple(caveats),
         )
         return replace(failed, fit=fit)
     out_warnings = list(warnings)
+    misfit = misfit_warning(fit, patterns, table.lists)
+    if misfit is not None:
+        out_warnings.append(misfit)
     if fit.spec.minus_infinity:
         out_warnings.append(minus_infinity_warning(fit.spec))
     if not fit.converged:
@@ -600,6 +647,7 @@ def model_result(
         ci_level=level,
         model=fit.spec.label,
         warnings=tuple(out_warnings),
+        caveats=tuple(caveats),
         details=out_details,
         fit=fit,
     )
@@ -753,6 +801,7 @@ def loglinear_bca(
     nboot: int = 1000,
     workers: int = 0,
     progress: bool = True,
+    max_hours: float = 1.0,
 ) -> EstimateResult:
     """A stated log-linear model (as :func:`loglinear`) with a BCa bootstrap interval.
 
@@ -778,6 +827,7 @@ def loglinear_bca(
         nboot=nboot,
         workers=workers,
         progress=progress,
+        max_hours=max_hours,
     )
 
 

@@ -38,8 +38,8 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
 
@@ -49,7 +49,7 @@ from scipy.special import gammaln
 from ..errors import MethodError
 from ..histories import CaptureTable
 from . import _kernels as K
-from .base import BOOTSTRAP_DRAWS, CELLS, EstimateResult, Method, Setting, not_estimable
+from .base import BOOTSTRAP_DRAWS, CELLS, EstimateResult, LoglinearFit, Method, Setting, not_estimable
 from .closed import DEFAULT_THETA, HETEROGENEITY, fit_closed
 from .glm import mle_exists
 from .loglinear import (
@@ -372,6 +372,8 @@ class Selection:
     lp_calls: int = 0
     fitted: int = 0
     notes: dict[str, Any] = field(default_factory=dict)
+    #: The full fit (with covariance) of any candidate, for intervals averaged over models.
+    refit: Callable[[Candidate], ModelFit] | None = field(default=None, repr=False)
 
     def ranked(self) -> list[tuple[float, Candidate]]:
         """Competing models, best first; exact ties (1e-6) go to fewer parameters, then the earlier."""
@@ -423,6 +425,7 @@ def select_model(
     if candidates == "rcapture":
         cands, fits, removed = _rcapture_candidates(patterns, counts, lists)
         sel = Selection(criterion, cands, None, None, n, "all Rcapture closed models", fitted=len(cands))
+        sel.refit = lambda cand: fits[cand.label]
         ranked = sel.ranked()
         if ranked:
             sel.best = ranked[0][1]
@@ -442,6 +445,7 @@ def select_model(
     fitter = _TermFitter(patterns, counts, lists, empty_overlaps)
     cands = _exhaustive(fitter) if mode == "exhaustive" else _greedy(fitter, criterion)
     sel = Selection(criterion, cands, None, None, n, mode, lp_calls=fitter.lp_calls, fitted=fitter.fits)
+    sel.refit = fitter.full_fit
     ranked = sel.ranked()
     if ranked:
         sel.best = ranked[0][1]
@@ -474,6 +478,86 @@ def model_average(sel: Selection) -> dict[str, Any]:
     }
 
 
+#: Models an averaged interval uses at most, best first, and the weight it aims to cover.
+AVERAGED_MAX_MODELS = 50
+AVERAGED_WEIGHT = 0.999
+SELECTION_INTERVALS = ("averaged", "conditional")
+AVERAGED_TEXT = (
+    "model-averaged tail areas over the competing models (Turek and Fletcher 2012), each model "
+    "log-normal on the undocumented number, weighted by exp(-delta/2) of the criterion "
+    "(Burnham and Anderson 2002): the interval includes the uncertainty of choosing the model"
+)
+
+
+def averaged_interval(sel: Selection, level: float) -> dict[str, Any] | None:
+    """An interval for N that carries the model choice: model-averaged tail areas (MATA-Wald).
+
+    Each competing model i gives ``log f0 ~ Normal(log f0_i, se_i^2)`` for the
+    number on no list (its log-normal interval); the models are weighted by
+    ``exp(-delta_i / 2)`` of the criterion (AIC or BIC weights, Burnham and
+    Anderson 2002). The limits solve ``sum_i w_i Phi((L - log f0_i) / se_i) =
+    alpha / 2`` and ``sum_i w_i Phi((log f0_i - U) / se_i) = alpha / 2``
+    (Turek and Fletcher 2012), so that the interval is wide where the models
+    disagree. The best models up to :data:`AVERAGED_WEIGHT` of the weight (at
+    most :data:`AVERAGED_MAX_MODELS`) are used. None when no model has a
+    standard error.
+
+    References
+    ----------
+    Burnham, K. P. and Anderson, D. R. (2002). Model Selection and Multimodel
+    Inference, 2nd ed., section 4.3. Springer.
+    Turek, D. and Fletcher, D. (2012). Model-averaged Wald confidence intervals.
+    Computational Statistics and Data Analysis 56, 2809-2815.
+    """
+    from scipy.optimize import brentq
+    from scipy.special import ndtr
+
+    ranked = sel.ranked()
+    if not ranked or sel.refit is None:
+        return None
+    values = np.array([v for v, _ in ranked])
+    weights = np.exp(-(values - values[0]) / 2.0)
+    weights /= weights.sum()
+    theta: list[float] = []
+    se: list[float] = []
+    w: list[float] = []
+    used: list[str] = []
+    covered = 0.0
+    for (_, cand), weight in zip(ranked, weights):
+        if covered >= AVERAGED_WEIGHT or len(used) >= AVERAGED_MAX_MODELS:
+            break
+        fit = sel.best_fit if cand is sel.best and sel.best_fit is not None else sel.refit(cand)
+        covered += float(weight)
+        if not fit.ok or not math.isfinite(fit.se_b0) or fit.se_b0 <= 0 or not fit.dark > 0:
+            continue
+        theta.append(math.log(fit.dark))
+        se.append(fit.se_b0)
+        w.append(float(weight))
+        used.append(cand.label)
+    if not used:
+        return None
+    t, s_, ww = np.array(theta), np.array(se), np.array(w) / sum(w)
+    alpha = (1.0 - level) / 2.0
+    lo_b, hi_b = float(np.min(t - 40 * s_)), float(np.max(t + 40 * s_))
+
+    def below(x: float) -> float:
+        return float(np.sum(ww * ndtr((x - t) / s_))) - alpha
+
+    def above(x: float) -> float:
+        return float(np.sum(ww * ndtr((t - x) / s_))) - alpha
+
+    low_log = brentq(below, lo_b, hi_b, xtol=1e-10)
+    high_log = brentq(above, lo_b, hi_b, xtol=1e-10)
+    n = sel.n
+    return {
+        "low": n + math.exp(min(low_log, 700.0)),
+        "high": n + math.exp(min(high_log, 700.0)),
+        "models": len(used),
+        "weight_covered": covered,
+        "criterion": sel.criterion,
+    }
+
+
 # ----------------------------------------------------------------------- methods
 def _search_estimate(
     table: CaptureTable,
@@ -487,6 +571,7 @@ def _search_estimate(
     empty_overlaps: str,
     top: int,
     selection_caveat: bool = True,
+    selection_interval: str = "conditional",
 ) -> EstimateResult:
     patterns, counts = table.cells()
     sel = select_model(
@@ -586,7 +671,8 @@ def _search_estimate(
             f"the people on no list: {names}. The data cannot choose between them; the first is "
             "reported"
         )
-    elif len(ranked) > 1:
+    elif len(ranked) > 1 and selection_interval != "averaged":
+        # with the averaged interval the models' disagreement is in the interval itself
         close = [c for v, c in ranked if v - ranked[0][0] < 2.0]
         if len(close) > 1:
             lo = min(c.n_hat for c in close)
@@ -597,10 +683,18 @@ def _search_estimate(
                     f"one and estimate from {lo:,.0f} to {hi:,.0f}: the data do not single out a "
                     "model, see details['top_models'] and the model-averaged estimate"
                 )
-    if selection_caveat:
-        warnings.append(
+    caveats = []
+    averaged = None
+    if selection_interval == "averaged":
+        averaged = averaged_interval(sel, level)
+    elif selection_interval != "conditional":
+        raise MethodError(
+            f"selection_interval must be one of {list(SELECTION_INTERVALS)}, got {selection_interval!r}"
+        )
+    if selection_caveat and averaged is None:
+        caveats.append(
             f"the interval is that of the selected model and ignores the uncertainty of choosing "
-            f"it among {len(ranked)} models; {method}-bca repeats the selection in every "
+            f"it among the candidate models; {method}-bca repeats the selection in every "
             "bootstrap replicate"
         )
     assert sel.best_fit is not None  # the best candidate is fitted in full
@@ -611,8 +705,32 @@ def _search_estimate(
         level=level,
         interval=interval,
         warnings=warnings,
+        caveats=caveats,
         details=details,
     )
+    if averaged is not None and result.estimable:
+        assert isinstance(result.details, LoglinearFit)
+        extra = dict(result.details.extra)
+        extra["selected_model_interval"] = {
+            "low": result.ci_low,
+            "high": result.ci_high,
+            "how": result.details.interval,
+        }
+        extra["averaged_interval"] = {k: v for k, v in averaged.items() if k not in ("low", "high")}
+        low, high = averaged["low"], averaged["high"]
+        added: tuple[str, ...] = ()
+        if not low <= result.n_hat <= high:
+            added = (
+                f"the selected model's estimate {result.n_hat:,.1f} lies outside the model-averaged "
+                f"interval ({low:,.1f} to {high:,.1f}): the models that share the weight disagree with it",
+            )
+        result = replace(
+            result,
+            ci_low=float(low),
+            ci_high=float(high),
+            warnings=tuple(result.warnings) + added,
+            details=replace(result.details, interval=AVERAGED_TEXT, n_hat_profile=None, extra=extra),
+        )
     return result
 
 
@@ -629,6 +747,7 @@ def _search_bca(
     nboot: int,
     workers: int,
     progress: bool,
+    max_hours: float = 1.0,
 ) -> EstimateResult:
     from functools import partial
 
@@ -663,6 +782,7 @@ def _search_bca(
         nboot=nboot,
         workers=workers,
         progress=progress,
+        max_hours=max_hours,
     )
 
 
@@ -679,6 +799,7 @@ def _make_bca(criterion: str):
         nboot: int = 1000,
         workers: int = 0,
         progress: bool = True,
+        max_hours: float = 1.0,
     ) -> EstimateResult:
         return _search_bca(
             table,
@@ -692,6 +813,7 @@ def _make_bca(criterion: str):
             nboot=nboot,
             workers=workers,
             progress=progress,
+            max_hours=max_hours,
         )
 
     estimator.__name__ = f"loglinear_{criterion}_bca"
@@ -717,6 +839,7 @@ def _make(criterion: str):
         search: str = "auto",
         empty_overlaps: str = "fail",
         top: int = 10,
+        selection_interval: str = "averaged",
     ) -> EstimateResult:
         return _search_estimate(
             table,
@@ -728,6 +851,7 @@ def _make(criterion: str):
             search=search,
             empty_overlaps=empty_overlaps,
             top=top,
+            selection_interval=selection_interval,
         )
 
     estimator.__name__ = name.replace("-", "_")
@@ -768,7 +892,18 @@ METHODS = tuple(
         reference="Fienberg (1972); Buckland, Burnham & Augustin (1997); Baillargeon & Rivest (2007)",
         settings=(INTERVAL_SETTING,)
         + SEARCH_SETTINGS
-        + (Setting("top", int, 10, "how many of the best models to list in details", minimum=1),),
+        + (
+            Setting("top", int, 10, "how many of the best models to list in details", minimum=1),
+            Setting(
+                "selection_interval",
+                str,
+                "averaged",
+                "averaged (the interval carries the model choice: model-averaged tail areas over the "
+                "competing models, Burnham and Anderson weights) or conditional (the selected model's "
+                "own interval, setting interval, which ignores the choice)",
+                choices=SELECTION_INTERVALS,
+            ),
+        ),
         produces=frozenset({CELLS}),
     )
     for c in CRITERIA

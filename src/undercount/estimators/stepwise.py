@@ -325,6 +325,7 @@ def stepwise_bca(
     nboot: int = 1000,
     workers: int = 0,
     progress: bool = True,
+    max_hours: float = 1.0,
 ) -> EstimateResult:
     """Stepwise selection with SparseMSE's BCa bootstrap (``estimatepopulation``).
 
@@ -347,6 +348,7 @@ def stepwise_bca(
         nboot=nboot,
         workers=workers,
         progress=progress,
+        max_hours=max_hours,
     )
 
 

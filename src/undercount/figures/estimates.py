@@ -75,6 +75,7 @@ def documented_vs_estimated_data(
             warnings = est["warnings"] if isinstance(est["warnings"], str) else ""
             estimable = not pd.isna(est["n_hat"])
             flag = "" if estimable else "not estimable"
+            open_ended = str(est.get("upper_uninformative", False)).strip().lower() == "true"
             rows.append(
                 {
                     "event": event,
@@ -85,11 +86,13 @@ def documented_vs_estimated_data(
                     "value": est["n_hat"] if estimable else meta["n_observed"],
                     "low": est["ci_low"],
                     "high": est["ci_high"],
+                    "open_ended": open_ended,
                     "warnings": warnings,
                     "flag": flag,
                 }
             )
     data = pd.DataFrame(rows)
+    data["open_ended"] = data.get("open_ended", pd.Series(False, index=data.index)).eq(True)
     labels, _ = warning_footnotes(data["warnings"])
     data["flag"] = [" ".join(x for x in (f, lab) if x) for f, lab in zip(data["flag"], labels)]
     data["y"] = [f"{e}|{o:02d}|{i}" for e, o, i in zip(data["event"], data["order"], data["item"])]
@@ -107,13 +110,17 @@ def documented_vs_estimated_figure(data: pd.DataFrame, population: str, level: f
         finite_high.notna(),
         other=plot_data["high"].map(lambda v: cap if (not pd.isna(v) and math.isinf(v)) else v),
     )
+    # an uninformative upper end (EstimateResult.upper_uninformative) is drawn open-ended, as an
+    # infinite one: to the edge of the panel, never as if its end were a bound
+    plot_data.loc[plot_data["open_ended"], "high_drawn"] = cap
     order = list(dict.fromkeys(sorted(plot_data["y"], reverse=True)))
     plot_data["y"] = pd.Categorical(plot_data["y"], categories=order)
     labels = dict(zip(plot_data["y"].astype(str), plot_data["item"]))
     intervals = plot_data[plot_data["low"].notna()]
     _, footnotes = warning_footnotes(plot_data["warnings"])
     notes = [
-        f"Lines: {round(100 * level)}% intervals; methods and settings in results/estimates.csv.",
+        f"Lines: {round(100 * level)}% intervals; methods and settings in results/estimates.csv. "
+        "A line that runs to the edge has no informative upper end.",
         "Warnings of the estimates (⚠n next to an estimate):",
         footnotes,
     ]

@@ -21,7 +21,7 @@ from .details import (
     Part,
 )
 from .draws import KINDS, Draws
-from .result import FORMAT, EstimateResult, not_estimable, read_result, with_warnings
+from .result import FORMAT, EstimateResult, not_estimable, read_result, with_caveats, with_warnings
 from .tidy import (
     ESTIMATE_COLUMNS,
     EXECUTION_SETTINGS,
@@ -56,6 +56,7 @@ __all__ = [
     "read_result",
     "result_row",
     "summary_table",
+    "with_caveats",
     "with_warnings",
     "workflow_settings",
     "write_draws_csv",

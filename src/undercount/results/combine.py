@@ -97,7 +97,7 @@ def _kind(named: Mapping[str, EstimateResult], kinds: str | None, what: str) -> 
     )
 
 
-def add(
+def _add(
     results: Mapping[str, EstimateResult],
     *,
     rng: np.random.Generator,
@@ -206,7 +206,7 @@ def add(
     )
 
 
-def mix(
+def _mix(
     results: Mapping[str, EstimateResult] | Sequence[EstimateResult],
     weights: Sequence[float] | None = None,
     *,
@@ -484,3 +484,43 @@ def _rubin(
         warnings=tuple(warnings),
         details=details,
     )
+
+
+def _with_caveats(
+    result: EstimateResult, inputs: Mapping[str, EstimateResult] | Sequence[EstimateResult]
+) -> EstimateResult:
+    """The combination carries every input's standing caveats, each once (they hold for every part)."""
+    from .result import with_caveats
+
+    parts = inputs.values() if isinstance(inputs, Mapping) else inputs
+    return with_caveats(result, tuple(c for r in parts for c in r.caveats))
+
+
+def add(
+    results: Mapping[str, EstimateResult],
+    *,
+    rng: np.random.Generator,
+    level: float | None = None,
+    kinds: str | None = None,
+    what: str = "stratum",
+) -> EstimateResult:
+    return _with_caveats(_add(results, rng=rng, level=level, kinds=kinds, what=what), results)
+
+
+def mix(
+    results: Mapping[str, EstimateResult] | Sequence[EstimateResult],
+    weights: Sequence[float] | None = None,
+    *,
+    how: str = "draws",
+    rng: np.random.Generator | None = None,
+    level: float | None = None,
+    kinds: str | None = None,
+    what: str = "replicate",
+) -> EstimateResult:
+    return _with_caveats(
+        _mix(results, weights, how=how, rng=rng, level=level, kinds=kinds, what=what), results
+    )
+
+
+add.__doc__ = _add.__doc__
+mix.__doc__ = _mix.__doc__

@@ -203,6 +203,8 @@ class LoglinearFit(Details):
     family: ClassVar[str] = "loglinear-fit"
     deviance: float = typed(_float, math.nan)
     df: int = typed(_int, 0)
+    #: p-value of the deviance goodness-of-fit test (chi-square on ``df``); None when df is 0.
+    deviance_p: float | None = typed(_float)
     aic: float = typed(_float, math.nan)
     bic: float = typed(_float, math.nan)
     n_params: int = typed(_int, 0)

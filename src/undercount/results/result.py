@@ -21,6 +21,11 @@ if TYPE_CHECKING:  # pandas only where frames are built: estimate jobs start fas
 #: Written into every result file; read_result refuses files of another format.
 FORMAT = "undercount-result/1"
 
+#: An interval whose upper end is more than this many times its point estimate (or infinite)
+#: has an uninformative upper end (:attr:`EstimateResult.upper_uninformative`): on the sparse
+#: tables of docs/calibration.md such ends reach 24 to 800,000 times the true total.
+UNINFORMATIVE_UPPER = 5.0
+
 
 @dataclass(frozen=True, eq=False)
 class EstimateResult:
@@ -46,7 +51,20 @@ class EstimateResult:
     settings
         Every setting the method ran with, defaults included (and the seed).
     warnings
-        Plain-language caveats that must travel with the number.
+        Plain-language warnings about this estimate: things that went wrong or
+        are doubtful on this table (a model the data reject, chains that
+        disagree, an upper end that is uninformative). They fire selectively:
+        a warning says that this number, unlike others of the same method,
+        needs care.
+    caveats
+        Standing caveats that hold for every estimate of the method (or of the
+        table) whatever the data say: what two lists cannot reveal, what a
+        lower-bound model is, how the table was linked. Stated once in captions
+        and the report, not as warnings of each estimate.
+    upper_uninformative
+        True when the interval's upper end is so far above the estimate (see
+        :data:`UNINFORMATIVE_UPPER`) that it says only "large": figures draw
+        such an interval as open-ended, never as if its end were a bound.
     details
         Typed diagnostics of the method's family (:mod:`undercount.results.details`);
         a plain mapping given here becomes :class:`~undercount.results.details.Details`.
@@ -73,6 +91,8 @@ class EstimateResult:
     model: str | None = None
     settings: Mapping[str, Any] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    caveats: tuple[str, ...] = ()
+    upper_uninformative: bool = False
     details: Details = field(default_factory=Details)
     draws: Draws | None = None
     fit: Any = field(default=None, repr=False)
@@ -85,6 +105,8 @@ class EstimateResult:
             object.__setattr__(self, name, _json.number(getattr(self, name)))
         object.__setattr__(self, "settings", _json.plain(dict(self.settings)))
         object.__setattr__(self, "warnings", tuple(str(w) for w in self.warnings))
+        object.__setattr__(self, "caveats", tuple(str(w) for w in self.caveats))
+        object.__setattr__(self, "upper_uninformative", bool(self.upper_uninformative))
         object.__setattr__(self, "details", as_details(self.details))
         if self.draws is not None and not isinstance(self.draws, Draws):
             raise TypeError("draws must be a Draws (Draws.posterior(...) or Draws.bootstrap(...))")
@@ -121,6 +143,8 @@ class EstimateResult:
             self.model,
             dict(self.settings),
             self.warnings,
+            self.caveats,
+            self.upper_uninformative,
             self.details,
             self.draws,
         )
@@ -143,6 +167,8 @@ class EstimateResult:
             "model": self.model,
             "settings": dict(self.settings),
             "warnings": list(self.warnings),
+            "caveats": list(self.caveats),
+            "upper_uninformative": self.upper_uninformative,
             "details": self.details.to_json(),
         }
         if include_draws:
@@ -172,6 +198,8 @@ class EstimateResult:
             model=data.get("model"),
             settings=data.get("settings") or {},
             warnings=tuple(data.get("warnings") or ()),
+            caveats=tuple(data.get("caveats") or ()),
+            upper_uninformative=bool(data.get("upper_uninformative", False)),
             details=details_from_json(data.get("details")),
             draws=None if draws is None else Draws.from_json(draws),
         )
@@ -188,6 +216,8 @@ class EstimateResult:
             ("estimate", _format_count(self.n_hat)),
             (f"{level}% interval", f"{_format_count(self.ci_low)} to {_format_count(self.ci_high)}"),
         ]
+        if self.upper_uninformative:
+            rows.append(("upper end", "uninformative (the interval says only that the total is large)"))
         for key, value in self.settings.items():
             rows.append((f"setting {key}", str(value)))
         if self.draws is not None:
@@ -196,6 +226,8 @@ class EstimateResult:
         text = "\n".join(f"{k:<{width}}  {v}" for k, v in rows)
         if self.warnings:
             text += "\nwarnings:\n" + "\n".join(f"  - {w}" for w in self.warnings)
+        if self.caveats:
+            text += "\ncaveats (every estimate of this kind):\n" + "\n".join(f"  - {w}" for w in self.caveats)
         return text
 
     def to_frame(
@@ -314,8 +346,9 @@ def not_estimable(
     settings: Mapping[str, Any] | None = None,
     details: Details | Mapping[str, Any] | None = None,
     warnings: tuple[str, ...] = (),
+    caveats: tuple[str, ...] = (),
 ) -> EstimateResult:
-    """A result that carries no number, only the reason why."""
+    """A result that carries no number, only the reason why (the last warning)."""
     nan = float("nan")
     return EstimateResult(
         method=method,
@@ -328,6 +361,7 @@ def not_estimable(
         model=model,
         settings=dict(settings or {}),
         warnings=tuple(warnings) + (reason,),
+        caveats=tuple(caveats),
         details=as_details(details),
     )
 
@@ -337,6 +371,12 @@ def with_warnings(
 ) -> EstimateResult:
     """The same result with more warnings around its own."""
     return replace(result, warnings=tuple(before) + tuple(result.warnings) + tuple(after))
+
+
+def with_caveats(result: EstimateResult, caveats: tuple[str, ...]) -> EstimateResult:
+    """The same result with more standing caveats after its own (each stated once)."""
+    merged = tuple(dict.fromkeys(tuple(result.caveats) + tuple(caveats)))
+    return replace(result, caveats=merged)
 
 
 def _format_count(value: float | None) -> str:
@@ -349,6 +389,7 @@ def _format_count(value: float | None) -> str:
 
 __all__ = [
     "FORMAT",
+    "UNINFORMATIVE_UPPER",
     "Bootstrap",
     "Details",
     "Draws",
@@ -357,5 +398,6 @@ __all__ = [
     "LoglinearFit",
     "not_estimable",
     "read_result",
+    "with_caveats",
     "with_warnings",
 ]

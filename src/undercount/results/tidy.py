@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import tabular
 from ..errors import MethodError
-from .result import EstimateResult, not_estimable, with_warnings
+from .result import EstimateResult, not_estimable, with_caveats
 
 if TYPE_CHECKING:  # pandas only where frames are built: estimate jobs start fast
     import pandas as pd
@@ -38,6 +38,8 @@ ESTIMATE_COLUMNS = [
     "model",
     "settings",
     "warnings",
+    "caveats",
+    "upper_uninformative",
     "synthetic",
 ]
 
@@ -54,6 +56,11 @@ def estimate_table(
 ) -> EstimateResult:
     """Estimate one workflow table, carrying the table's own caveats along.
 
+    The table's notes (``meta["notes"]``: the linkage's caveats, lists left out
+    because they document no one) hold for every estimate of the table: they
+    become the result's standing caveats, stated once in the report, not
+    warnings of each estimate.
+
     A stratum that fails the usable-stratum rule (``meta["unusable_reason"]``),
     a table with fewer than two lists, or one the method cannot handle (too
     few lists, a pair that does not exist) gives a not-estimable result with
@@ -67,7 +74,7 @@ def estimate_table(
 
     def refused(reason: str) -> EstimateResult:
         return not_estimable(
-            method, table.lists, table.n_observed, reason, level=level, settings=resolved, warnings=notes
+            method, table.lists, table.n_observed, reason, level=level, settings=resolved, caveats=notes
         )
 
     if meta.get("unusable_reason"):
@@ -80,7 +87,7 @@ def estimate_table(
         )
     except MethodError as exc:
         return refused(f"not estimable: {exc}")
-    return with_warnings(result, before=notes)
+    return with_caveats(result, notes)
 
 
 def workflow_settings(method: str, settings: Mapping[str, Any] | None, threads: int) -> dict[str, Any]:
@@ -134,6 +141,8 @@ def result_row(
             if v is not None and k not in EXECUTION_SETTINGS
         ),
         "warnings": " | ".join(result.warnings),
+        "caveats": " | ".join(result.caveats),
+        "upper_uninformative": bool(result.upper_uninformative),
         "synthetic": bool(synthetic),
     }
 
