@@ -1,8 +1,12 @@
-"""Rule review: records of one population -> the clerical-review page (under private_dir: it shows names)."""
+"""Rule review: records of one population and the pairs its linkage scored -> the clerical-review page.
+
+The page is built from ``linkage/pairs.csv`` (written by link_thresholds), not from a
+second fit, so it shows exactly the probabilities and per-field weights the linkage
+used. It goes under private_dir: it shows names.
+"""
 
 from undercount.config import POPULATIONS
-from undercount.linkage import fit_linkage
-from undercount.linkage.core import _population_records, fit_options
+from undercount.linkage.core import _population_records, linkage_from_pairs, read_pairs
 from undercount.logs import script_logger
 from undercount.records import date_column, read_records
 from undercount.review import review_page, write_review
@@ -16,8 +20,8 @@ records = _population_records(
         for source, path in zip(snakemake.params.sources, snakemake.input.records)
     }
 )
-options = fit_options(snakemake.params.linkage)
-fitted = fit_linkage(records, date_column=date_column(kind), **options)
+pairs = read_pairs(snakemake.input.pairs)
+fitted = linkage_from_pairs(records, pairs, date_column=date_column(kind), file=snakemake.input.pairs)
 settings = snakemake.params.review
 page = review_page(
     records,
@@ -28,4 +32,5 @@ page = review_page(
     per_band=int(settings.get("per_band", 5)),
 )
 write_review(snakemake.output.page, page)
+log.info("candidate pairs from the linkage's fit (%s): %d", snakemake.input.pairs, len(pairs))
 log.info("review page written with %d pairs (it shows names: keep it private)", page.count('"n": '))

@@ -1076,6 +1076,110 @@ def pairs_table(fitted: Linkage) -> pd.DataFrame:
     return out
 
 
+def read_pairs(path: str | Path) -> pd.DataFrame:
+    """A pairs table written by :func:`pairs_table` (ids as text).
+
+    Raises
+    ------
+    InputError
+        The file is missing or lacks a column.
+    """
+    from .engine import COMPARISONS
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("pairs file not found", file=str(path))
+    ids = {c: str for c in ("source_a", "record_id_a", "source_b", "record_id_b")}
+    frame = pd.read_csv(path, dtype=ids, keep_default_na=False)
+    needed = PAIR_COLUMNS + [f"mw_{c}" for c in COMPARISONS]
+    missing = [c for c in needed if c not in frame.columns]
+    if missing:
+        raise InputError(
+            f"missing column(s) {', '.join(missing)}; write it with undercount link --pairs",
+            file=str(path),
+            row=1,
+            column=missing[0],
+        )
+    return frame
+
+
+def linkage_from_pairs(
+    records: pd.DataFrame,
+    pairs: pd.DataFrame,
+    *,
+    date_column: str,
+    place: str | None = None,
+    file: str | None = None,
+) -> Linkage:
+    """The fit that a written pairs table (:func:`pairs_table`) describes, without fitting again.
+
+    ``records`` are the records the pairs were scored on (with ``source``);
+    ``pairs`` holds their ids, match probabilities and per-field weights, as
+    the linkage wrote them. The result carries the same record order, compared
+    columns and candidate pairs as the fit did, so a review page built from it
+    shows exactly the linkage's numbers. It cannot be clustered: pairs blocking
+    never proposed have no probability without the model.
+
+    Raises
+    ------
+    InputError
+        A pair names a record that is not among ``records``.
+    """
+    from .engine import COMPARISONS
+    from .features import compared_columns
+
+    place = place if place is not None else place_column(date_column)
+    ordered, order, keys = sorted_records(records)
+    table = compared_columns(ordered, date_column=date_column, place_column=place)
+    facts = RecordFacts.from_columns(table, deaths=date_column == "date_of_death")
+    where = {k: p for p, k in enumerate(keys)}
+    ends = []
+    for side in ("a", "b"):
+        found = [
+            where.get(f"{s}\x1f{r}")
+            for s, r in zip(pairs[f"source_{side}"].astype(str), pairs[f"record_id_{side}"].astype(str))
+        ]
+        if any(f is None for f in found):
+            row = next(k for k, f in enumerate(found) if f is None)
+            raise InputError(
+                "this pair names a record that is not in the lists",
+                file=file,
+                row=row + 2,
+                column=f"record_id_{side}",
+            )
+        ends.append(np.asarray(found, dtype=np.int64))
+    a, b = ends
+    frame = pd.DataFrame(
+        {
+            "i": np.minimum(a, b),
+            "j": np.maximum(a, b),
+            "probability": pairs["match_probability"].to_numpy(dtype=float),
+            "weight": pairs["match_weight"].to_numpy(dtype=float),
+        }
+    )
+    for comp in COMPARISONS:
+        frame[f"mw_{comp}"] = pairs[f"mw_{comp}"].to_numpy(dtype=float)
+    frame = frame.sort_values(["i", "j"], kind="stable").reset_index(drop=True)
+
+    def unscored(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        raise ValueError("a linkage read from its pairs table cannot score other pairs (it has no model)")
+
+    return Linkage(
+        keys,
+        ordered["source"].astype(str).tolist(),
+        ordered["record_id"].astype(str).tolist(),
+        _Facts(table, facts),
+        frame["i"].to_numpy(),
+        frame["j"].to_numpy(),
+        frame["probability"].to_numpy(),
+        None,
+        order,
+        pairs=frame,
+        method="splink",
+        scorer=unscored,
+    )
+
+
 def known_records(records_by_source: Mapping[str, pd.DataFrame]) -> dict[str, list[str]]:
     return {s: [str(x) for x in f["record_id"]] for s, f in records_by_source.items()}
 
