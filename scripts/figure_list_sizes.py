@@ -6,10 +6,20 @@ from undercount.figures import save_figure
 from undercount.figures.list_sizes import list_sizes_figure
 from undercount.logs import script_logger
 
-log = script_logger(snakemake.log[0], "figure_list_sizes")
-reported = pd.read_csv(snakemake.input.reported)
-plot, data = list_sizes_figure(
-    reported, snakemake.wildcards.event, snakemake.params.label, snakemake.params.level
-)
-save_figure(plot, data, snakemake.output.png, width=10, height=4.8)
-log.info("%d pairs x overlaps", len(data))
+
+def main(*, reported: str, png: str, log: str, event: str, label: str, level: float) -> None:
+    logger = script_logger(log, "figure_list_sizes")
+    plot, data = list_sizes_figure(pd.read_csv(reported), event, label, level)
+    save_figure(plot, data, png, width=10, height=4.8)
+    logger.info("%d pairs x overlaps", len(data))
+
+
+if "snakemake" in globals():
+    main(
+        reported=snakemake.input.reported,
+        png=snakemake.output.png,
+        log=snakemake.log[0],
+        event=snakemake.wildcards.event,
+        label=snakemake.params.label,
+        level=snakemake.params.level,
+    )

@@ -1,7 +1,7 @@
 """Rule figure_official_coverage: share of the estimated death toll on the official list."""
 
 import json
-from pathlib import Path
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
@@ -9,13 +9,41 @@ from undercount.figures import save_figure
 from undercount.figures.comparison import coverage_data, coverage_figure
 from undercount.logs import script_logger
 
-log = script_logger(snakemake.log[0], "figure_official_coverage")
-estimates = pd.read_csv(snakemake.input.estimates)
-histories = {}
-for path in snakemake.input.histories:
-    with open(path, encoding="utf-8") as fh:
-        histories[Path(path).parts[-3]] = json.load(fh)
-data = coverage_data(estimates, histories, snakemake.params.official, snakemake.params.event_labels)
-plot, data = coverage_figure(data, snakemake.params.level, snakemake.params.synthetic)
-save_figure(plot, data, snakemake.output.png, width=8, height=4.5)
-log.info("%d shares drawn", len(data))
+
+def main(
+    *,
+    estimates: str,
+    histories: Sequence[str],
+    events: Sequence[str],
+    png: str,
+    log: str,
+    official: Mapping[str, str],
+    event_labels: Mapping[str, str],
+    level: float,
+    synthetic: bool,
+) -> None:
+    """``events[i]`` is the event of the deaths table summary ``histories[i]``."""
+    logger = script_logger(log, "figure_official_coverage")
+    frame = pd.read_csv(estimates)
+    summaries = {}
+    for event, path in zip(events, histories, strict=True):
+        with open(path, encoding="utf-8") as fh:
+            summaries[event] = json.load(fh)
+    data = coverage_data(frame, summaries, official, event_labels)
+    plot, data = coverage_figure(data, level, synthetic)
+    save_figure(plot, data, png, width=8, height=4.5)
+    logger.info("%d shares drawn", len(data))
+
+
+if "snakemake" in globals():
+    main(
+        estimates=snakemake.input.estimates,
+        histories=snakemake.input.histories,
+        events=snakemake.params.events,
+        png=snakemake.output.png,
+        log=snakemake.log[0],
+        official=snakemake.params.official,
+        event_labels=snakemake.params.event_labels,
+        level=snakemake.params.level,
+        synthetic=snakemake.params.synthetic,
+    )

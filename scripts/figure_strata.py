@@ -9,14 +9,45 @@ from undercount.figures import save_figure
 from undercount.figures.comparison import strata_data, strata_figure
 from undercount.logs import script_logger
 
-log = script_logger(snakemake.log[0], "figure_strata")
-estimates = pd.read_csv(snakemake.input.estimates)
-meta = {}
-for folder in sorted(p for p in Path(snakemake.input.strata).iterdir() if p.is_dir()):
-    with open(folder / "histories.json", encoding="utf-8") as fh:
-        meta[folder.name] = json.load(fh)
-w = snakemake.wildcards
-data = strata_data(estimates, meta, snakemake.params.official, w.event, w.population, w.scheme)
-plot, data = strata_figure(data, snakemake.params.title, snakemake.params.level, snakemake.params.synthetic)
-save_figure(plot, data, snakemake.output.png, width=8, height=5)
-log.info("%d strata", data["stratum"].nunique())
+
+def main(
+    *,
+    estimates: str,
+    strata: str,
+    png: str,
+    log: str,
+    event: str,
+    population: str,
+    scheme: str,
+    official: str | None,
+    title: str,
+    level: float,
+    synthetic: bool,
+) -> None:
+    """``strata`` is the stratify checkpoint's folder: one sub-folder per stratum, named by it."""
+    logger = script_logger(log, "figure_strata")
+    frame = pd.read_csv(estimates)
+    meta = {}
+    for folder in sorted(p for p in Path(strata).iterdir() if p.is_dir()):
+        with open(folder / "histories.json", encoding="utf-8") as fh:
+            meta[folder.name] = json.load(fh)
+    data = strata_data(frame, meta, official, event, population, scheme)
+    plot, data = strata_figure(data, title, level, synthetic)
+    save_figure(plot, data, png, width=8, height=5)
+    logger.info("%d strata", data["stratum"].nunique())
+
+
+if "snakemake" in globals():
+    main(
+        estimates=snakemake.input.estimates,
+        strata=snakemake.input.strata,
+        png=snakemake.output.png,
+        log=snakemake.log[0],
+        event=snakemake.wildcards.event,
+        population=snakemake.wildcards.population,
+        scheme=snakemake.wildcards.scheme,
+        official=snakemake.params.official,
+        title=snakemake.params.title,
+        level=snakemake.params.level,
+        synthetic=snakemake.params.synthetic,
+    )

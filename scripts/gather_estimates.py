@@ -1,35 +1,53 @@
-"""Rule gather_estimates: every estimate JSON -> results/estimates.csv."""
+"""Rule gather_estimates: every result file -> results/estimates.csv.
 
-import json
-from pathlib import Path
+Which table and method each file holds (event, population, stratum, label)
+and whether the table rests on a synthetic list come as params, in the order
+of the input files: nothing is read off a path.
+"""
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
 
 from undercount.logs import script_logger
-from undercount.results import estimate_row, estimates_frame, write_estimates
-
-log = script_logger(snakemake.log[0], "gather_estimates")
+from undercount.results import estimates_frame, read_result, result_row, write_estimates
 
 
-def identify(path: Path) -> tuple[str, str, str]:
-    """(event, population, stratum) from an estimate's path."""
-    parts = path.parts[path.parts.index("results") + 1 :]
-    event, population = parts[0], parts[1]
-    if parts[2] == "estimates":  # results/e/p/estimates/label.json
-        return event, population, snakemake.params.stratum
-    scheme = parts[3]  # results/e/p/strata/scheme/{estimates/stratum|total}/label.json
-    return event, population, f"{scheme}:{parts[5]}" if parts[4] == "estimates" else f"{scheme}:total"
+def main(
+    *, estimates: Sequence[str], entries: Sequence[Mapping[str, Any]], output: str, log: str
+) -> pd.DataFrame:
+    """``entries[i]`` names the table of ``estimates[i]``: event, population, stratum, label, synthetic."""
+    logger = script_logger(log, "gather_estimates")
+    if len(estimates) != len(entries):
+        raise ValueError(f"{len(estimates)} result files but {len(entries)} entries naming them")
+    rows = []
+    for path, entry in zip(estimates, entries):
+        rows.append(
+            result_row(
+                read_result(path),
+                event=entry["event"],
+                population=entry["population"],
+                stratum=entry["stratum"],
+                label=entry["label"],
+                synthetic=bool(entry["synthetic"]),
+            )
+        )
+    frame = estimates_frame(rows)
+    write_estimates(frame, output)
+    logger.info(
+        "%d estimates, %d not estimable, %d with warnings",
+        len(frame),
+        int(frame["n_hat"].isna().sum()),
+        int((frame["warnings"] != "").sum()),
+    )
+    return frame
 
 
-rows = []
-for path in map(Path, snakemake.input):
-    event, population, stratum = identify(path)
-    with open(path, encoding="utf-8") as fh:
-        synthetic = snakemake.params.synthetic[f"{event}/{population}"]
-        rows.append(estimate_row(event, population, stratum, path.stem, json.load(fh), synthetic))
-frame = estimates_frame(rows)
-write_estimates(frame, snakemake.output[0])
-log.info(
-    "%d estimates, %d not estimable, %d with warnings",
-    len(frame),
-    int(frame["n_hat"].isna().sum()),
-    int((frame["warnings"] != "").sum()),
-)
+if "snakemake" in globals():
+    main(
+        estimates=snakemake.input.estimates,
+        entries=snakemake.params.entries,
+        output=snakemake.output[0],
+        log=snakemake.log[0],
+    )

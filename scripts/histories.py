@@ -1,6 +1,7 @@
 """Rule histories: persons.csv -> capture-history table and its summary."""
 
 import json
+from collections.abc import Sequence
 
 import pandas as pd
 
@@ -8,17 +9,43 @@ from undercount.histories import build_histories
 from undercount.linkage import CAVEATS
 from undercount.logs import script_logger
 
-log = script_logger(snakemake.log[0], "histories")
-persons = pd.read_csv(snakemake.input.persons, dtype=str)
-table, meta = build_histories(persons, snakemake.params.sources, [CAVEATS[snakemake.params.linkage]])
-# Which lists are synthetic travels with the table, so every result built from it can say so.
-meta["synthetic_sources"] = list(snakemake.params.synthetic_sources)
-table.to_frame().to_csv(snakemake.output.table, index=False, lineterminator="\n")
-with open(snakemake.output.meta, "w", encoding="utf-8") as fh:
-    json.dump(meta, fh, indent=2, ensure_ascii=False)
-    fh.write("\n")
-log.info("lists: %s; people observed: %d", ", ".join(meta["lists"]) or "none", meta["n_observed"])
-if meta["synthetic_sources"]:
-    log.info("synthetic lists: %s", ", ".join(meta["synthetic_sources"]))
-for note in meta["notes"]:
-    log.warning(note)
+
+def main(
+    *,
+    persons: str,
+    table: str,
+    meta: str,
+    log: str,
+    sources: Sequence[str],
+    linkage: str,
+    synthetic_sources: Sequence[str],
+) -> dict:
+    logger = script_logger(log, "histories")
+    linked = pd.read_csv(persons, dtype=str)
+    capture, summary = build_histories(linked, sources, [CAVEATS[linkage]])
+    # Which lists are synthetic travels with the table, so every result built from it can say so.
+    summary["synthetic_sources"] = list(synthetic_sources)
+    capture.to_frame().to_csv(table, index=False, lineterminator="\n")
+    with open(meta, "w", encoding="utf-8") as fh:
+        json.dump(summary, fh, indent=2, ensure_ascii=False)
+        fh.write("\n")
+    logger.info(
+        "lists: %s; people observed: %d", ", ".join(summary["lists"]) or "none", summary["n_observed"]
+    )
+    if summary["synthetic_sources"]:
+        logger.info("synthetic lists: %s", ", ".join(summary["synthetic_sources"]))
+    for note in summary["notes"]:
+        logger.warning(note)
+    return summary
+
+
+if "snakemake" in globals():
+    main(
+        persons=snakemake.input.persons,
+        table=snakemake.output.table,
+        meta=snakemake.output.meta,
+        log=snakemake.log[0],
+        sources=snakemake.params.sources,
+        linkage=snakemake.params.linkage,
+        synthetic_sources=snakemake.params.synthetic_sources,
+    )

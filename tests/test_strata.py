@@ -1,15 +1,11 @@
-import numpy as np
 import pandas as pd
-import pytest
 
 from undercount.strata import (
     Scheme,
-    add_draws,
     assign_strata,
     person_attributes,
     slug,
     stratify,
-    total_over_strata,
     usable,
 )
 
@@ -95,66 +91,6 @@ def test_hrdag_usable_rule():
     assert not ok and "only 2 list(s) document at least 10 people" in reason and "c 9" in reason
 
 
-def test_adding_draws_adds_distributions_not_interval_ends():
-    rng = np.random.default_rng(1)
-    a = np.sort(rng.normal(100, 10, 20_000))  # sorted on purpose: must not be added comonotonically
-    b = np.sort(rng.normal(200, 10, 20_000))
-    total = add_draws(
-        {"a": {"n_observed": 80, "draws": a}, "b": {"n_observed": 150, "draws": b}},
-        0.95,
-        np.random.default_rng(2),
-    )
-    assert total.n_observed == 230
-    # independent strata: sd of the sum is sqrt(10^2 + 10^2) = 14.1, not 20;
-    # with 20,000 draws the sample sd is within about 1% of it
-    assert np.std(total.draws) == pytest.approx(np.sqrt(200), rel=0.03)
-    assert total.ci_high - total.ci_low == pytest.approx(2 * 1.96 * np.sqrt(200), rel=0.05)
-    assert total.ci_high < np.quantile(a, 0.975) + np.quantile(b, 0.975)
-
-
-def test_stratum_without_estimate_is_added_as_documented_with_a_warning():
-    total = add_draws(
-        {"a": {"n_observed": 10, "draws": np.array([20.0, 22.0])}, "b": {"n_observed": 5, "draws": None}},
-        0.95,
-        np.random.default_rng(0),
-    )
-    assert total.draws.min() >= 25
-    assert "stratum b has no estimate" in total.warnings[0]
-
-
-def test_total_not_formed_from_interval_ends():
-    r = {
-        "method": "mt",
-        "lists": ["a", "b"],
-        "n_observed": 10,
-        "n_hat": 12.0,
-        "ci_low": 10.0,
-        "ci_high": 15.0,
-        "warnings": [],
-    }
-    out = total_over_strata({"x": (r, None), "y": (r, None)}, 0.95, np.random.default_rng(0))
-    assert out["n_hat"] is None and "adding interval ends across strata is never done" in out["warnings"][-1]
-    out = total_over_strata(
-        {"x": (r, np.array([11.0, 12.0, 13.0])), "y": (r, np.array([12.0, 12.0]))},
-        0.95,
-        np.random.default_rng(0),
-    )
-    assert out["n_observed"] == 20 and 23 <= out["n_hat"] <= 25
-
-
 def test_slug():
     assert slug("Almaty city") == "almaty-city"
     assert slug("Алматы") == "almati"
-
-
-def test_draws_without_estimate_are_left_out_and_said():
-    total = add_draws(
-        {
-            "a": {"n_observed": 10, "draws": np.array([20.0, np.nan, 22.0])},
-            "b": {"n_observed": 5, "draws": np.array([6.0, 7.0])},
-        },
-        0.95,
-        np.random.default_rng(0),
-    )
-    assert np.isfinite(total.draws).all() and len(total.draws) == 2
-    assert "stratum a: 1 of 3 draws had no estimate" in total.warnings[0]

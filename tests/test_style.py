@@ -1,4 +1,4 @@
-"""House habits checked like snakefmt is: ruff lint and ruff format over the Python tree."""
+"""House habits checked like snakefmt is: ruff lint and format over the Python tree, mypy over src/."""
 
 import subprocess
 import sys
@@ -18,4 +18,11 @@ def _ruff(*args):
 @pytest.mark.parametrize("args", [("check", "--no-cache"), ("format", "--check", "--no-cache")])
 def test_ruff_clean(args):
     proc = _ruff(*args)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_mypy_clean():
+    """mypy over src/ as pyproject.toml configures it ([tool.mypy]); .mypy_cache is git-ignored."""
+    exe = Path(sys.executable).with_name("mypy")
+    proc = subprocess.run([str(exe), "--no-error-summary"], cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 from collections.abc import Sequence
 
@@ -41,33 +40,6 @@ def _parse_sets(pairs: Sequence[str]) -> dict[str, str]:
     return out
 
 
-def _format_count(value: float | None) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    if math.isinf(value):
-        return "unbounded"
-    return f"{value:,.1f}"
-
-
-def _render_table(result: dict) -> str:
-    level = round(100 * result["ci_level"])
-    rows = [
-        ("method", result["method"]),
-        ("model", result["model"] or "-"),
-        ("lists", ", ".join(result["lists"])),
-        ("observed", f"{result['n_observed']:,}"),
-        ("estimate", _format_count(result["n_hat"])),
-        (f"{level}% interval", f"{_format_count(result['ci_low'])} to {_format_count(result['ci_high'])}"),
-    ]
-    for key, value in result["settings"].items():
-        rows.append((f"setting {key}", str(value)))
-    width = max(len(k) for k, _ in rows)
-    text = "\n".join(f"{k:<{width}}  {v}" for k, v in rows)
-    if result["warnings"]:
-        text += "\nwarnings:\n" + "\n".join(f"  - {w}" for w in result["warnings"])
-    return text
-
-
 def cmd_estimate(args: argparse.Namespace) -> int:
     from .estimators import estimate
     from .histories import CaptureTable
@@ -81,11 +53,10 @@ def cmd_estimate(args: argparse.Namespace) -> int:
         seed=args.seed,
         level=args.level,
     )
-    payload = result.to_dict()
     if args.format == "json":
-        print(json.dumps(payload, indent=2, ensure_ascii=False, allow_nan=True))
+        print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False, allow_nan=False))
     else:
-        print(_render_table(payload))
+        print(result.summary())
     return 0
 
 

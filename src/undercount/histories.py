@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 
 from .errors import TableError
 
@@ -112,8 +113,8 @@ class CaptureTable:
     def from_arrays(
         cls,
         lists: Sequence[str],
-        patterns: np.ndarray,
-        counts: np.ndarray,
+        patterns: npt.ArrayLike,
+        counts: npt.ArrayLike,
         source: str | None = None,
     ) -> CaptureTable:
         """Build a table, adding counts of repeated patterns and dropping zero counts."""

@@ -55,20 +55,44 @@ def package_versions(names: Iterable[str] = PACKAGES) -> dict[str, str]:
     return out
 
 
+def project_path(path: str | Path, project: str | Path) -> str:
+    """``path`` as the results may show it: relative to the project, never absolute.
+
+    A file inside the project is given by its path relative to the project
+    (``config/config.yaml``), so that two checkouts in different places write
+    the same provenance; a file outside it by its name alone, with a note
+    (``lists.yaml (outside the project)``), so that no analyst's directory
+    layout reaches the results. Its SHA-256 identifies it either way.
+    """
+    project = Path(project).resolve()
+    resolved = (project / path).resolve() if not Path(path).is_absolute() else Path(path).resolve()
+    try:
+        return resolved.relative_to(project).as_posix()
+    except ValueError:
+        return f"{resolved.name} (outside the project)"
+
+
 def provenance_rows(
     inputs: Mapping[str, str],
     config_files: Iterable[str],
     code_root: str | Path,
     seeds: Mapping[str, int],
     master_seed: int,
+    project: str | Path = ".",
 ) -> list[dict[str, Any]]:
-    """Rows of ``kind, name, value``: input and config digests, code digest, versions, seeds."""
+    """Rows of ``kind, name, value``: input and config digests, code digest, versions, seeds.
+
+    ``seeds`` are the seeds the workflow gave its jobs, by job; paths are shown
+    relative to ``project`` (:func:`project_path`).
+    """
 
     rows: list[dict[str, Any]] = []
     for name, path in inputs.items():
-        rows.append({"kind": "input sha256", "name": f"{name}: {path}", "value": sha256(path)})
+        rows.append(
+            {"kind": "input sha256", "name": f"{name}: {project_path(path, project)}", "value": sha256(path)}
+        )
     for path in config_files:
-        rows.append({"kind": "config sha256", "name": str(path), "value": sha256(path)})
+        rows.append({"kind": "config sha256", "name": project_path(path, project), "value": sha256(path)})
     code_root = Path(code_root)
     code = [p for p in code_root.rglob("*") if p.is_file() and p.suffix in (".py", ".yaml")]
     rows.append(

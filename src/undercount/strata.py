@@ -12,12 +12,11 @@ documenting at least ``min_records`` people in it. A stratum that fails is
 reported as not estimable with the reason.
 
 Totals over strata add posterior draws or bootstrap replicates draw by draw
-(:func:`add_draws`); interval endpoints are never added.
+(:func:`undercount.results.combine.add`); interval endpoints are never added.
 """
 
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
 from collections import Counter
@@ -26,7 +25,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from .names import fold
@@ -217,67 +215,6 @@ def usable(people_per_list: Mapping[str, int], min_sources: int, min_records: in
     )
 
 
-# ----------------------------------------------------- totals over strata
-@dataclass(frozen=True)
-class StratifiedTotal:
-    n_observed: int
-    n_hat: float
-    ci_low: float
-    ci_high: float
-    draws: np.ndarray | None
-    warnings: tuple[str, ...]
-
-
-def add_draws(
-    strata: Mapping[str, Mapping[str, Any]], level: float, rng: np.random.Generator
-) -> StratifiedTotal:
-    """Total over strata by adding draws, never interval endpoints.
-
-    ``strata`` maps a stratum name to ``{"n_observed": int, "draws": array or
-    None}``; ``draws`` of None means the stratum has no estimate. The draws of
-    different strata come from independent analyses, so each stratum's draws
-    are put in random order before being added (draws that happen to be sorted,
-    or that share a seed, would otherwise be added as if perfectly correlated);
-    strata with fewer draws are resampled to the longest length.
-
-    A stratum without an estimate is added at its documented count, a lower
-    bound for it, and the total says so in its warnings.
-    """
-    warnings: list[str] = []
-    usable_draws = {}
-    for k, v in strata.items():
-        if v.get("draws") is None or not len(v["draws"]):
-            continue
-        d = np.asarray(v["draws"], dtype=float)
-        finite = d[np.isfinite(d)]
-        if len(finite) < len(d):
-            warnings.append(
-                f"stratum {k}: {len(d) - len(finite)} of {len(d)} draws had no estimate and are left out "
-                "of the sum"
-            )
-        if len(finite):
-            usable_draws[k] = finite
-    n_observed = int(sum(int(v["n_observed"]) for v in strata.values()))
-    if not usable_draws:
-        nan = float("nan")
-        return StratifiedTotal(n_observed, nan, nan, nan, None, ("no stratum has draws to add",))
-    size = max(len(d) for d in usable_draws.values())
-    total = np.zeros(size)
-    for name in sorted(usable_draws):
-        d = usable_draws[name]
-        total += rng.permutation(d) if len(d) == size else rng.choice(d, size=size, replace=True)
-    for name in sorted(set(strata) - set(usable_draws)):
-        n = int(strata[name]["n_observed"])
-        total += n
-        warnings.append(
-            f"stratum {name} has no estimate: its {n} documented people are added as they are, "
-            "so the total is a lower bound for that stratum"
-        )
-    alpha = (1 - level) / 2
-    low, mid, high = np.quantile(total, [alpha, 0.5, 1 - alpha])
-    return StratifiedTotal(n_observed, float(mid), float(low), float(high), total, tuple(warnings))
-
-
 def stratify(
     persons: pd.DataFrame,
     attributes: pd.DataFrame,
@@ -302,81 +239,3 @@ def stratify(
         meta = {"scheme": scheme.name, "stratum": stratum, "by": list(scheme.by), **meta}
         out[stratum] = (table, meta)
     return out
-
-
-def total_over_strata(
-    results: Mapping[str, tuple[Mapping[str, Any], np.ndarray | None]],
-    level: float,
-    rng: np.random.Generator,
-) -> dict[str, Any]:
-    """The stratified total of one method as a result dictionary (the JSON form of an estimate).
-
-    ``results`` maps each stratum to (its estimate's dictionary, its draws or
-    None). Estimable strata without draws cannot be added honestly (that would
-    mean adding interval ends), so then the total is not estimable and says why.
-    """
-    first = next(iter(results.values()))[0]
-    lists = sorted({name for r, _ in results.values() for name in r["lists"]})
-    estimable_without_draws = [s for s, (r, d) in results.items() if r["n_hat"] is not None and d is None]
-    warnings: list[str] = []
-    flagged = [s for s, (r, _) in results.items() if r["n_hat"] is not None and r["warnings"]]
-    if flagged:
-        warnings.append(
-            f"{len(flagged)} of {len(results)} strata carry warnings of their own; read their rows"
-        )
-    details = {
-        "strata": {
-            s: {
-                "n_observed": r["n_observed"],
-                "n_hat": r["n_hat"],
-                "ci_low": r["ci_low"],
-                "ci_high": r["ci_high"],
-                "draws": None if d is None else int(len(d)),
-            }
-            for s, (r, d) in results.items()
-        },
-        "combination": "sum of draws, each stratum's draws in random order",
-    }
-    base = {
-        "method": first["method"],
-        "lists": lists,
-        "ci_level": level,
-        "model": first.get("model"),
-        "settings": first.get("settings", {}),
-        "details": details,
-    }
-    n_observed = int(sum(r["n_observed"] for r, _ in results.values()))
-    if all(r["n_hat"] is None for r, _ in results.values()):
-        return base | {
-            "n_observed": n_observed,
-            "n_hat": None,
-            "ci_low": None,
-            "ci_high": None,
-            "warnings": warnings + ["not estimable as a total: no stratum has an estimate"],
-        }
-    if estimable_without_draws:
-        return base | {
-            "n_observed": n_observed,
-            "n_hat": None,
-            "ci_low": None,
-            "ci_high": None,
-            "warnings": warnings
-            + [
-                f"not estimable as a total: {first['method']} gives no draws or bootstrap "
-                "replicates, and adding interval ends across strata is never done"
-            ],
-        }
-    total = add_draws(
-        {s: {"n_observed": r["n_observed"], "draws": d} for s, (r, d) in results.items()}, level, rng
-    )
-    return base | {
-        "n_observed": n_observed,
-        "n_hat": _json_number(total.n_hat),
-        "ci_low": _json_number(total.ci_low),
-        "ci_high": _json_number(total.ci_high),
-        "warnings": warnings + list(total.warnings),
-    }
-
-
-def _json_number(x: float) -> float | None:
-    return None if math.isnan(x) else float(x)

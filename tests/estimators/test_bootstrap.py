@@ -86,7 +86,7 @@ def test_bca_agrees_with_sparsemse_within_monte_carlo_error(bca_runs, dataset):
     result = bca_runs[dataset]
     assert result.n_hat == pytest.approx(float(row["n_hat"]), rel=5e-5)
     boot = result.details["bootstrap"]
-    assert len(result.draws) == 1000 and result.draws_kind == "bootstrap"
+    assert result.draws.size == 1000 and result.draws.kind == "bootstrap"
     if dataset == "Artificial_3":
         # the only overlap is 6 people on A and B: a replicate misses all of them with
         # probability (90/96)^96 = 0.2%, and then no model has an MLE (N is unbounded).
@@ -98,10 +98,10 @@ def test_bca_agrees_with_sparsemse_within_monte_carlo_error(bca_runs, dataset):
         assert boot["replicates_without_estimate"] == 0
     for end, column in ((0, "ci_low"), (1, "ci_high")):
         x = float(row[column])
-        assert consistent(result.draws, result.n_hat, boot["acceleration"], end, x), (
+        assert consistent(result.draws.pooled, result.n_hat, boot["acceleration"], end, x), (
             f"{column}: SparseMSE {x} is not a plausible {B_R}-replicate BCa end given ours "
             f"({result.ci_low:.1f}, {result.ci_high:.1f}); plausible levels "
-            f"{plausible_levels(result.draws, result.n_hat, boot['acceleration'], end)}"
+            f"{plausible_levels(result.draws.pooled, result.n_hat, boot['acceleration'], end)}"
         )
 
 
@@ -112,12 +112,12 @@ def test_check_rejects_the_percentile_interval(bca_runs):
         result = bca_runs[dataset]
         a = result.details["bootstrap"]["acceleration"]
         row = ROWS.loc[dataset]
-        pct = np.quantile(result.draws, [0.025, 0.975], method="median_unbiased")
+        pct = np.quantile(result.draws.pooled, [0.025, 0.975], method="median_unbiased")
         # pretend SparseMSE had reported the percentile interval
         for end in (0, 1):
-            if not consistent(result.draws, result.n_hat, a, end, float(pct[end])):
+            if not consistent(result.draws.pooled, result.n_hat, a, end, float(pct[end])):
                 rejected += 1
-        assert consistent(result.draws, result.n_hat, a, 0, float(row["ci_low"]))
+        assert consistent(result.draws.pooled, result.n_hat, a, 0, float(row["ci_low"]))
     assert rejected >= 4
 
 
@@ -126,18 +126,18 @@ def test_published_bca_intervals(bca_runs):
     for dataset, (low, high) in {"NewOrl_5": (589, 1703), "Western": (1293, 3670)}.items():
         result = bca_runs[dataset]
         a = result.details["bootstrap"]["acceleration"]
-        assert consistent(result.draws, result.n_hat, a, 0, low)
-        assert consistent(result.draws, result.n_hat, a, 1, high)
+        assert consistent(result.draws.pooled, result.n_hat, a, 0, low)
+        assert consistent(result.draws.pooled, result.n_hat, a, 1, high)
 
 
 def test_same_seed_same_result_whatever_the_number_of_workers():
     table = benchmark_table("NewOrl_5")
     one = estimate(table, "stepwise-bca", seed=5, settings={"nboot": 60, "workers": 1, "progress": False})
     two = estimate(table, "stepwise-bca", seed=5, settings={"nboot": 60, "workers": 2, "progress": False})
-    np.testing.assert_array_equal(one.draws, two.draws)
+    np.testing.assert_array_equal(one.draws.pooled, two.draws.pooled)
     assert (one.ci_low, one.ci_high) == (two.ci_low, two.ci_high)
     other = estimate(table, "stepwise-bca", seed=6, settings={"nboot": 60, "workers": 1, "progress": False})
-    assert not np.array_equal(one.draws, other.draws)
+    assert not np.array_equal(one.draws.pooled, other.draws.pooled)
 
 
 def test_bca_of_a_proportion_matches_theory():

@@ -61,14 +61,14 @@ def test_low_coverage_warning_and_estimators():
 
 def test_bootstrap_interval_is_lognormal_with_bootstrap_se():
     result = estimate(HAV, "sample-coverage", seed=7, settings={"estimator": "low-coverage", "nboot": 500})
-    assert result.draws_kind == "bootstrap" and len(result.draws) == 500
-    se = np.std(result.draws, ddof=1)
+    assert result.draws.kind == "bootstrap" and result.draws.size == 500
+    se = np.std(result.draws.pooled, ddof=1)
     assert result.details["bootstrap_se"] == pytest.approx(se)
     f0 = result.n_hat - 271
     c = math.exp(1.959963984540054 * math.sqrt(math.log(1 + se**2 / f0**2)))
     assert (result.ci_low, result.ci_high) == pytest.approx((271 + f0 / c, 271 + f0 * c))
     again = estimate(HAV, "sample-coverage", seed=7, settings={"estimator": "low-coverage", "nboot": 500})
-    np.testing.assert_array_equal(result.draws, again.draws)
+    np.testing.assert_array_equal(result.draws.pooled, again.draws.pooled)
 
 
 def test_collapse_to_observed_is_flagged():

@@ -245,9 +245,9 @@ def test_posterior_draws_and_samples():
     trimmed = result.details["posterior_trimmed_mass"]
     assert 0 <= trimmed <= 2e-12 and abs(p.sum() - (1 - trimmed)) < 1e-12
     mean, sd = result.details["posterior_mean"], result.details["posterior_sd"]
-    assert result.draws_kind == "posterior" and len(result.draws) == 4000
+    assert result.draws.kind == "posterior" and result.draws.size == 4000
     # evenly spaced quantiles: midpoint rule on the quantile function, error well under sd/100
-    assert abs(result.draws.mean() - mean) < sd / 100 + 1
+    assert abs(result.draws.pooled.mean() - mean) < sd / 100 + 1
     draws = sample_posterior(N, p, 40_000, np.random.default_rng(3))
     assert abs(draws.mean() - mean) < 4 * sd / np.sqrt(40_000)  # Monte Carlo error, 4 standard errors
 

@@ -1,5 +1,3 @@
-import json
-
 import numpy as np
 import pytest
 from conftest import benchmark_table
@@ -8,6 +6,7 @@ from undercount.estimators import estimate
 from undercount.estimators.dga import posterior_of
 from undercount.figures import SYNTHETIC_LABEL, save_figure
 from undercount.figures.dga import dga_figure, dga_figure_data
+from undercount.results import read_result
 
 
 @pytest.fixture(scope="module")
@@ -39,10 +38,11 @@ def test_labels_carry_each_graphs_probability_and_estimate(result):
     assert data["order"].nunique() == 5  # four graphs and the rest
 
 
-def test_json_form_gives_the_same_figure_data(result, tmp_path):
-    as_json = json.loads(json.dumps(result.to_dict()))
-    assert dga_figure_data(as_json).equals(dga_figure_data(result))
-    plot, data = dga_figure(as_json, synthetic=True)
+def test_result_read_from_its_file_gives_the_same_figure_data(result, tmp_path):
+    result.write(tmp_path / "dga.json")
+    back = read_result(tmp_path / "dga.json")
+    assert dga_figure_data(back).equals(dga_figure_data(result))
+    plot, data = dga_figure(back, synthetic=True)
     assert SYNTHETIC_LABEL in plot.labels.caption
     save_figure(plot, data, tmp_path / "dga.png")
     assert (tmp_path / "dga.png").stat().st_size > 0 and (tmp_path / "dga.tsv").exists()

@@ -1,4 +1,4 @@
-import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -7,6 +7,7 @@ from conftest import benchmark_table
 from undercount.estimators import estimate
 from undercount.figures import SYNTHETIC_LABEL, save_figure
 from undercount.figures.lcmcr import chains_frame, density_frame, lcmcr_density, lcmcr_trace
+from undercount.results import read_result
 
 SETTINGS = {"burnin": 200, "samples": 50, "thinning": 2, "chains": 3, "progress": False, "workers": 1}
 
@@ -16,18 +17,15 @@ def result():
     return estimate(benchmark_table("NewOrl_5"), "lcmcr", seed=4, settings=SETTINGS)
 
 
-def as_json(result):
-    return json.loads(json.dumps(result.to_dict(), default=float))
-
-
-def test_chains_are_split_in_order(result):
+def test_chains_are_split_in_order(result, tmp_path):
     frame = chains_frame(result)
     assert len(frame) == 150 and sorted(frame["chain"].unique()) == [1, 2, 3]
-    np.testing.assert_array_equal(frame[frame["chain"] == 2]["N"], result.draws[50:100])
-    # the JSON form plus the draws file give the same frame
-    assert chains_frame(as_json(result), result.draws).equals(frame)
-    with pytest.raises(ValueError, match="expected 3 chains x 50 draws"):
-        chains_frame(result, result.draws[:-1])
+    np.testing.assert_array_equal(frame[frame["chain"] == 2]["N"], result.draws.pooled[50:100])
+    # a result read back from its file gives the same frame
+    result.write(tmp_path / "lcmcr.json")
+    assert chains_frame(read_result(tmp_path / "lcmcr.json")).equals(frame)
+    with pytest.raises(ValueError, match="needs the draws of N"):
+        chains_frame(replace(result, draws=None))
 
 
 def test_density_integrates_to_the_share_drawn(result):

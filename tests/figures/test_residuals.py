@@ -1,5 +1,4 @@
 import hashlib
-import json
 import math
 
 import pytest
@@ -8,6 +7,7 @@ from conftest import benchmark_table
 from undercount.estimators import estimate
 from undercount.figures import SYNTHETIC_LABEL, save_figure
 from undercount.figures.residuals import residuals_data, residuals_figure
+from undercount.results import read_result
 
 
 def test_residuals_data_from_a_fit():
@@ -23,9 +23,11 @@ def test_residuals_data_from_a_fit():
     assert (data["kind"] == "beyond ±2").sum() == (data["pearson"].abs() > 2).sum()
 
 
-def test_structural_zeros_marked_and_json_form_accepted():
+def test_structural_zeros_marked_and_a_result_read_back_accepted(tmp_path):
     result = estimate(benchmark_table("Ned_5"), "stepwise")  # K:R at minus infinity
-    data = residuals_data(json.loads(json.dumps(result.to_dict())))
+    result.write(tmp_path / "stepwise.json")
+    data = residuals_data(read_result(tmp_path / "stepwise.json"))
+    assert data.equals(residuals_data(result))
     zeros = data[data["deleted"]]
     assert len(zeros) == 8 and zeros["pearson"].isna().all()
     assert set(zeros["kind"]) == {"structural zero"}

@@ -9,8 +9,7 @@ from snakemake.utils import validate
 import undercount
 from undercount import config as uc
 from undercount.errors import UndercountError
-from undercount.figures.posterior import posterior_figures
-from undercount.figures.residuals import has_residuals
+from undercount.estimators import get_method
 from undercount.provenance import tree_digest
 
 try:  # Snakemake's YAML loader keeps the last of two equal keys: re-read with a strict one
@@ -125,10 +124,13 @@ def overlap_title(wildcards):
     return f"{CONFIG['events'][wildcards.event]['label']}: {wildcards.population}"
 
 
+def job_seed(event, population, stratum, label):
+    """The seed of one estimation job: the one place the workflow derives it."""
+    return uc.job_seed(CONFIG, event, population, stratum, label)
+
+
 def estimate_seed(wildcards):
-    return uc.job_seed(
-        CONFIG, wildcards.event, wildcards.population, STRATUM, wildcards.label
-    )
+    return job_seed(wildcards.event, wildcards.population, STRATUM, wildcards.label)
 
 
 def histories_of_population(wildcards):
@@ -183,13 +185,8 @@ def strata_estimates(wildcards):
     return _strata_files(wildcards, ".json")
 
 
-def strata_draws(wildcards):
-    return _strata_files(wildcards, ".draws.csv")
-
-
 def stratum_seed(wildcards):
-    return uc.job_seed(
-        CONFIG,
+    return job_seed(
         wildcards.event,
         wildcards.population,
         f"{wildcards.scheme}:{wildcards.stratum}",
@@ -198,8 +195,7 @@ def stratum_seed(wildcards):
 
 
 def total_seed(wildcards):
-    return uc.job_seed(
-        CONFIG,
+    return job_seed(
         wildcards.event,
         wildcards.population,
         f"{wildcards.scheme}:total",
@@ -207,21 +203,61 @@ def total_seed(wildcards):
     )
 
 
-def estimate_files(wildcards=None):
-    files = [
-        f"results/{event}/{population}/estimates/{label}.json"
-        for event, population in TABLES
-        for label in METHODS
-    ]
+def _estimate_entries():
+    """Every result file gathered into estimates.csv, with the table and method it holds."""
+    entries = []
+
+    def entry(path, event, population, stratum, label):
+        synthetic = SYNTHETIC_TABLES[f"{event}/{population}"]
+        entries.append(
+            {
+                "path": path,
+                "event": event,
+                "population": population,
+                "stratum": stratum,
+                "label": label,
+                "synthetic": synthetic,
+            }
+        )
+
+    for event, population in TABLES:
+        for label in METHODS:
+            path = f"results/{event}/{population}/estimates/{label}.json"
+            entry(path, event, population, STRATUM, label)
     for event, population in TABLES:
         for scheme in SCHEMES[(event, population)]:
-            names = _strata(event, population, scheme)
             base = f"results/{event}/{population}/strata/{scheme}"
-            files += [
-                f"{base}/estimates/{s}/{label}.json" for s in names for label in METHODS
-            ]
-            files += [f"{base}/total/{label}.json" for label in METHODS]
-    return files
+            for s in _strata(event, population, scheme):
+                for label in METHODS:
+                    path = f"{base}/estimates/{s}/{label}.json"
+                    entry(path, event, population, f"{scheme}:{s}", label)
+            for label in METHODS:
+                path = f"{base}/total/{label}.json"
+                entry(path, event, population, f"{scheme}:total", label)
+    return entries
+
+
+def estimate_files(wildcards=None):
+    return [e["path"] for e in _estimate_entries()]
+
+
+def estimate_entries(wildcards=None):
+    return [{k: v for k, v in e.items() if k != "path"} for e in _estimate_entries()]
+
+
+def strata_tables(wildcards=None):
+    """The stratify checkpoints' folders (inputs of rules whose params depend on them)."""
+    return [_strata_dir(e, p, scheme) for e, p in TABLES for scheme in SCHEMES[(e, p)]]
+
+
+def job_seeds(wildcards=None):
+    """The seed of every estimation job gathered in estimates.csv, by event/population/stratum/label."""
+    return {
+        f"{e['event']}/{e['population']}/{e['stratum']}/{e['label']}": job_seed(
+            e["event"], e["population"], e["stratum"], e["label"]
+        )
+        for e in _estimate_entries()
+    }
 
 
 OFFICIAL = {
@@ -276,32 +312,40 @@ def population_histories(population):
     ]
 
 
-RESIDUAL_LABELS = [
-    label
-    for label, entry in CONFIG["methods"].items()
-    if has_residuals(entry["method"])
-]
+def population_events(population):
+    return [event for event, pop in TABLES if pop == population]
+
+
+def events_of_population(wildcards):
+    return population_events(wildcards.population)
+
+
+# What a method's results can be drawn as is the registry's answer, never a module's name.
+def _produces(label):
+    return get_method(CONFIG["methods"][label]["method"])
+
+
+RESIDUAL_LABELS = [label for label in METHODS if _produces(label).has_cells]
 
 
 def label_estimates(wildcards):
     return [f"results/{e}/{p}/estimates/{wildcards.label}.json" for e, p in TABLES]
 
 
+def label_posterior_figures(wildcards):
+    """The per-table posterior figures of a configured method, as the registry states them."""
+    return list(_produces(wildcards.label).posterior_figures)
+
+
 LCMCR_LABELS = [
     label
-    for label, entry in CONFIG["methods"].items()
-    if posterior_figures(entry["method"]) == ("trace", "density")
+    for label in METHODS
+    if _produces(label).posterior_figures == ("trace", "density")
 ]
 DGA_LABELS = [
-    label
-    for label, entry in CONFIG["methods"].items()
-    if posterior_figures(entry["method"]) == ("posterior",)
+    label for label in METHODS if _produces(label).posterior_figures == ("posterior",)
 ]
 TABLE_NAMES = [f"{e}_{p}" for e, p in TABLES]
-
-
-def label_draws(wildcards):
-    return [f"results/{e}/{p}/estimates/{wildcards.label}.draws.csv" for e, p in TABLES]
 
 
 def posterior_outputs():

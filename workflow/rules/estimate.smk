@@ -41,7 +41,6 @@ rule estimate_stratum:
 rule stratified_total:
     input:
         estimates=strata_estimates,
-        draws=strata_draws,
     output:
         total="results/{event}/{population}/strata/{scheme}/total/{label}.json",
     log:
@@ -57,7 +56,8 @@ rule stratified_total:
 
 rule gather_estimates:
     input:
-        estimate_files,
+        estimates=estimate_files,
+        strata=strata_tables,
     output:
         report(
             "results/estimates.csv",
@@ -68,7 +68,7 @@ rule gather_estimates:
         "logs/gather_estimates.log",
     params:
         code=CODE,
-        stratum=STRATUM,
-        synthetic=SYNTHETIC_TABLES,
+        # event, population, stratum and label of every input, in order: never read off a path
+        entries=estimate_entries,
     script:
         "../../scripts/gather_estimates.py"

@@ -61,6 +61,7 @@ rule figure_documented_vs_estimated:
         "logs/figures/{population}_documented_vs_estimated.log",
     params:
         code=CODE,
+        events=events_of_population,
         event_labels={e: CONFIG["events"][e]["label"] for e in EVENTS},
         source_labels={e: source_labels(e) for e in EVENTS},
         stratum=STRATUM,
@@ -106,6 +107,7 @@ rule figure_official_coverage:
         "logs/figures/official_coverage.log",
     params:
         code=CODE,
+        events=population_events("deaths"),
         official=OFFICIAL,
         event_labels={e: CONFIG["events"][e]["label"] for e in EVENTS},
         level=CONFIG["level"],
@@ -186,7 +188,7 @@ rule figure_list_sizes:
 
 rule figure_residuals:
     input:
-        label_estimates,
+        estimates=label_estimates,
     output:
         png=report(
             expand(
@@ -216,7 +218,6 @@ rule figure_residuals:
 rule figure_lcmcr:
     input:
         estimates=label_estimates,
-        draws=label_draws,
     output:
         png=report(
             expand(
@@ -237,7 +238,7 @@ rule figure_lcmcr:
         "logs/figures/lcmcr_{label}.log",
     params:
         code=CODE,
-        figures=["trace", "density"],
+        figures=label_posterior_figures,
         tables=[f"{e}/{p}" for e, p in TABLES],
         event_labels={e: CONFIG["events"][e]["label"] for e in EVENTS},
         synthetic=SYNTHETIC_TABLES,
@@ -248,7 +249,6 @@ rule figure_lcmcr:
 rule figure_dga:
     input:
         estimates=label_estimates,
-        draws=label_draws,
     output:
         png=report(
             expand("results/figures/dga/{{label}}/{table}.png", table=TABLE_NAMES),
@@ -261,7 +261,7 @@ rule figure_dga:
         "logs/figures/dga_{label}.log",
     params:
         code=CODE,
-        figures=["posterior"],
+        figures=label_posterior_figures,
         tables=[f"{e}/{p}" for e, p in TABLES],
         event_labels={e: CONFIG["events"][e]["label"] for e in EVENTS},
         synthetic=SYNTHETIC_TABLES,

@@ -24,6 +24,7 @@ rule summary:
 rule provenance:
     input:
         estimates="results/estimates.csv",
+        strata=strata_tables,
         sources=all_source_files(),
         reported=REPORTED,
     output:
@@ -38,6 +39,8 @@ rule provenance:
         code=CODE,
         source_ids=all_source_ids(),
         config_files=workflow.configfiles,
-        config=CONFIG,
+        # the seeds the estimation jobs were given, by job (computed once, in common.smk)
+        seeds=job_seeds,
+        master_seed=CONFIG["seed"],
     script:
         "../../scripts/provenance.py"

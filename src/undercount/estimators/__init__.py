@@ -7,6 +7,7 @@ estimator means writing its module and adding one line to ``_MODULES``.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -42,7 +43,6 @@ __all__ = [
     "Setting",
     "estimate",
     "get_method",
-    "method_family",
     "method_names",
     "not_estimable",
 ]
@@ -59,11 +59,6 @@ def get_method(name: str) -> Method:
         return REGISTRY[name]
     except KeyError:
         raise MethodError(f"unknown method {name!r}; known methods: {', '.join(method_names())}") from None
-
-
-def method_family(name: str) -> str:
-    """The estimator module a registered method comes from (``"loglinear"``, ``"lcmcr"``, ...)."""
-    return get_method(name).function.__module__.rsplit(".", 1)[-1]
 
 
 def estimate(
@@ -115,19 +110,13 @@ def estimate(
         if seed is None:
             raise MethodError(f"method '{spec.name}' is a Monte Carlo method: give it a --seed")
         kwargs["rng"] = np.random.default_rng(seed)
+    settings_used = {name: kwargs[name] for name in (s.name for s in spec.settings)}
+    if spec.stochastic:
+        settings_used["seed"] = seed
     result = spec.function(table, level=float(level), **kwargs)
     if result.estimable and result.n_hat < result.n_observed * (1 - 1e-9):
         raise AssertionError(
             f"{spec.name} returned {result.n_hat} below the {result.n_observed} observed: a bug"
         )
-    if spec.stochastic:
-        result = _with_seed(result, seed)
-    return result
-
-
-def _with_seed(result: EstimateResult, seed: int | None) -> EstimateResult:
-    from dataclasses import replace
-
-    settings = dict(result.settings)
-    settings["seed"] = seed
-    return replace(result, settings=settings)
+    # the settings are the registry's (resolved, defaults included): one statement of them
+    return replace(result, settings=settings_used)

@@ -1,140 +1,38 @@
-"""The result type shared by every estimator, and the method registry's types."""
+"""The method registry's types: :class:`Method`, :class:`Setting` and what a method produces.
+
+The result type every estimator returns lives in :mod:`undercount.results`
+(:class:`~undercount.results.EstimateResult`); it is re-exported here.
+"""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from ..errors import MethodError
+from ..results.details import (
+    Bootstrap,
+    Cell,
+    ChainsSummary,
+    Details,
+    GridPosterior,
+    LoglinearFit,
+)
+from ..results.draws import Draws
+from ..results.result import EstimateResult, not_estimable
 
+#: What a method's results carry, for figures and rules to ask (never guessed from a module name).
+POSTERIOR_DRAWS = "posterior-draws"  # draws of N from its posterior
+BOOTSTRAP_DRAWS = "bootstrap-draws"  # bootstrap replicates of N-hat
+CELLS = "cells"  # fitted counts and Pearson residuals of every observable cell (a log-linear fit)
+CHAINS = "chains"  # Markov chains (several), with convergence diagnostics
+GRID_POSTERIOR = "grid-posterior"  # an exact posterior of N on an integer grid, per graph
+CAPABILITIES = frozenset({POSTERIOR_DRAWS, BOOTSTRAP_DRAWS, CELLS, CHAINS, GRID_POSTERIOR})
 
-@dataclass(frozen=True, eq=False)
-class EstimateResult:
-    """One estimate of a population total, with everything needed to judge it.
-
-    Attributes
-    ----------
-    method
-        Registry name of the method that produced it.
-    lists
-        Lists the estimate used, in order.
-    n_observed
-        People documented by at least one of ``lists``.
-    n_hat
-        Point estimate of the total N (documented plus undocumented). NaN when
-        no estimate can honestly be given; ``warnings`` then says why.
-    ci_low, ci_high
-        Interval for N at level ``ci_level``; ``inf`` for an unbounded upper end.
-    ci_level
-        Nominal coverage of the interval.
-    model
-        The model the estimate rests on, when the method has one.
-    settings
-        Every setting the method ran with, defaults included (and the seed).
-    warnings
-        Plain-language caveats that must travel with the number.
-    details
-        Method-specific diagnostics (fit statistics, selected model, ...).
-    draws
-        Posterior draws or bootstrap replicates of N, when the method makes
-        them; used to add strata together draw by draw.
-    draws_kind
-        ``"posterior"`` or ``"bootstrap"`` when ``draws`` is set.
-    """
-
-    method: str
-    lists: tuple[str, ...]
-    n_observed: int
-    n_hat: float
-    ci_low: float
-    ci_high: float
-    ci_level: float = 0.95
-    model: str | None = None
-    settings: Mapping[str, Any] = field(default_factory=dict)
-    warnings: tuple[str, ...] = ()
-    details: Mapping[str, Any] = field(default_factory=dict)
-    draws: np.ndarray | None = None
-    draws_kind: str | None = None
-
-    @property
-    def estimable(self) -> bool:
-        """True when a finite point estimate was produced."""
-        return math.isfinite(self.n_hat)
-
-    @property
-    def n_unobserved(self) -> float:
-        """Estimated number of people on no list (the dark figure)."""
-        return self.n_hat - self.n_observed
-
-    def to_dict(self, include_draws: bool = False) -> dict[str, Any]:
-        """A JSON-ready dictionary (NaN becomes ``None``, infinity stays a float)."""
-        out: dict[str, Any] = {
-            "method": self.method,
-            "lists": list(self.lists),
-            "n_observed": int(self.n_observed),
-            "n_hat": _jsonable(self.n_hat),
-            "ci_low": _jsonable(self.ci_low),
-            "ci_high": _jsonable(self.ci_high),
-            "ci_level": self.ci_level,
-            "model": self.model,
-            "settings": _jsonable(dict(self.settings)),
-            "warnings": list(self.warnings),
-            "details": _jsonable(dict(self.details)),
-        }
-        if include_draws and self.draws is not None:
-            out["draws_kind"] = self.draws_kind
-            out["draws"] = _jsonable(np.asarray(self.draws))
-        return out
-
-
-def not_estimable(
-    method: str,
-    lists: tuple[str, ...],
-    n_observed: int,
-    reason: str,
-    *,
-    level: float = 0.95,
-    model: str | None = None,
-    settings: Mapping[str, Any] | None = None,
-    details: Mapping[str, Any] | None = None,
-    warnings: tuple[str, ...] = (),
-) -> EstimateResult:
-    """A result that carries no number, only the reason why."""
-    nan = float("nan")
-    return EstimateResult(
-        method=method,
-        lists=tuple(lists),
-        n_observed=int(n_observed),
-        n_hat=nan,
-        ci_low=nan,
-        ci_high=nan,
-        ci_level=level,
-        model=model,
-        settings=dict(settings or {}),
-        warnings=tuple(warnings) + (reason,),
-        details=dict(details or {}),
-    )
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return [_jsonable(v) for v in value.tolist()]
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (np.floating, float)):
-        value = float(value)
-        return None if math.isnan(value) else value
-    if isinstance(value, np.bool_):
-        return bool(value)
-    return value
+#: The per-table figures of each posterior capability, in the order they are drawn.
+POSTERIOR_FIGURES = {CHAINS: ("trace", "density"), GRID_POSTERIOR: ("posterior",)}
 
 
 # ---------------------------------------------------------------- registry types
@@ -209,7 +107,14 @@ class Method:
     ``function(table, level=..., [model=...], [rng=...], **settings)`` returns
     an :class:`EstimateResult`. ``model`` is passed only when
     ``accepts_model``; ``rng`` (a seeded :class:`numpy.random.Generator`) only
-    when ``stochastic``.
+    when ``stochastic``. ``settings`` are the one statement of the method's
+    settings: :func:`~undercount.estimators.estimate` records them (resolved,
+    defaults included) in every result, and a test checks that they agree
+    with the function's keyword arguments.
+
+    ``produces`` says what the results carry (:data:`CAPABILITIES`): draws of
+    N and their kind, per-cell fits, chains or a grid posterior, so that
+    figures and workflow rules ask the method rather than guess.
     """
 
     name: str
@@ -221,6 +126,40 @@ class Method:
     stochastic: bool = False
     min_lists: int = 2
     max_lists: int | None = None
+    produces: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        unknown = set(self.produces) - CAPABILITIES
+        if unknown:
+            raise ValueError(
+                f"method {self.name!r}: unknown capabilities {sorted(unknown)}; known: {sorted(CAPABILITIES)}"
+            )
+        if {POSTERIOR_DRAWS, BOOTSTRAP_DRAWS} <= set(self.produces):
+            raise ValueError(f"method {self.name!r} declares draws of two kinds")
+        object.__setattr__(self, "produces", frozenset(self.produces))
+
+    @property
+    def draws_kind(self) -> str | None:
+        """``"posterior"``, ``"bootstrap"``, or None when the method makes no draws of N."""
+        if POSTERIOR_DRAWS in self.produces:
+            return "posterior"
+        if BOOTSTRAP_DRAWS in self.produces:
+            return "bootstrap"
+        return None
+
+    @property
+    def has_cells(self) -> bool:
+        """Whether results carry a per-cell fit (residuals can be drawn)."""
+        return CELLS in self.produces
+
+    @property
+    def posterior_figures(self) -> tuple[str, ...]:
+        """Names of the per-table posterior figures of the method's results (empty if none)."""
+        out: tuple[str, ...] = ()
+        for capability, names in POSTERIOR_FIGURES.items():
+            if capability in self.produces:
+                out += names
+        return out
 
     def resolve(self, given: Mapping[str, Any] | None) -> dict[str, Any]:
         """Defaults overridden by ``given``; unknown names are an error."""
@@ -239,7 +178,28 @@ class Method:
                 f"method '{self.name}' has no setting {', '.join(map(repr, unknown))}; "
                 f"its settings are: {offer}{hint}"
             )
-        out = {}
+        out: dict[str, Any] = {}
         for name, spec in known.items():
             out[name] = spec.parse(given[name], self.name) if name in given else spec.default
         return out
+
+
+__all__ = [
+    "BOOTSTRAP_DRAWS",
+    "CAPABILITIES",
+    "CELLS",
+    "CHAINS",
+    "GRID_POSTERIOR",
+    "POSTERIOR_DRAWS",
+    "Bootstrap",
+    "Cell",
+    "ChainsSummary",
+    "Details",
+    "Draws",
+    "EstimateResult",
+    "GridPosterior",
+    "LoglinearFit",
+    "Method",
+    "Setting",
+    "not_estimable",
+]

@@ -136,7 +136,9 @@ def _evaluate(
                     i = futures[fut]
                     results[i] = fut.result()
                     bar.update(len(chunks[i]))
-    return np.concatenate(results) if results else np.empty(0)
+    done = [r for r in results if r is not None]
+    assert len(done) == len(results)  # every chunk has come back
+    return np.concatenate(done) if done else np.empty(0)
 
 
 def bca_bootstrap(
@@ -262,14 +264,23 @@ def with_bca(
     nboot: int,
     workers: int,
     progress: bool,
-    settings: dict[str, Any],
 ) -> EstimateResult:
-    """Replace a point estimate's interval with the BCa bootstrap interval of its procedure."""
+    """Replace a point estimate's interval with the BCa bootstrap interval of its procedure.
+
+    The replicates become the result's draws (one chain, kind ``bootstrap``);
+    the bootstrap's summary goes into the log-linear fit's details.
+    """
     from dataclasses import replace
 
-    settings = {**settings, "nboot": nboot, "workers": workers, "progress": progress}
+    from ..results.details import Bootstrap, LoglinearFit
+    from ..results.draws import Draws
+
     if not result.estimable:
-        return replace(result, method=method, settings=settings)
+        return replace(result, method=method)
+    if not isinstance(
+        result.details, LoglinearFit
+    ):  # pragma: no cover - every caller fits a log-linear model
+        raise TypeError(f"with_bca needs a log-linear fit, got {type(result.details).__name__}")
     patterns, counts = table.cells()
     boot = bca_bootstrap(
         statistic,
@@ -284,18 +295,18 @@ def with_bca(
         progress=progress,
         desc=method,
     )
-    details = {k: v for k, v in result.details.items() if k not in ("interval", "n_hat_profile")}
-    details["bootstrap"] = boot.details()
-    details["interval"] = boot.details()["interval"]
-    details["jackknife"] = {"n_hat": boot.jackknife.tolist(), "weights": boot.jackknife_weights.tolist()}
+    summary = Bootstrap(
+        **boot.details(),
+        jackknife_n_hat=boot.jackknife,
+        jackknife_weights=boot.jackknife_weights,
+    )
+    details = replace(result.details, interval=summary.interval, n_hat_profile=None, bootstrap=summary)
     return replace(
         result,
         method=method,
         ci_low=boot.low,
         ci_high=boot.high,
-        settings=settings,
         warnings=tuple(result.warnings) + boot.warnings,
         details=details,
-        draws=boot.replicates,
-        draws_kind="bootstrap",
+        draws=Draws.bootstrap(boot.replicates),
     )

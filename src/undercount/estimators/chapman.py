@@ -6,7 +6,7 @@ import math
 
 from ..errors import MethodError
 from ..histories import CaptureTable
-from .base import EstimateResult, Method, Setting, not_estimable
+from .base import Details, EstimateResult, Method, Setting, not_estimable
 
 #: Chapman's estimator is nearly unbiased once the overlap reaches this size
 #: (Robson and Regier 1964, via Seber 1982, section 3.1.1).
@@ -69,7 +69,6 @@ def chapman(table: CaptureTable, *, level: float = 0.95, pair: str | None = None
     n1, n2 = sizes[a], sizes[b]
     n = sub.n_observed
     m = n1 + n2 - n
-    settings = {"pair": pair}
     details = {
         "n1": n1,
         "n2": n2,
@@ -84,7 +83,6 @@ def chapman(table: CaptureTable, *, level: float = 0.95, pair: str | None = None
             n,
             f"list {a if n1 == 0 else b} documents no one",
             level=level,
-            settings=settings,
             details=details,
             warnings=tuple(warnings),
         )
@@ -124,9 +122,8 @@ def chapman(table: CaptureTable, *, level: float = 0.95, pair: str | None = None
         ci_high=float(high),
         ci_level=level,
         model="independence of two lists",
-        settings=settings,
         warnings=tuple(warnings),
-        details=details,
+        details=Details(extra=details),
     )
 
 

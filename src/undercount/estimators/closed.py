@@ -44,6 +44,7 @@ with unequal catchability. Biometrics 43, 783-791.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -51,7 +52,7 @@ import numpy as np
 
 from ..errors import MethodError
 from ..histories import CaptureTable
-from .base import EstimateResult, Method, Setting
+from .base import CELLS, EstimateResult, Method, Setting
 from .loglinear import INTERVAL_SETTING, ModelFit, ModelSpec, fit_spec, model_result
 
 HETEROGENEITY = ("chao", "poisson", "darroch", "gamma")
@@ -70,7 +71,7 @@ def closed_label(base: str, heterogeneity: str | None, theta: float | None = Non
         return base
     name = {"chao": "Chao (LB)", "darroch": "Darroch"}.get(heterogeneity)
     if name is None:
-        name = heterogeneity.capitalize() + _theta_text(theta)
+        name = heterogeneity.capitalize() + (_theta_text(theta) if theta is not None else "")
     return f"{base} {name}"
 
 
@@ -112,6 +113,7 @@ def closed_spec(
             cols.append(c**2 / 2.0)
             names.append("tau")
         elif heterogeneity == "gamma":
+            assert theta is not None  # DEFAULT_THETA gives the gamma column its theta
             cols.append(np.log(theta) - np.log(theta + c))
             names.append("tau")
         else:
@@ -175,11 +177,6 @@ def closed_estimate(
 ) -> EstimateResult:
     patterns, counts = table.cells()
     fit, removed = fit_closed(patterns, counts, base, heterogeneity, theta, neg, table.lists)
-    settings: dict[str, Any] = {"interval": interval}
-    if heterogeneity in ("poisson", "gamma"):
-        settings["theta"] = theta
-    if heterogeneity == "chao":
-        settings["neg"] = neg
     warnings = []
     details: dict[str, Any] = {"rcapture_model": fit.spec.label}
     if removed:
@@ -196,28 +193,45 @@ def closed_estimate(
         method=method,
         level=level,
         interval=interval,
-        settings=settings,
         warnings=warnings,
         details=details,
     )
 
 
 def _make(name: str, base: str, heterogeneity: str | None):
-    def estimator(
-        table: CaptureTable,
-        *,
-        level: float = 0.95,
-        interval: str = "profile",
-        theta: float | None = None,
-        neg: bool = True,
-    ) -> EstimateResult:
-        if theta is None and heterogeneity in DEFAULT_THETA:
-            theta = DEFAULT_THETA[heterogeneity]
-        return closed_estimate(
-            table, name, base, heterogeneity, level=level, interval=interval, theta=theta, neg=neg
-        )
+    """The estimator function of one model: its keyword arguments are exactly its settings."""
+    estimator: Callable[..., EstimateResult]
+    if heterogeneity in DEFAULT_THETA:
+        default_theta = DEFAULT_THETA[heterogeneity]
 
+        def with_theta(
+            table: CaptureTable,
+            *,
+            level: float = 0.95,
+            interval: str = "profile",
+            theta: float = default_theta,
+        ) -> EstimateResult:
+            return closed_estimate(
+                table, name, base, heterogeneity, level=level, interval=interval, theta=theta
+            )
+
+        estimator = with_theta
+    elif heterogeneity == "chao":
+
+        def with_neg(
+            table: CaptureTable, *, level: float = 0.95, interval: str = "profile", neg: bool = True
+        ) -> EstimateResult:
+            return closed_estimate(table, name, base, heterogeneity, level=level, interval=interval, neg=neg)
+
+        estimator = with_neg
+    else:
+
+        def plain(table: CaptureTable, *, level: float = 0.95, interval: str = "profile") -> EstimateResult:
+            return closed_estimate(table, name, base, heterogeneity, level=level, interval=interval)
+
+        estimator = plain
     estimator.__name__ = name.replace("-", "_")
+    estimator.__qualname__ = estimator.__name__
     estimator.__doc__ = (
         f"Rcapture's {closed_label(base, heterogeneity, DEFAULT_THETA.get(heterogeneity or ''))} "
         "model (see the module docstring for its design and assumptions)."
@@ -269,6 +283,7 @@ METHODS = tuple(
         settings=_settings(h),
         # with two lists a heterogeneity column is not identifiable next to list effects
         min_lists=3 if h is not None else 2,
+        produces=frozenset({CELLS}),
     )
     for name, base, h in _MODELS
 )

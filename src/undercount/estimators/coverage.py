@@ -61,7 +61,7 @@ import numpy as np
 from scipy.special import ndtri
 
 from ..histories import CaptureTable
-from .base import EstimateResult, Method, Setting, not_estimable
+from .base import BOOTSTRAP_DRAWS, Details, Draws, EstimateResult, Method, Setting, not_estimable
 
 ESTIMATORS = ("high-coverage", "low-coverage", "independence")
 
@@ -141,7 +141,6 @@ def sample_coverage(
     interval.
     """
     patterns, counts = table.cells()
-    settings: dict[str, Any] = {"estimator": estimator, "nboot": nboot}
     stats = coverage_statistics(patterns, counts)
     C = float(stats["C"][0])
     n = table.n_observed
@@ -160,7 +159,6 @@ def sample_coverage(
             f"the estimated sample coverage is {C:.3f}: the lists share almost no one, and the "
             "sample-coverage estimators are not defined",
             level=level,
-            settings=settings,
             details=details,
         )
     if C <= LOW_COVERAGE:
@@ -183,7 +181,6 @@ def sample_coverage(
             n,
             f"the {estimator} sample-coverage estimator is not finite on this table",
             level=level,
-            settings=settings,
             details=details,
             warnings=tuple(warnings),
         )
@@ -223,11 +220,9 @@ def sample_coverage(
         ci_high=float(high),
         ci_level=level,
         model=f"sample coverage, {estimator}",
-        settings=settings,
         warnings=tuple(warnings),
-        details=details,
-        draws=replicates,
-        draws_kind="bootstrap",
+        details=Details(extra=details),
+        draws=Draws.bootstrap(replicates),
     )
 
 
@@ -251,5 +246,6 @@ METHODS = (
         ),
         stochastic=True,
         min_lists=3,
+        produces=frozenset({BOOTSTRAP_DRAWS}),
     ),
 )

@@ -38,9 +38,13 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numba import njit
+
+if TYPE_CHECKING:
+    import scipy.sparse
 
 #: Largest number of vertices enumerated: 2**28 edge sets for k = 8 would take
 #: minutes and gigabytes with this method.
@@ -86,7 +90,7 @@ class DecomposableGraphs:
         """
         return _terms(self.cliques, self.separators)
 
-    def signature(self) -> scipy.sparse.csr_matrix:  # noqa: F821
+    def signature(self) -> scipy.sparse.csr_matrix:
         """``(g, 2**k)`` sparse matrix of :attr:`terms`: row i times per-subset terms is graph i's weight."""
         from scipy import sparse
 

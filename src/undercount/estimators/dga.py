@@ -54,7 +54,7 @@ import math
 import types
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 from numba import njit, prange
@@ -62,7 +62,16 @@ from scipy.special import gammaln, logsumexp, psi
 
 from ..errors import MethodError
 from ..histories import CaptureTable
-from .base import EstimateResult, Method, Setting, not_estimable
+from .base import (
+    GRID_POSTERIOR,
+    POSTERIOR_DRAWS,
+    Draws,
+    EstimateResult,
+    GridPosterior,
+    Method,
+    Setting,
+    not_estimable,
+)
 from .decomposable import DecomposableGraphs, decomposable_graphs
 
 #: Upper bound on the posterior mass, relative to the total, that pruning may skip.
@@ -479,15 +488,16 @@ def _subdivide(a: np.ndarray, b: np.ndarray, ratio: float) -> tuple[np.ndarray, 
 
     Returns the pieces' ends and the index of the interval each comes from.
     """
-    starts, parent = [], []
+    starts: list[int] = []
+    parents: list[int] = []
     for c, (lo, hi) in enumerate(zip(a.tolist(), b.tolist())):
         x = lo
         while x <= hi:
             starts.append(x)
-            parent.append(c)
+            parents.append(c)
             x += max(1, int(ratio * x))
     a1 = np.array(starts, dtype=np.int64)
-    parent = np.array(parent, dtype=np.int64)
+    parent = np.array(parents, dtype=np.int64)
     b1 = np.append(a1[1:] - 1, b[-1])
     return a1, b1, parent
 
@@ -632,7 +642,13 @@ class DgaPosterior:
     def cdf(self) -> np.ndarray:
         return np.cumsum(self.p)
 
-    def quantile(self, q: float | Sequence[float]) -> np.ndarray | int:
+    @overload
+    def quantile(self, q: float) -> int: ...
+
+    @overload
+    def quantile(self, q: Sequence[float] | np.ndarray) -> np.ndarray: ...
+
+    def quantile(self, q: float | Sequence[float] | np.ndarray) -> np.ndarray | int:
         """Smallest N on the grid whose posterior probability P(N' <= N) reaches q.
 
         This inverse of the distribution function (R's quantile type 1 on the
@@ -790,7 +806,7 @@ def dga_posterior(
     cap = int(grid_cap) if grid_cap is not None else 100 * n
     lo = int(min_missing)
     automatic = max_missing is None
-    if lo < 0 or (not automatic and int(max_missing) < lo):
+    if lo < 0 or (max_missing is not None and int(max_missing) < lo):
         raise ValueError(f"the grid of unobserved counts is empty or negative: {lo}..{max_missing}")
     graphs = decomposable_graphs(k)
     w = _Weights(table, graphs, delta, prior)
@@ -799,7 +815,7 @@ def dga_posterior(
     bar = _progress(progress)
 
     # 1. every graph at probe points from 0 to far beyond the grid
-    reach = (max(cap, lo) if automatic else int(max_missing)) * _PROBE_REACH
+    reach = (max(cap, lo) if max_missing is None else int(max_missing)) * _PROBE_REACH
     probes = _ladder(0, max(reach, lo + 2), _LADDER_RATIO)
     mx, sm = _pick(_MIXTURE, w.idx.size * len(probes))(
         w.idx, w.coef, w.subset_values(probes), w.common(probes)
@@ -824,6 +840,7 @@ def dga_posterior(
         else:
             hi, capped = max(cap, lo), True
     else:
+        assert max_missing is not None  # not automatic
         hi = int(max_missing)
     grid = np.arange(lo, hi + 1)
     common = w.common(grid)
@@ -1199,25 +1216,8 @@ def dga(
     Estimation using Bayesian Model Averaging (R package).
     """
     n = table.n_observed
-    settings = {
-        "delta": delta,
-        "prior": prior,
-        "lognormal_meanlog": lognormal_meanlog,
-        "lognormal_sdlog": lognormal_sdlog,
-        "negbin_a": negbin_a,
-        "negbin_b": negbin_b,
-        "min_missing": min_missing,
-        "max_missing": max_missing,
-        "grid_cap": grid_cap,
-        "tail_tol": tail_tol,
-        "top": top,
-        "draws": draws,
-        "progress": progress,
-    }
     if n == 0:
-        return not_estimable(
-            "dga", table.lists, n, "not estimable: no one is observed", level=level, settings=settings
-        )
+        return not_estimable("dga", table.lists, n, "not estimable: no one is observed", level=level)
     hi = parse_grid_end(max_missing, n, "max_missing")
     cap = parse_grid_end(grid_cap, n, "grid_cap")
     if cap is None:
@@ -1247,26 +1247,24 @@ def dga(
     N, p, trimmed = post.trimmed()
     graphs = post.top_graphs(top)
     G = len(post.graphs)
-    details = {
-        "posterior_mean": post.mean,
-        "posterior_sd": post.sd,
-        "posterior_mode": post.mode,
-        "bayes_relative_loss": post.bayes_relative,
-        "quantiles": "smallest N on the grid whose posterior probability P(N' <= N) reaches the level",
-        "top_graphs": [
+    details = GridPosterior(
+        posterior_mean=post.mean,
+        posterior_sd=post.sd,
+        posterior_mode=post.mode,
+        bayes_relative_loss=post.bayes_relative,
+        top_graphs=tuple(
             {
                 "graph": g,
                 "probability": prob,
                 **(post.graph_conditional(j, level) if j < len(post.top_index) else {}),
             }
             for j, (g, prob) in enumerate(graphs)
-        ],
-        "posterior_by_graph": post.binned_by_graph(),
-        "graphs": G,
-        "graphs_above_1e-12": int((post.graph_probabilities() > 1e-12).sum()),
-        "prior": chosen.describe(),
-        "delta": post.delta,
-        "grid": {
+        ),
+        posterior_by_graph=post.binned_by_graph(),
+        graphs=G,
+        prior=chosen.describe(),
+        delta=post.delta,
+        grid={
             "min_missing": int(post.missing[0]),
             "max_missing": int(post.missing[-1]),
             "N_min": int(post.N[0]),
@@ -1274,13 +1272,17 @@ def dga(
             "automatic": post.automatic_grid,
             "capped": post.capped,
         },
-        "tail_mass_beyond_grid": post.tail_beyond,
-        "mass_below_grid": post.mass_below,
-        "posterior_N": N,
-        "posterior_p": p,
-        "posterior_trimmed_mass": trimmed,
-        "computation": dict(post.stats),
-    }
+        tail_mass_beyond_grid=post.tail_beyond,
+        mass_below_grid=post.mass_below,
+        posterior_N=N,
+        posterior_p=p,
+        posterior_trimmed_mass=trimmed,
+        computation=dict(post.stats),
+        extra={
+            "quantiles": "smallest N on the grid whose posterior probability P(N' <= N) reaches the level",
+            "graphs_above_1e-12": int((post.graph_probabilities() > 1e-12).sum()),
+        },
+    )
     model = (
         (
             f"average over all {G:,} decomposable graphical models; most probable {graphs[0][0]} "
@@ -1298,11 +1300,10 @@ def dga(
         ci_high=float(high),
         ci_level=level,
         model=model,
-        settings=settings,
         warnings=tuple(warnings),
         details=details,
-        draws=post.quantile_draws(draws).astype(float) if draws > 0 else None,
-        draws_kind="posterior" if draws > 0 else None,
+        draws=Draws.posterior(post.quantile_draws(draws)) if draws > 0 else None,
+        fit=post,
     )
 
 
@@ -1370,6 +1371,7 @@ METHODS = (
         reference="Madigan and York (1997); R package dga (Johndrow, Lum and Ball)",
         min_lists=3,
         max_lists=7,
+        produces=frozenset({POSTERIOR_DRAWS, GRID_POSTERIOR}),
         settings=(
             Setting(
                 "delta",

@@ -81,8 +81,9 @@ class _Parser:
         if self.peek() == ("op", "~"):
             self.take()
         added, removed = self.expr()
-        if self.peek() is not None:
-            raise self.error(f"unexpected {self.peek()[1]!r}")
+        left = self.peek()
+        if left is not None:
+            raise self.error(f"unexpected {left[1]!r}")
         return added, removed
 
     # expr := product (('+' | '-') product)*

@@ -47,14 +47,13 @@ import os
 import sys
 import threading
 import time
-from typing import Any
 
 import numpy as np
 
 from ..errors import MethodError
 from ..histories import CaptureTable
 from . import diagnostics
-from .base import EstimateResult, Method, Setting
+from .base import CHAINS, POSTERIOR_DRAWS, ChainsSummary, Draws, EstimateResult, Method, Setting
 
 #: No draw of the number unobserved may exceed this; far beyond any count a
 #: table of people could support, and only there to keep integers exact. A
@@ -353,7 +352,7 @@ def _run_chains(tasks: list[dict], workers: int, progress: bool) -> list[dict]:
         max_workers=workers, mp_context=ctx, initializer=_set_progress_queue, initargs=(queue,)
     ) as pool:
         futures = [pool.submit(_run_chain, t) for t in tasks]
-        if progress:
+        if queue is not None:
             import queue as queue_module
 
             bar = make_bar()
@@ -390,8 +389,10 @@ def lcmcr(
 
     Model: see the module docstring. ``n_hat`` is the posterior median of N,
     the interval is equal-tailed (quantiles ``(1 -+ level) / 2`` of the
-    draws); mean, sd, quantiles, convergence diagnostics and timings are in
-    ``details`` and the draws of N in ``draws`` (chain after chain).
+    draws); mean, sd, quantiles and convergence diagnostics are in
+    ``details``, the draws of N in ``draws`` (one row per chain), timings in
+    ``runtime`` (logged, never written) and the chains' raw output (draws of the
+    unobserved count and of the concentration, per chain) in ``fit``.
 
     Parameters
     ----------
@@ -439,19 +440,6 @@ def lcmcr(
     if max_unobserved is not None and max_unobserved < 1:
         raise MethodError("setting 'max_unobserved' of method 'lcmcr' must be at least 1 when given")
     cap = SAFETY_CAP if max_unobserved is None else min(int(max_unobserved), SAFETY_CAP)
-    settings = {
-        "K": K,
-        "a_alpha": a_alpha,
-        "b_alpha": b_alpha,
-        "burnin": burnin,
-        "samples": samples,
-        "thinning": thinning,
-        "chains": chains,
-        "workers": workers,
-        "start": start,
-        "max_unobserved": max_unobserved,
-        "progress": progress,
-    }
     k = table.k
     bits, y, _ = canonical_cells(table)
 
@@ -493,23 +481,28 @@ def lcmcr(
     cap_hits = sum(r["cap_hits"] for r in runs)
     sweeps_per_chain = burnin + samples * thinning
     chain_seconds = [r["seconds"] for r in runs]
-    details: dict[str, Any] = {
-        "posterior_median": median,
-        "posterior_mean": float(np.mean(draws)),
-        "posterior_sd": float(np.std(draws, ddof=1)) if draws.size > 1 else math.nan,
-        "quantiles": quantiles,
-        "rhat": r_hat,
-        "ess_bulk": bulk,
-        "ess_tail": tail_ess,
-        "mcse_median": diagnostics.mcse_quantile(by_chain, 0.5) if samples >= 8 else math.nan,
-        "chain_medians": [float(np.median(c)) for c in by_chain],
-        "chains": chains,
-        "draws_per_chain": samples,
-        "sweeps_per_chain": sweeps_per_chain,
-        "sampler": "Gibbs on pattern counts; every step an exact conditional draw (nothing to accept or reject)",
-        "alpha_posterior_mean": float(np.mean([r["alpha"] for r in runs])),
-        "unobserved_cap": cap,
-        "cap_hits": cap_hits,
+    details = ChainsSummary(
+        posterior_median=median,
+        posterior_mean=float(np.mean(draws)),
+        posterior_sd=float(np.std(draws, ddof=1)) if draws.size > 1 else math.nan,
+        quantiles=quantiles,
+        rhat=r_hat,
+        ess_bulk=bulk,
+        ess_tail=tail_ess,
+        mcse_median=diagnostics.mcse_quantile(by_chain, 0.5) if samples >= 8 else math.nan,
+        chain_medians=tuple(float(np.median(c)) for c in by_chain),
+        chains=chains,
+        draws_per_chain=samples,
+        sweeps_per_chain=sweeps_per_chain,
+        alpha_posterior_mean=float(np.mean([r["alpha"] for r in runs])),
+        unobserved_cap=cap,
+        cap_hits=cap_hits,
+        extra={
+            "sampler": "Gibbs on pattern counts; every step an exact conditional draw (nothing to accept or reject)"
+        },
+    )
+    # wall-clock figures differ from run to run: they go to logs, never into the result's file
+    runtime = {
         "workers": used_workers,
         "compile_seconds": compile_seconds,
         "seconds": wall,
@@ -528,11 +521,11 @@ def lcmcr(
         ci_high=high,
         ci_level=level,
         model=f"latent classes (at most K={K}), stick-breaking prior, p(N) ~ 1/N",
-        settings=settings,
         warnings=tuple(warnings),
         details=details,
-        draws=draws,
-        draws_kind="posterior",
+        draws=Draws.posterior(by_chain),
+        fit=runs,
+        runtime=runtime,
     )
 
 
@@ -645,5 +638,6 @@ METHODS = (
         ),
         stochastic=True,
         min_lists=3,
+        produces=frozenset({POSTERIOR_DRAWS, CHAINS}),
     ),
 )

@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -53,7 +53,7 @@ from scipy.special import gammaln, ndtri, xlogy
 from ..errors import MethodError
 from ..histories import CaptureTable
 from . import _kernels as K
-from .base import EstimateResult, Method, Setting, not_estimable
+from .base import BOOTSTRAP_DRAWS, CELLS, Cell, EstimateResult, LoglinearFit, Method, Setting, not_estimable
 from .glm import mle_exists
 
 Term = tuple[int, ...]
@@ -458,9 +458,9 @@ def pattern_key(pattern) -> str:
 
 
 def fit_details(fit: ModelFit, patterns: np.ndarray) -> dict[str, Any]:
-    """Diagnostics every log-linear result carries."""
+    """Diagnostics every log-linear result carries: the fields of a :class:`LoglinearFit`."""
     resid = fit.pearson_residuals()
-    details: dict[str, Any] = {
+    return {
         "deviance": fit.deviance,
         "df": fit.df,
         "aic": fit.aic,
@@ -468,22 +468,18 @@ def fit_details(fit: ModelFit, patterns: np.ndarray) -> dict[str, Any]:
         "n_params": fit.n_params,
         "converged": fit.converged,
         "coefficients": dict(zip(fit.spec.column_names, [float(b) for b in fit.beta])),
-        "minus_infinity_terms": list(fit.spec.minus_infinity),
-        "pearson_residuals": {
-            pattern_key(p): (None if math.isnan(r) else float(r)) for p, r in zip(patterns, resid)
-        },
-        "cells": [
-            {
-                "pattern": pattern_key(p),
-                "observed": int(y),
-                "fitted": float(m),
-                "pearson": None if math.isnan(r) else float(r),
-                "deleted": not bool(kp),
-            }
+        "minus_infinity_terms": tuple(fit.spec.minus_infinity),
+        "cells": tuple(
+            Cell(
+                pattern=pattern_key(p),
+                observed=int(y),
+                fitted=float(m),
+                pearson=float(r),
+                deleted=not bool(kp),
+            )
             for p, y, m, r, kp in zip(patterns, fit.counts, fit.mu, resid, fit.spec.keep)
-        ],
+        ),
     }
-    return details
 
 
 def failure_reason(fit: ModelFit, patterns: np.ndarray, lists: Sequence[str]) -> str:
@@ -495,7 +491,7 @@ def failure_reason(fit: ModelFit, patterns: np.ndarray, lists: Sequence[str]) ->
             f"{fit.rank} for {fit.spec.X.shape[1]} parameters, so the number of undocumented "
             "people is not determined"
         )
-    empty = []
+    empty: list[tuple[int, ...]] = []
     for t in fit.spec.terms or ():
         if len(t) >= 2 and term_margin(patterns, fit.counts, t) == 0:
             if not any(set(e) < set(t) for e in empty):
@@ -539,53 +535,61 @@ def model_result(
     method: str,
     level: float,
     interval: str = "profile",
-    settings: Mapping[str, Any] | None = None,
     warnings: Sequence[str] = (),
     details: Mapping[str, Any] | None = None,
 ) -> EstimateResult:
-    """Report a fitted model: its estimate, interval, diagnostics and caveats."""
+    """Report a fitted model: its estimate, interval, diagnostics and caveats.
+
+    ``details`` are the method's own diagnostics (the ``extra`` of the
+    :class:`LoglinearFit`); the fitted model is kept in memory as ``fit``.
+    """
     patterns, _ = table.cells()
-    out_details: dict[str, Any] = dict(details or {})
-    settings = dict(settings or {})
+    extra: dict[str, Any] = dict(details or {})
     if not fit.ok:
         if fit.identifiable:
-            out_details.update(
+            extra.update(
                 {
                     "boundary_fit_n_hat": fit.n_hat if math.isfinite(fit.beta[0]) else None,
                     "loglik": fit.loglik,
                 }
             )
-        return not_estimable(
+        failed = not_estimable(
             method,
             table.lists,
             table.n_observed,
             failure_reason(fit, patterns, table.lists),
             level=level,
             model=fit.spec.label,
-            settings=settings,
-            details=out_details,
+            details=extra,
             warnings=tuple(warnings),
         )
+        return replace(failed, fit=fit)
     out_warnings = list(warnings)
     if fit.spec.minus_infinity:
         out_warnings.append(minus_infinity_warning(fit.spec))
     if not fit.converged:
         out_warnings.append("the Poisson fit did not converge; treat the estimate with caution")
-    out_details.update(fit_details(fit, patterns))
-    out_details["n_hat_se"] = fit.se
-    out_details["log_dark_se"] = fit.se_b0
+    n_hat_profile = None
     if interval == "profile":
         X = fit.spec.X[fit.spec.keep]
         prof = profile_interval(X, fit.counts[fit.spec.keep], fit.n, fit.n_hat, level)
         low, high = prof.low, prof.high
         out_warnings.extend(prof.warnings)
-        out_details["n_hat_profile"] = prof.estimate
-        out_details["interval"] = PROFILE_TEXT
+        n_hat_profile = prof.estimate
+        text = PROFILE_TEXT
     elif interval == "lognormal":
         low, high = lognormal_interval(fit, level)
-        out_details["interval"] = LOGNORMAL_TEXT
+        text = LOGNORMAL_TEXT
     else:
         raise MethodError(f"interval must be one of {list(INTERVALS)}, got {interval!r}")
+    out_details = LoglinearFit(
+        **fit_details(fit, patterns),
+        n_hat_se=fit.se,
+        log_dark_se=fit.se_b0,
+        interval=text,
+        n_hat_profile=n_hat_profile,
+        extra=extra,
+    )
     return EstimateResult(
         method=method,
         lists=table.lists,
@@ -595,9 +599,9 @@ def model_result(
         ci_high=float(high),
         ci_level=level,
         model=fit.spec.label,
-        settings=settings,
         warnings=tuple(out_warnings),
         details=out_details,
+        fit=fit,
     )
 
 
@@ -607,13 +611,12 @@ def estimate_model(
     *,
     method: str,
     level: float,
-    settings: dict | None = None,
     interval: str = "profile",
     empty_overlaps: str = "fail",
 ) -> EstimateResult:
     """Fit a log-linear model and report N with its interval and caveats."""
     fit = fit_loglinear(table, terms, empty_overlaps)
-    return model_result(table, fit, method=method, level=level, interval=interval, settings=settings)
+    return model_result(table, fit, method=method, level=level, interval=interval)
 
 
 # ----------------------------------------------------------------------- methods
@@ -656,7 +659,6 @@ def mt(table: CaptureTable, *, level: float = 0.95, interval: str = "profile") -
         method="mt",
         level=level,
         interval=interval,
-        settings={"interval": interval},
     )
 
 
@@ -702,7 +704,6 @@ def loglinear(
             f"{' + '.join(table.lists[2:]) or table.lists[1]}' or '(.)^2'"
         )
     terms = parse_formula(model, table.lists)
-    settings = {"interval": interval, "empty_overlaps": empty_overlaps}
     patterns, counts = table.cells()
     fit = fit_spec(counts, terms_spec(patterns, counts, terms, table.lists, empty_overlaps))
     return model_result(
@@ -711,7 +712,6 @@ def loglinear(
         method="loglinear",
         level=level,
         interval=interval,
-        settings=settings,
         details={"formula": model},
     )
 
@@ -723,6 +723,7 @@ METHODS = (
         summary="log-linear independence model (Rcapture Mt), profile-likelihood interval",
         reference="Fienberg (1972); Baillargeon & Rivest (2007)",
         settings=(INTERVAL_SETTING,),
+        produces=frozenset({CELLS}),
     ),
     Method(
         name="loglinear",
@@ -731,6 +732,7 @@ METHODS = (
         reference="Fienberg (1972); Bishop, Fienberg & Holland (1975); Cormack (1992)",
         settings=(INTERVAL_SETTING, EMPTY_OVERLAPS_SETTING),
         accepts_model=True,
+        produces=frozenset({CELLS}),
     ),
 )
 
@@ -776,7 +778,6 @@ def loglinear_bca(
         nboot=nboot,
         workers=workers,
         progress=progress,
-        settings={"empty_overlaps": empty_overlaps},
     )
 
 
@@ -792,6 +793,7 @@ def _bca_methods():
             settings=(EMPTY_OVERLAPS_SETTING,) + BOOTSTRAP_SETTINGS,
             accepts_model=True,
             stochastic=True,
+            produces=frozenset({CELLS, BOOTSTRAP_DRAWS}),
         ),
     )
 

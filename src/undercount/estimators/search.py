@@ -49,7 +49,7 @@ from scipy.special import gammaln
 from ..errors import MethodError
 from ..histories import CaptureTable
 from . import _kernels as K
-from .base import EstimateResult, Method, Setting, not_estimable
+from .base import BOOTSTRAP_DRAWS, CELLS, EstimateResult, Method, Setting, not_estimable
 from .closed import DEFAULT_THETA, HETEROGENEITY, fit_closed
 from .glm import mle_exists
 from .loglinear import (
@@ -290,6 +290,7 @@ class _TermFitter:
         return cand
 
     def full_fit(self, cand: Candidate) -> ModelFit:
+        assert cand.terms is not None  # candidates of a search always have terms
         spec = terms_spec(
             self.patterns, self.counts, main_effects(self.k) + cand.terms, self.lists, self.empty_overlaps
         )
@@ -488,13 +489,6 @@ def _search_estimate(
     selection_caveat: bool = True,
 ) -> EstimateResult:
     patterns, counts = table.cells()
-    settings = {
-        "interval": interval,
-        "candidates": candidates,
-        "search": search,
-        "empty_overlaps": empty_overlaps,
-        "top": top,
-    }
     sel = select_model(
         patterns,
         counts,
@@ -577,7 +571,6 @@ def _search_estimate(
             table.n_observed,
             "no candidate model has a maximum-likelihood estimate and identifiable parameters on this table",
             level=level,
-            settings=settings,
             details=details,
             warnings=tuple(warnings),
         )
@@ -610,13 +603,13 @@ def _search_estimate(
             f"it among {len(ranked)} models; {method}-bca repeats the selection in every "
             "bootstrap replicate"
         )
+    assert sel.best_fit is not None  # the best candidate is fitted in full
     result = model_result(
         table,
         sel.best_fit,
         method=method,
         level=level,
         interval=interval,
-        settings=settings,
         warnings=warnings,
         details=details,
     )
@@ -661,7 +654,6 @@ def _search_bca(
         search=search,
         empty_overlaps=empty_overlaps,
     )
-    settings = {"candidates": candidates, "search": search, "empty_overlaps": empty_overlaps, "top": top}
     return with_bca(
         base,
         statistic,
@@ -671,7 +663,6 @@ def _search_bca(
         nboot=nboot,
         workers=workers,
         progress=progress,
-        settings=settings,
     )
 
 
@@ -778,6 +769,7 @@ METHODS = tuple(
         settings=(INTERVAL_SETTING,)
         + SEARCH_SETTINGS
         + (Setting("top", int, 10, "how many of the best models to list in details", minimum=1),),
+        produces=frozenset({CELLS}),
     )
     for c in CRITERIA
 )
@@ -797,6 +789,7 @@ def _bca_methods():
             + (Setting("top", int, 10, "how many of the best models to list in details", minimum=1),)
             + BOOTSTRAP_SETTINGS,
             stochastic=True,
+            produces=frozenset({CELLS, BOOTSTRAP_DRAWS}),
         )
         for c in CRITERIA
     )

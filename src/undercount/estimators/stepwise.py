@@ -45,7 +45,7 @@ from scipy.special import pdtr, pdtrc
 
 from ..histories import CaptureTable
 from . import _kernels as K
-from .base import EstimateResult, Method, Setting, not_estimable
+from .base import BOOTSTRAP_DRAWS, CELLS, EstimateResult, Method, Setting, not_estimable
 from .loglinear import (
     FIT_MAX_ITER,
     FIT_TOL,
@@ -235,7 +235,6 @@ def stepwise(
     the data cannot share anyone.
     """
     patterns, counts = table.cells()
-    settings = {"interval": interval, "pthresh": pthresh, "empty_overlaps": empty_overlaps}
     res = stepwise_select(
         patterns, counts, table.lists, pthresh=pthresh, empty_overlaps=empty_overlaps, record=True
     )
@@ -248,7 +247,6 @@ def stepwise(
             failure_reason(res.fit, patterns, table.lists),
             level=level,
             model=res.fit.spec.label,
-            settings=settings,
             details=details,
         )
     warnings = []
@@ -273,7 +271,6 @@ def stepwise(
         method="stepwise",
         level=level,
         interval=interval,
-        settings=settings,
         details=details,
     )
     # model_result adds its own generic minus-infinity caveat; the specific one above replaces it
@@ -297,7 +294,7 @@ STEPWISE_SETTINGS = (
     ),
 )
 
-METHODS = (
+METHODS: tuple[Method, ...] = (
     Method(
         name="stepwise",
         function=stepwise,
@@ -313,6 +310,7 @@ METHODS = (
             ),
         )
         + STEPWISE_SETTINGS,
+        produces=frozenset({CELLS}),
     ),
 )
 
@@ -349,7 +347,6 @@ def stepwise_bca(
         nboot=nboot,
         workers=workers,
         progress=progress,
-        settings={"pthresh": pthresh, "empty_overlaps": empty_overlaps},
     )
 
 
@@ -363,6 +360,7 @@ def _bca_method():
         reference="Chan, Silverman & Vincent (2021); Efron (1987)",
         settings=STEPWISE_SETTINGS + BOOTSTRAP_SETTINGS,
         stochastic=True,
+        produces=frozenset({CELLS, BOOTSTRAP_DRAWS}),
     )
 
 

@@ -56,7 +56,7 @@ def save_figure(plot, data: pd.DataFrame, png: str | Path, width: float = 8, hei
         # room for long captions (warning footnotes): about 0.17 inch per line beyond three
         height += 0.17 * max(0, plot.labels.caption.count("\n") - 2)
     sized = plot + theme(figure_size=(width, height))
-    metadata = {"Software": None}
+    metadata: dict[str, str | None] = {"Software": None}
     if synthetic:
         # machine-readable twin of the visible label, for checks and for readers' tools
         metadata["Description"] = SYNTHETIC_LABEL
@@ -112,11 +112,6 @@ def warning_footnotes(warnings: pd.Series, max_chars: int = 220) -> tuple[list[s
         )
         lines.append(f"⚠{i}: {short}")
     return labels, "\n".join(lines)
-
-
-def result_dict(result):
-    """An estimate as a dictionary: an EstimateResult's ``to_dict()`` or the JSON form itself."""
-    return result.to_dict() if hasattr(result, "to_dict") else result
 
 
 def no_estimate_panel(title: str, reason: str, synthetic: bool):

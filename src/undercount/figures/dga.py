@@ -8,8 +8,7 @@ lines mark the posterior median and the ends of the interval.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -25,20 +24,23 @@ from plotnine import (
 
 from .common import SYNTHETIC_LABEL, theme_undercount
 
+if TYPE_CHECKING:
+    from ..results import EstimateResult
+
 #: Colours of the top graphs' bands (colour-blind safe), then grey for all other graphs.
 BAND_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00")
 OTHER = "all other graphs"
 
 
-def dga_figure_data(result: Any) -> pd.DataFrame:
+def dga_figure_data(result: EstimateResult) -> pd.DataFrame:
     """One row per (bin of N, graph): the posterior mass and density (per unit of N).
 
-    ``result`` is a dga :class:`~undercount.estimators.EstimateResult` or its
-    JSON form; the bins are ``details["posterior_by_graph"]``. Each graph's
+    ``result`` is a dga :class:`~undercount.results.EstimateResult`; the bins are
+    ``details.posterior_by_graph``. Each graph's
     label carries its posterior probability and the median and interval of N
     under that graph alone.
     """
-    details = _details(result)
+    details = result.details
     binned = details["posterior_by_graph"]
     summaries = {g["graph"]: g for g in details["top_graphs"]}
     lows = np.asarray(binned["N_low"], dtype=float)
@@ -70,14 +72,20 @@ def dga_figure_data(result: Any) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def dga_figure(result: Any, *, title: str | None = None, synthetic: bool = False):
+def dga_figure(result: EstimateResult, *, title: str | None = None, synthetic: bool = False):
     """(plot, data): the posterior of N as stacked bands of the most probable graphs.
 
     ``synthetic`` adds the visible synthetic-data label (demo data).
     """
     data = dga_figure_data(result)
-    details = _details(result)
-    n_hat, low, high, level, n = _numbers(result)
+    details = result.details
+    n_hat, low, high, level, n = (
+        result.n_hat,
+        result.ci_low,
+        result.ci_high,
+        result.ci_level,
+        result.n_observed,
+    )
     labels = list(dict.fromkeys(data.sort_values("order")["label"]))
     colours = {
         lab: (BAND_COLOURS[i] if not lab.startswith(OTHER) else "#bdbdbd") for i, lab in enumerate(labels)
@@ -92,7 +100,7 @@ def dga_figure(result: Any, *, title: str | None = None, synthetic: bool = False
         f"Prior: {details['prior']}; delta = {details['delta']:.4g}; grid N = {grid['N_min']:,} to {grid['N_max']:,}"
         f"{' (chosen automatically)' if grid['automatic'] else ''}; {details['graphs']:,} graphs averaged.",
     ]
-    warnings = result.warnings if hasattr(result, "warnings") else result.get("warnings", [])
+    warnings = result.warnings
     if warnings:
         notes.append(f"{len(warnings)} warning(s) travel with this estimate: see the estimates table.")
     if synthetic:
@@ -115,12 +123,3 @@ def dga_figure(result: Any, *, title: str | None = None, synthetic: bool = False
         + theme(legend_position="bottom", legend_direction="vertical")
     )
     return plot, data
-
-
-def _details(result: Any) -> Mapping[str, Any]:
-    return result.details if hasattr(result, "details") else result["details"]
-
-
-def _numbers(result: Any) -> tuple[float, float, float, float, int]:
-    get = (lambda k: getattr(result, k)) if hasattr(result, "details") else (lambda k: result[k])
-    return get("n_hat"), get("ci_low"), get("ci_high"), get("ci_level"), get("n_observed")

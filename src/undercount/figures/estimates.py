@@ -131,7 +131,7 @@ def documented_vs_estimated_figure(data: pd.DataFrame, population: str, level: f
         + geom_text(aes(x="value", label="flag"), nudge_y=0.38, size=8, ha="center", family="DejaVu Sans")
         + facet_wrap("event_label", scales="free", ncol=1)
         + scale_color_manual(values=KIND_COLOURS)
-        + scale_x_continuous(limits=(0, None))
+        + scale_x_continuous(limits=(0, None))  # type: ignore[arg-type]  # None: the data's maximum
         + labs(
             x="people",
             y="",

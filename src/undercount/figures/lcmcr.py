@@ -1,8 +1,8 @@
 """Figures of an LCMCR run: the trace of N per chain and the posterior density of N.
 
-Both take the estimate (an :class:`~undercount.estimators.EstimateResult` or
-its JSON form, as the workflow stores it) and its draws of N, chain after
-chain (``result.draws``, or the workflow's ``.draws.csv``). A reader checks
+Both take the estimate (an :class:`~undercount.results.EstimateResult`, as
+:func:`~undercount.results.read_result` reads it) and draw its draws of N,
+one row per chain (``result.draws``). A reader checks
 two things here: that the chains overlap (no chain stuck in a region the
 others never visit: the R-hat of the estimate says the same in one number)
 and where the posterior's mass lies against the median and interval quoted.
@@ -10,14 +10,16 @@ and where the posterior's mass lies against the median and interval quoted.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from plotnine import aes, geom_line, geom_step, geom_vline, ggplot, labs, scale_color_manual, theme
 
-from .common import SYNTHETIC_LABEL, result_dict, theme_undercount, wrap
+from .common import SYNTHETIC_LABEL, theme_undercount, wrap
+
+if TYPE_CHECKING:
+    from ..results import EstimateResult
 
 CHAIN_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 
@@ -25,40 +27,34 @@ CHAIN_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00
 BINS = 60
 
 
-def chains_frame(result: Any, draws: np.ndarray | None = None) -> pd.DataFrame:
+def chains_frame(result: EstimateResult) -> pd.DataFrame:
     """One row per kept draw: ``chain`` (1-based), ``draw`` (within its chain), ``N``."""
-    res = result_dict(result)
-    if draws is None:
-        draws = getattr(result, "draws", None)
-    if draws is None:
+    if result.draws is None:
         raise ValueError("an LCMCR figure needs the draws of N")
-    draws = np.asarray(draws, dtype=float)
-    chains = int(res["details"]["chains"])
-    per_chain = int(res["details"]["draws_per_chain"])
-    if draws.size != chains * per_chain:
-        raise ValueError(f"expected {chains} chains x {per_chain} draws, got {draws.size} draws")
+    values = result.draws.values
+    chains, per_chain = values.shape
     return pd.DataFrame(
         {
             "chain": np.repeat(np.arange(1, chains + 1), per_chain),
             "draw": np.tile(np.arange(1, per_chain + 1), chains),
-            "N": draws,
+            "N": values.reshape(-1),
         }
     )
 
 
-def _notes(res: Mapping[str, Any], synthetic: bool) -> list[str]:
-    d = res["details"]
-    s = res.get("settings") or {}
-    level = round(100 * float(res["ci_level"]))
+def _notes(result: EstimateResult, synthetic: bool) -> list[str]:
+    d = result.details
+    s = result.settings
+    level = round(100 * float(result.ci_level))
     notes = [
-        f"Posterior median {res['n_hat']:,.0f}, {level}% interval {res['ci_low']:,.0f} to {res['ci_high']:,.0f}; "
-        f"{int(res['n_observed']):,} people documented. R-hat {d['rhat']:.3f}, bulk ESS {d['ess_bulk']:,.0f} "
+        f"Posterior median {result.n_hat:,.0f}, {level}% interval {result.ci_low:,.0f} to {result.ci_high:,.0f}; "
+        f"{int(result.n_observed):,} people documented. R-hat {d['rhat']:.3f}, bulk ESS {d['ess_bulk']:,.0f} "
         f"(warning when R-hat > 1.01 or ESS < 400).",
         f"LCMCR (Manrique-Vallier 2016): K = {s.get('K')}, a_alpha = {s.get('a_alpha')}, b_alpha = {s.get('b_alpha')}, "
         f"{d['chains']} chains (start: {s.get('start')}), burn-in {s.get('burnin')}, {d['draws_per_chain']} draws "
         f"per chain thinned by {s.get('thinning')}.",
     ]
-    for w in res.get("warnings") or []:
+    for w in result.warnings:
         notes.append(wrap(f"Warning: {w}"))
     if synthetic:
         notes.insert(0, SYNTHETIC_LABEL)
@@ -69,12 +65,10 @@ def _colours(chains: int) -> dict[str, str]:
     return {str(c): CHAIN_COLOURS[(c - 1) % len(CHAIN_COLOURS)] for c in range(1, chains + 1)}
 
 
-def lcmcr_trace(
-    result: Any, draws: np.ndarray | None = None, *, title: str | None = None, synthetic: bool = False
-):
+def lcmcr_trace(result: EstimateResult, *, title: str | None = None, synthetic: bool = False):
     """(plot, data): N against draw number, one line per chain, median and interval marked."""
-    res = result_dict(result)
-    data = chains_frame(result, draws)
+    res = result
+    data = chains_frame(result)
     chains = int(data["chain"].max())
     plot_data = data.assign(chain=data["chain"].astype(str))
     plot = (
@@ -96,13 +90,13 @@ def lcmcr_trace(
     return plot, data
 
 
-def density_frame(result: Any, draws: np.ndarray | None = None, bins: int = BINS) -> pd.DataFrame:
+def density_frame(result: EstimateResult, bins: int = BINS) -> pd.DataFrame:
     """Histogram densities of N: per chain and pooled (``chain`` = "all"), on common bins.
 
     The bins span the 0.25% to 99.75% quantiles of the pooled draws (a far tail
     would squash the figure); ``outside`` says how many draws fall beyond them.
     """
-    frame = chains_frame(result, draws)
+    frame = chains_frame(result)
     pooled = frame["N"].to_numpy()
     lo, hi = np.quantile(pooled, [0.0025, 0.9975])
     if hi <= lo:
@@ -129,13 +123,11 @@ def density_frame(result: Any, draws: np.ndarray | None = None, bins: int = BINS
     return pd.DataFrame(rows)
 
 
-def lcmcr_density(
-    result: Any, draws: np.ndarray | None = None, *, title: str | None = None, synthetic: bool = False
-):
+def lcmcr_density(result: EstimateResult, *, title: str | None = None, synthetic: bool = False):
     """(plot, data): the posterior density of N, pooled (black) and per chain, median and interval marked."""
-    res = result_dict(result)
-    data = density_frame(result, draws)
-    chains = int(res["details"]["chains"])
+    res = result
+    data = density_frame(result)
+    chains = int(res.draws.chains if res.draws is not None else res.details["chains"])
     colours = {"all": "#000000", **_colours(chains)}
     sizes = data.assign(
         chain=pd.Categorical(data["chain"], categories=["all"] + [str(c) for c in range(1, chains + 1)])
@@ -145,7 +137,7 @@ def lcmcr_density(
     if outside:
         notes.insert(
             1 if synthetic else 0,
-            f"{outside:,} of {chains * int(res['details']['draws_per_chain']):,} draws lie beyond the "
+            f"{outside:,} of {chains * int(res.details['draws_per_chain']):,} draws lie beyond the "
             "0.25%-99.75% range drawn.",
         )
     plot = (
@@ -168,11 +160,11 @@ def lcmcr_density(
     return plot, data
 
 
-def _marks(res: Mapping[str, Any], horizontal: bool):
+def _marks(res: EstimateResult, horizontal: bool):
     from plotnine import geom_hline
 
-    median = pd.DataFrame({"v": [float(res["n_hat"])]})
-    ends = pd.DataFrame({"v": [float(res["ci_low"]), float(res["ci_high"])]})
+    median = pd.DataFrame({"v": [float(res.n_hat)]})
+    ends = pd.DataFrame({"v": [float(res.ci_low), float(res.ci_high)]})
     if horizontal:
         return [
             geom_hline(median, aes(yintercept="v"), linetype="solid"),

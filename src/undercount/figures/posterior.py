@@ -8,42 +8,34 @@ estimate gets a panel that says why, so every configured table has its figure.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
-import numpy as np
 import pandas as pd
 
 from .common import no_estimate_panel
 
-#: The figures each Bayesian estimator gets, per table, in this order.
-FIGURES = {"lcmcr": ("trace", "density"), "dga": ("posterior",)}
+if TYPE_CHECKING:
+    from ..results import EstimateResult
+
+#: The figures a method's results can get, per table (which ones: ``Method.posterior_figures``).
+FIGURES = ("trace", "density", "posterior")
 
 
-def posterior_figures(method: str) -> tuple[str, ...]:
-    """Names of the per-table figures of the registered ``method`` (empty if none)."""
-    from ..estimators import method_family
-
-    return FIGURES.get(method_family(method), ())
-
-
-def posterior_figure(
-    result: Mapping[str, Any], draws: np.ndarray | None, figure: str, *, title: str, synthetic: bool
-):
-    """(plot, data) of one figure of :data:`FIGURES` for one estimate (its JSON form and draws)."""
-    if result.get("n_hat") is None or (figure != "posterior" and draws is None):
-        reason = (result.get("warnings") or ["no estimate"])[-1]
+def posterior_figure(result: EstimateResult, figure: str, *, title: str, synthetic: bool):
+    """(plot, data) of one figure of :data:`FIGURES` for one estimate."""
+    if figure not in FIGURES:
+        raise ValueError(f"unknown posterior figure {figure!r}; known: {', '.join(FIGURES)}")
+    if not result.estimable or (figure != "posterior" and result.draws is None):
+        reason = (result.warnings or ("no estimate",))[-1]
         return no_estimate_panel(title, reason, synthetic), pd.DataFrame({"reason": [reason]})
     if figure == "trace":
         from .lcmcr import lcmcr_trace
 
-        return lcmcr_trace(result, draws, title=title, synthetic=synthetic)
+        return lcmcr_trace(result, title=title, synthetic=synthetic)
     if figure == "density":
         from .lcmcr import lcmcr_density
 
-        return lcmcr_density(result, draws, title=title, synthetic=synthetic)
-    if figure == "posterior":
-        from .dga import dga_figure
+        return lcmcr_density(result, title=title, synthetic=synthetic)
+    from .dga import dga_figure
 
-        return dga_figure(result, title=title, synthetic=synthetic)
-    raise ValueError(f"unknown posterior figure {figure!r}; known: trace, density, posterior")
+    return dga_figure(result, title=title, synthetic=synthetic)

@@ -3,16 +3,16 @@
 A residual ``(observed - fitted) / sqrt(fitted)`` far outside +-2 marks a
 pattern the model does not reproduce, a hint of dependence or heterogeneity
 it leaves out. Cells a minus-infinity term deletes (structural zeros) have no
-residual and are marked. The data come from ``details["cells"]`` of any
-log-linear result (``mt``, ``loglinear``, ``loglinear-aic/bic``, ``stepwise``,
-the Rcapture models), as an :class:`EstimateResult` or its JSON form.
+residual and are marked. The data come from the cells of the
+:class:`~undercount.results.LoglinearFit` of any method that produces them
+(``Method.has_cells``: ``mt``, ``loglinear``, ``loglinear-aic/bic``,
+``stepwise``, the Rcapture models, and their ``-bca`` variants).
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from plotnine import (
@@ -28,7 +28,11 @@ from plotnine import (
     theme,
 )
 
-from .common import SYNTHETIC_LABEL, no_estimate_panel, result_dict, theme_undercount
+from ..results.details import LoglinearFit
+from .common import SYNTHETIC_LABEL, no_estimate_panel, theme_undercount
+
+if TYPE_CHECKING:
+    from ..results import EstimateResult
 
 #: Residuals beyond this size are highlighted.
 LARGE = 2.0
@@ -36,7 +40,7 @@ LARGE = 2.0
 COLOURS = {"within ±2": "#4d4d4d", "beyond ±2": "#c0392b", "structural zero": "#7f7f7f"}
 
 
-def residuals_data(result: Any, labels: Mapping[str, str] | None = None) -> pd.DataFrame:
+def residuals_data(result: EstimateResult, labels: Mapping[str, str] | None = None) -> pd.DataFrame:
     """One row per observable capture pattern: observed, fitted, Pearson residual.
 
     Columns: ``order`` (canonical pattern order), ``pattern`` (0/1 string),
@@ -44,22 +48,20 @@ def residuals_data(result: Any, labels: Mapping[str, str] | None = None) -> pd.D
     ``n_lists``, ``observed``, ``fitted``, ``pearson`` (NaN for deleted
     cells), ``deleted``, ``kind``.
     """
-    res = result_dict(result)
-    cells = (res.get("details") or {}).get("cells")
-    if not cells:
+    details = result.details
+    if not isinstance(details, LoglinearFit) or not details.cells:
         raise ValueError(
-            f"the {res.get('method')} result carries no per-cell fit (details['cells']): "
+            f"the {result.method} result carries no per-cell fit: "
             "residuals exist only for log-linear models with an estimate"
         )
-    lists: Sequence[str] = res["lists"]
+    lists = result.lists
     labels = dict(labels or {})
     rows = []
-    for order, cell in enumerate(cells, start=1):
-        pattern = cell["pattern"]
+    for order, cell in enumerate(details.cells, start=1):
+        pattern = cell.pattern
         on = [labels.get(name, name) for name, bit in zip(lists, pattern) if bit == "1"]
-        pearson = cell["pearson"]
-        pearson = math.nan if pearson is None else float(pearson)
-        if cell["deleted"]:
+        pearson = float(cell.pearson)
+        if cell.deleted:
             kind = "structural zero"
         elif abs(pearson) > LARGE:
             kind = "beyond ±2"
@@ -71,10 +73,10 @@ def residuals_data(result: Any, labels: Mapping[str, str] | None = None) -> pd.D
                 "pattern": pattern,
                 "lists_on": "+".join(on),
                 "n_lists": len(on),
-                "observed": int(cell["observed"]),
-                "fitted": float(cell["fitted"]),
+                "observed": int(cell.observed),
+                "fitted": float(cell.fitted),
                 "pearson": pearson,
-                "deleted": bool(cell["deleted"]),
+                "deleted": bool(cell.deleted),
                 "kind": kind,
             }
         )
@@ -82,25 +84,28 @@ def residuals_data(result: Any, labels: Mapping[str, str] | None = None) -> pd.D
 
 
 def residuals_figure(
-    result: Any, *, synthetic: bool, title: str | None = None, labels: Mapping[str, str] | None = None
+    result: EstimateResult,
+    *,
+    synthetic: bool,
+    title: str | None = None,
+    labels: Mapping[str, str] | None = None,
 ):
     """(plot, data): Pearson residuals per pattern, patterns on the x axis.
 
     ``title`` defaults to the model; the caption gives method, deviance and
     degrees of freedom, and the synthetic-data label when ``synthetic``.
     """
-    res = result_dict(result)
-    data = residuals_data(res, labels)
-    details = res.get("details") or {}
+    data = residuals_data(result, labels)
+    details = result.details
     plot_data = data.copy()
     plot_data["x"] = pd.Categorical(plot_data["pattern"], categories=list(plot_data["pattern"]))
     plot_data["y"] = plot_data["pearson"].fillna(0.0)
     drawn = plot_data[~plot_data["deleted"]]
     zeros = plot_data[plot_data["deleted"]]
     notes = [
-        f"Method {res.get('method')}; deviance {details.get('deviance', float('nan')):.1f} on "
+        f"Method {result.method}; deviance {details.get('deviance', float('nan')):.1f} on "
         f"{details.get('df')} df. Residual = (observed - fitted) / sqrt(fitted); dashed lines at ±2.",
-        "Patterns: 1 = on the list, in list order " + ", ".join(res["lists"]) + ".",
+        "Patterns: 1 = on the list, in list order " + ", ".join(result.lists) + ".",
     ]
     if len(zeros):
         notes.append("x: structural zero (a pair of lists set to minus infinity), no residual.")
@@ -117,7 +122,7 @@ def residuals_figure(
             x="capture pattern",
             y="Pearson residual",
             color="",
-            title=title or f"Fit of {res.get('model')}",
+            title=title or f"Fit of {result.model}",
             caption="\n".join(notes),
         )
         + theme_undercount()
@@ -128,20 +133,14 @@ def residuals_figure(
     return plot, data
 
 
-def has_residuals(method: str) -> bool:
-    """Whether results of the registered ``method`` carry per-cell fits (log-linear models)."""
-    from ..estimators import method_family
-
-    return method_family(method) in {"loglinear", "closed", "search", "stepwise"}
-
-
-def residuals_or_reason(result: Any, *, synthetic: bool, title: str, labels: Mapping[str, str] | None = None):
+def residuals_or_reason(
+    result: EstimateResult, *, synthetic: bool, title: str, labels: Mapping[str, str] | None = None
+):
     """(plot, data) of :func:`residuals_figure`, or a panel saying why there is no fit to show."""
     try:
         return residuals_figure(result, synthetic=synthetic, title=title, labels=labels)
     except ValueError:
-        res = result_dict(result)
-        reason = (res.get("warnings") or ["no estimate"])[-1]
+        reason = (result.warnings or ("no estimate",))[-1]
         plot = no_estimate_panel(title, reason, synthetic)
         return plot, pd.DataFrame(
             columns=[

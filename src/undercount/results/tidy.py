@@ -1,18 +1,23 @@
-"""Estimates for workflow tables, and the tidy table of all of them."""
+"""The tidy tables of results: ``results/estimates.csv`` and ``results/summary.csv``.
+
+Also :func:`estimate_table`, which estimates one workflow table with its own
+caveats, and the draws' CSV export.
+"""
 
 from __future__ import annotations
 
-import csv
 import math
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import MethodError
-from .estimators import EstimateResult, estimate, get_method, not_estimable
-from .histories import CaptureTable
+from ..errors import MethodError
+from .result import EstimateResult, not_estimable, with_warnings
 
 if TYPE_CHECKING:  # pandas only where frames are built: estimate jobs start fast
     import pandas as pd
+
+    from ..histories import CaptureTable
 
 #: Settings that change how a method runs, never what it returns: left out of the table.
 EXECUTION_SETTINGS = frozenset({"workers", "progress"})
@@ -53,46 +58,28 @@ def estimate_table(
     few lists, a pair that does not exist) gives a not-estimable result with
     the reason instead of stopping the whole workflow.
     """
+    from ..estimators import estimate, get_method
+
     notes = tuple(meta.get("notes", ()))
     spec = get_method(method)
     resolved = spec.resolve(settings)
+
+    def refused(reason: str) -> EstimateResult:
+        return not_estimable(
+            method, table.lists, table.n_observed, reason, level=level, settings=resolved, warnings=notes
+        )
+
     if meta.get("unusable_reason"):
-        return not_estimable(
-            method,
-            table.lists,
-            table.n_observed,
-            meta["unusable_reason"],
-            level=level,
-            settings=resolved,
-            warnings=notes,
-        )
+        return refused(meta["unusable_reason"])
     if table.k < 2:
-        return not_estimable(
-            method,
-            table.lists,
-            table.n_observed,
-            "not estimable: fewer than two lists",
-            level=level,
-            settings=resolved,
-            warnings=notes,
-        )
+        return refused("not estimable: fewer than two lists")
     try:
         result = estimate(
             table, method, model=model, settings=settings, seed=seed if spec.stochastic else None, level=level
         )
     except MethodError as exc:
-        return not_estimable(
-            method,
-            table.lists,
-            table.n_observed,
-            f"not estimable: {exc}",
-            level=level,
-            settings=resolved,
-            warnings=notes,
-        )
-    from dataclasses import replace
-
-    return replace(result, warnings=notes + tuple(result.warnings))
+        return refused(f"not estimable: {exc}")
+    return with_warnings(result, before=notes)
 
 
 def workflow_settings(method: str, settings: Mapping[str, Any] | None, threads: int) -> dict[str, Any]:
@@ -102,6 +89,8 @@ def workflow_settings(method: str, settings: Mapping[str, Any] | None, threads: 
     (unless the config says otherwise), so it respects Snakemake's scheduling;
     progress bars are switched off, since job logs are files.
     """
+    from ..estimators import get_method
+
     names = {s.name for s in get_method(method).settings}
     out = dict(settings or {})
     if "workers" in names:
@@ -111,31 +100,39 @@ def workflow_settings(method: str, settings: Mapping[str, Any] | None, threads: 
     return out
 
 
-def estimate_row(
-    event: str, population: str, stratum: str, label: str, result: Mapping[str, Any], synthetic: bool = False
-) -> dict:
-    """One row of results/estimates.csv from a result's JSON form.
+def result_row(
+    result: EstimateResult,
+    *,
+    event: str,
+    population: str,
+    stratum: str,
+    label: str | None = None,
+    synthetic: bool = False,
+) -> dict[str, Any]:
+    """One row of results/estimates.csv.
 
-    ``synthetic`` is True when the table rests on a synthetic list; the row then says so.
+    ``label`` is the method's name in the config (default: the method itself);
+    ``synthetic`` is True when the table rests on a synthetic list.
     """
-    settings = result.get("settings") or {}
     return {
         "event": event,
         "population": population,
         "stratum": stratum,
-        "method": label,
-        "lists": "+".join(result["lists"]),
-        "n_observed": result["n_observed"],
-        "n_hat": _number(result["n_hat"]),
-        "ci_low": _number(result["ci_low"]),
-        "ci_high": _number(result["ci_high"]),
-        "ci_level": result["ci_level"],
-        "estimator": result["method"],
-        "model": result.get("model") or "",
+        "method": label or result.method,
+        "lists": "+".join(result.lists),
+        "n_observed": result.n_observed,
+        "n_hat": result.n_hat,
+        "ci_low": result.ci_low,
+        "ci_high": result.ci_high,
+        "ci_level": result.ci_level,
+        "estimator": result.method,
+        "model": result.model or "",
         "settings": "; ".join(
-            f"{k}={v}" for k, v in sorted(settings.items()) if v is not None and k not in EXECUTION_SETTINGS
+            f"{k}={v}"
+            for k, v in sorted(result.settings.items())
+            if v is not None and k not in EXECUTION_SETTINGS
         ),
-        "warnings": " | ".join(result["warnings"]),
+        "warnings": " | ".join(result.warnings),
         "synthetic": bool(synthetic),
     }
 
@@ -150,31 +147,20 @@ def estimates_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     )
 
 
-def write_estimates(frame: pd.DataFrame, path) -> None:
+def write_estimates(frame: pd.DataFrame, path: str | Path) -> None:
     frame.to_csv(path, index=False, lineterminator="\n", float_format="%.7g")
 
 
-def _number(value: Any) -> float:
-    if value is None:
-        return math.nan
-    return float(value)
+def write_draws_csv(result: EstimateResult, path: str | Path) -> None:
+    """The draws of N as ``chain, draw, N`` (1-based; a bootstrap is chain 1); header only without draws.
 
-
-def write_draws(result: EstimateResult, path) -> None:
-    """The draws of N (posterior or bootstrap) as one column; header only when there are none."""
+    An export for other tools; the result file itself keeps the draws exactly.
+    """
     with open(path, "w", encoding="utf-8", newline="") as fh:
-        fh.write("N\n")
+        fh.write("chain,draw,N\n")
         if result.draws is not None:
-            fh.writelines(f"{float(v):.10g}\n" for v in result.draws)
-
-
-def read_draws(path):
-    """Draws written by :func:`write_draws` (None when the method made none)."""
-    import numpy as np
-
-    with open(path, encoding="utf-8", newline="") as fh:
-        rows = list(csv.reader(fh))[1:]
-    return np.array([float(r[0]) for r in rows]) if rows else None
+            for c, chain in enumerate(result.draws.values, start=1):
+                fh.writelines(f"{c},{d},{float(v):.10g}\n" for d, v in enumerate(chain, start=1))
 
 
 def summary_table(

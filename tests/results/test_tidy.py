@@ -4,7 +4,7 @@ import pandas as pd
 from conftest import benchmark_table
 
 from undercount.histories import CaptureTable
-from undercount.results import ESTIMATE_COLUMNS, estimate_row, estimate_table, estimates_frame
+from undercount.results import ESTIMATE_COLUMNS, estimate_table, estimates_frame, result_row, summary_table
 
 
 def test_table_notes_come_first(hiv):
@@ -18,6 +18,7 @@ def test_one_list_is_not_estimable():
     result = estimate_table(table, {"notes": ["only 1 list(s)"]}, method="mt")
     assert not result.estimable and result.n_observed == 12
     assert result.warnings == ("only 1 list(s)", "not estimable: fewer than two lists")
+    assert result.settings == {"interval": "profile"}  # the registry's settings, even without a number
 
 
 def test_method_that_cannot_apply_is_not_estimable(hiv):
@@ -26,19 +27,31 @@ def test_method_that_cannot_apply_is_not_estimable(hiv):
 
 
 def test_rows_and_frame():
-    result = estimate_table(benchmark_table("hare"), {"notes": []}, method="mt").to_dict()
-    row = estimate_row("e", "deaths", "all", "mt", result)
+    result = estimate_table(benchmark_table("hare"), {"notes": []}, method="mt")
+    row = result_row(result, event="e", population="deaths", stratum="all", label="my-mt", synthetic=True)
     assert list(row) == ESTIMATE_COLUMNS
     assert row["lists"] == "c1+c2+c3+c4+c5+c6" and row["warnings"] == ""
+    assert row["method"] == "my-mt" and row["estimator"] == "mt" and row["synthetic"] is True
+    assert row["settings"] == "interval=profile"
     nan_row = dict(row, method="z", n_hat=math.nan)
     frame = estimates_frame([nan_row, row])
-    assert list(frame["method"]) == ["mt", "z"]
+    assert list(frame["method"]) == ["my-mt", "z"]
     assert isinstance(frame, pd.DataFrame)
+    one = result.to_frame(event="e", population="deaths")
+    assert list(one.columns) == ESTIMATE_COLUMNS and len(one) == 1
+    assert one.loc[0, "n_hat"] == result.n_hat and one.loc[0, "method"] == "mt"
+
+
+def test_execution_settings_stay_out_of_the_table(hiv):
+    result = estimate_table(
+        hiv, {}, method="stepwise-bca", settings={"nboot": 20, "workers": 1, "progress": False}, seed=3
+    )
+    row = result_row(result, event="e", population="p", stratum="all")
+    assert "workers" not in row["settings"] and "progress" not in row["settings"]
+    assert "nboot=20" in row["settings"] and "seed=3" in row["settings"]
 
 
 def test_summary_table_cells():
-    from undercount.results import summary_table
-
     estimates = pd.DataFrame(
         [
             {
