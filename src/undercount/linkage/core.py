@@ -41,15 +41,19 @@ from __future__ import annotations
 import hashlib
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from ..errors import InputError
 from ..names import ParsedName, is_placeholder, parse_name, surname_stem
+
+if TYPE_CHECKING:
+    from .engine import Backend
 
 AGE_TOLERANCE = 2
 METHODS = ("splink", "probabilistic", "deterministic")
@@ -269,18 +273,20 @@ class Linkage:
     keys: list[str]
     sources: list[str]
     record_ids: list[str]
-    features: object
+    #: the compared fields: :class:`_Facts` (Splink) or ``fellegi_sunter.Features`` (numpy engine)
+    features: Any
     i: np.ndarray
     j: np.ndarray
     probability: np.ndarray
-    model: object
+    #: ``engine.Model`` (Splink), ``fellegi_sunter.FSModel`` (numpy engine), or None
+    model: Any
     order: np.ndarray | None = None
     pairs: pd.DataFrame | None = None
     method: str = "splink"
     conflicts: Conflicts = field(default_factory=Conflicts)
     must_link: list[tuple[int, int]] = field(default_factory=list)
     cannot_link: list[tuple[int, int]] = field(default_factory=list)
-    scorer: object = None
+    scorer: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
 
     @property
     def n(self) -> int:
@@ -400,7 +406,7 @@ def fit_linkage(
     place: str | None = None,
     method: str = "splink",
     progress: bool = False,
-    backend: object = None,
+    backend: str | Backend | None = None,
     blocking: Sequence[Sequence[str]] | None = None,
     max_pairs: int | None = None,
     reference_frequencies: Mapping[str, Mapping[str, float]] | None = None,
@@ -672,8 +678,8 @@ def cluster(linkage: Linkage, threshold: float, *, conflict: float | None = None
     need = []
     for w, cands in candidates.items():
         for other, _ in cands:
-            for x in members.get(uf.find(other), [uf.find(other)]):
-                need.append((min(w, x), max(w, x)))
+            for member in members.get(uf.find(other), [uf.find(other)]):
+                need.append((min(w, member), max(w, member)))
     if need:
         lookup(need)
     attached = set()
@@ -701,6 +707,7 @@ def _persons_frame(sources, record_ids, keys, labels, probability) -> pd.DataFra
         if label not in first_key or key < first_key[label]:
             first_key[label] = key
     person_ids = [_person_id(first_key[int(label)]) for label in labels]
+    prob: list[float] | np.ndarray
     if probability is None:
         prob = [math.nan] * len(keys)
     else:

@@ -21,6 +21,7 @@ import logging
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -317,7 +318,8 @@ def local_spark(cores: int = 2):
 class Model:
     """A trained Splink linker over one table of compared columns."""
 
-    linker: object
+    #: splink.Linker (Splink is imported lazily, so it is not named here)
+    linker: Any
     backend: Backend
     table: pd.DataFrame
     blocking: tuple[tuple[str, ...], ...]
@@ -519,13 +521,13 @@ def fit(
     from splink import Linker
 
     backend = backend or Backend()
-    blocking = tuple(tuple(r) for r in blocking)
-    counts = rule_pairs(table, blocking)
+    rules: tuple[tuple[str, ...], ...] = tuple(tuple(r) for r in blocking)
+    counts = rule_pairs(table, rules)
     check_rules(counts, max_pairs)
     api = backend.api()
     data = _splink_input(table)
     sdf = api.register(data, table_name=f"__undercount_records_{id(data)}")
-    linker = Linker(sdf, settings(backend.dialect, blocking, tf), log_level=None)
+    linker = Linker(sdf, settings(backend.dialect, rules, tf), log_level=None)
     if tf:
         refs = reference_frequencies or {}
         for column in ("surname", "given"):
@@ -568,7 +570,7 @@ def fit(
             converged = False
     _complete(linker, max(total, 1), seen)
     prior = _fit_prior(linker, max(total, 1), prior)
-    return Model(linker, backend, table, blocking, counts, prior, converged, iterations)
+    return Model(linker, backend, table, rules, counts, prior, converged, iterations)
 
 
 #: Pairs below this match probability (under the starting prior) are left out of the prior's
