@@ -164,16 +164,24 @@ def comparisons(dialect: str, tf: bool = True) -> list[dict]:
             _level("ELSE", "differs", 0.02),
         ],
     }
+    # an age unknown on one side (no age, or a date of birth without the record's date) is read
+    # from the two dates of birth, in days (365.25 a year)
+    by_birth = "((age_l IS NULL OR age_r IS NULL) AND abs(birth_l - birth_r) <= {days})"
     age = {
         "output_column_name": "age",
-        "comparison_description": "age in years",
+        "comparison_description": "date of birth, or age in years",
         "comparison_levels": [
-            _level("age_l IS NULL OR age_r IS NULL", "missing", null=True),
-            _level("age_l = age_r", "same", 0.6),
-            _level("abs(age_l - age_r) <= 1", "within 1 year", 0.2),
-            _level("abs(age_l - age_r) <= 2", "within 2 years", 0.1),
-            _level("abs(age_l - age_r) <= 5", "within 5 years", 0.05),
-            _level("ELSE", "more than 5 years apart", 0.05),
+            _level(
+                "(age_l IS NULL OR age_r IS NULL) AND (birth_l IS NULL OR birth_r IS NULL)",
+                "missing",
+                null=True,
+            ),
+            _level("birth_l = birth_r", "same date of birth", 0.3),
+            _level(f"age_l = age_r OR {by_birth.format(days=182)}", "same", 0.45),
+            _level(f"abs(age_l - age_r) <= 1 OR {by_birth.format(days=548)}", "within 1 year", 0.15),
+            _level(f"abs(age_l - age_r) <= 2 OR {by_birth.format(days=913)}", "within 2 years", 0.05),
+            _level(f"abs(age_l - age_r) <= 5 OR {by_birth.format(days=2009)}", "within 5 years", 0.025),
+            _level("ELSE", "more than 5 years apart", 0.025),
         ],
     }
     day = {
@@ -368,10 +376,10 @@ def _tf_table(values: pd.Series, column: str, reference: Mapping[str, float] | N
 def _splink_input(table: pd.DataFrame) -> pd.DataFrame:
     cols = ["unique_id", "source", *COMPARED]
     out = table[cols].copy()
-    for c in ("age", "day"):
+    for c in ("age", "birth", "day"):
         out[c] = out[c].astype("float64")
     for c in COMPARED:
-        if c not in ("age", "day"):
+        if c not in ("age", "birth", "day"):
             out[c] = out[c].astype(object).where(out[c].notna(), None)
     return out
 
@@ -387,6 +395,7 @@ COMPARED = (
     "patronymic_initial",
     "sex",
     "age",
+    "birth",
     "day",
     "place",
     "region",
