@@ -265,25 +265,9 @@ TARGETS = {
     ("zhanaozen2011", "deaths"): 1.0,
     ("zhanaozen2011", "detentions"): 1.0,
 }
-#: Tables where the Splink matcher falls short of the target (measured F1 at 0.5), reported in
-#: docs/linkage.md; strict, so the marker must go once the target is met.
-SHORT = {
-    (
-        "jan2022",
-        "deaths",
-    ): "Splink 0.9933 < 0.994: initials-only records beside a namesake with the same initial",
-}
 
 
-@pytest.mark.parametrize(
-    "event,population",
-    [
-        pytest.param(e, p, marks=pytest.mark.xfail(reason=SHORT[(e, p)], strict=True))
-        if (e, p) in SHORT
-        else (e, p)
-        for e, p in TARGETS
-    ],
-)
+@pytest.mark.parametrize("event,population", list(TARGETS))
 def test_demo_accuracy_meets_the_target(event, population, request):
     """The issue's target: Splink's pairwise F1 on the demo lists no lower than the numpy engine's."""
     kind, flag = POPULATIONS[population]

@@ -85,6 +85,15 @@ def test_labels_from_the_page_become_constraints(tmp_path):
         page = browser.new_page()
         page.goto(page_path.as_uri())
         pairs = page.evaluate("pairs")
+        # the page shows the pairs the linkage scored (pairs.csv), not those of a second fit
+        scored = pd.read_csv(
+            work / "results" / "zhanaozen2011" / "deaths" / "linkage" / "pairs.csv", dtype=str
+        )
+        key = ("source_a", "record_id_a", "source_b", "record_id_b")
+        written = {tuple(r[k] for k in key): float(r["match_probability"]) for _, r in scored.iterrows()}
+        assert all(round(written[tuple(q[k] for k in key)], 4) == q["probability"] for q in pairs)
+        log = (work / "logs" / "review" / "zhanaozen2011" / "deaths.log").read_text("utf-8")
+        assert "candidate pairs from the linkage's fit" in log and "pairs.csv" in log
         linked = [q for q in pairs if q["probability"] >= 0.5]
         apart = [q for q in pairs if q["probability"] < 0.5]
         assert linked and len(apart) >= 2
@@ -99,7 +108,6 @@ def test_labels_from_the_page_become_constraints(tmp_path):
         download.value.save_as(labels)
         browser.close()
     rows = list(csv.DictReader(labels.open(encoding="utf-8")))
-    key = ("source_a", "record_id_a", "source_b", "record_id_b")
     assert {tuple(r[k] for k in key): r["label"] for r in rows} == {
         tuple(q[k] for k in key): label for q, label in choices
     }
@@ -124,3 +132,44 @@ def test_labels_from_the_page_become_constraints(tmp_path):
     assert set(accuracy["basis"]) == {"labels"}
     deaths = accuracy[accuracy["population"] == "deaths"].iloc[0]
     assert deaths["labelled_pairs"] == 2  # unsure is not used
+
+
+def _zhanaozen_deaths() -> pd.DataFrame:
+    from undercount.config import load_config, sources
+    from undercount.linkage.core import _population_records
+    from undercount.records import read_source
+
+    config = load_config(ROOT / "config" / "config.yaml")
+    lists = {}
+    for spec in sources(config, "zhanaozen2011", "casualty"):
+        spec = type(spec)(**{**spec.__dict__, "path": str(ROOT / spec.path)})
+        lists[spec.id] = read_source(spec)
+    return _population_records(lists)
+
+
+def test_the_page_reuses_the_linkage_fit(tmp_path):
+    """The review rule builds its page from the pairs the linkage wrote, not from a second fit:
+    the page is the one the fit itself gives, pair for pair and weight for weight."""
+    from undercount.errors import InputError
+    from undercount.linkage import fit_linkage
+    from undercount.linkage.core import linkage_from_pairs, pairs_table, read_pairs
+    from undercount.review import review_page
+
+    records = _zhanaozen_deaths()
+    fitted = fit_linkage(records, date_column="date_of_death")
+    path = tmp_path / "pairs.csv"
+    pairs_table(fitted).to_csv(path, index=False, lineterminator="\n", float_format="%.6g")
+    again = linkage_from_pairs(records, read_pairs(path), date_column="date_of_death", file=str(path))
+    assert again.keys == fitted.keys and (again.order == fitted.order).all()
+    assert (again.i == fitted.i).all() and (again.j == fitted.j).all()
+    # what the file keeps: probabilities to 6 significant digits
+    assert abs(again.probability - fitted.probability).max() <= 5e-6
+    options = {"threshold": 0.5, "title": "zhanaozen2011 deaths", "uncertain": 10, "per_band": 3}
+    page = review_page(records, again, **options)
+    assert page == review_page(records, fitted, **options)
+    assert page.count('"n": ') > 10  # the uncertain pairs and a sample from the bands
+    # a pairs file from other lists is refused, naming the file, row and column
+    bad = read_pairs(path)
+    bad.loc[2, "record_id_b"] = "no-such-record"
+    with pytest.raises(InputError, match=r"pairs\.csv, row 4, column 'record_id_b'"):
+        linkage_from_pairs(records, bad, date_column="date_of_death", file=str(path))

@@ -15,7 +15,6 @@ SCRIPTS = sorted((ROOT / "scripts").glob("*.py"))
 NOT_YET = {
     "ingest.py",
     "link.py",
-    "link_review.py",
     "link_thresholds.py",
     "linkage_accuracy.py",
     "linkage_sensitivity.py",

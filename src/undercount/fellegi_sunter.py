@@ -181,7 +181,7 @@ def prepare(
             pat[r] = word_id(("=" + stem,))  # compared by stem only
             pat_initial[r] = _code(initial_of(stem))
         s = _known(sexes[r]) or parsed.sex
-        sex[r] = {"M": 1, "F": 2}.get(s, 0)
+        sex[r] = {"M": 1, "F": 2}.get(s or "", 0)
         a = _known(ages[r])
         if a is not None:
             age[r] = float(a)
@@ -196,7 +196,7 @@ def prepare(
             g = g or region_key(_known(hint[r])) or region_key(place_in_text(_known(hint[r])))
         if g is not None:
             region[r] = region_ids.setdefault(g, len(region_ids))
-    inverse = [None] * len(vocab)
+    inverse: list[tuple[str, ...]] = [()] * len(vocab)  # every entry is set below
     for stems, i in vocab.items():
         inverse[i] = stems
     if "source" in records:
@@ -577,11 +577,14 @@ def fit_em(
     # are not days apart; a start that leaves the initials-only list out can trap EM
     # in a solution where that list matches no one
     post = np.where((patterns[:, 0] >= 3) & ~np.isin(patterns[:, 4], (1, 2)), 0.9, 0.01)
-    prior = m = u = None
+    prior: np.ndarray | None = None
+    m: list[np.ndarray] = []
+    u: list[np.ndarray] = []
     converged = False
     it = 0
     for it in range(0, max_iter + 1):
         if it > 0:  # E step
+            assert prior is not None  # set by the first iteration
             lm = np.log(prior[kind])
             lu = np.log1p(-prior[kind])
             for c in range(C):
@@ -616,6 +619,7 @@ def fit_em(
         if change < tol:
             converged = True
             break
+    assert prior is not None  # the loop runs at least once
     return FSModel(
         (float(prior[0]), float(prior[1])), tuple(m), tuple(u), it, converged, int(round(totals.sum()))
     )

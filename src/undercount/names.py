@@ -363,6 +363,9 @@ def fold(token: str, j: str = "auto") -> str:
         s = s.replace(a, "'")
     if _CYRILLIC.search(s):
         s = s.translate(KAZAKH_TO_RUSSIAN)
+        # Russian writing leaves out the dots of ё more often than not (Фёдоров = Федоров),
+        # and passports write it e (FEDOROV)
+        s = s.replace("ё", "е")
         s = s.replace("дж", "ж")
         s = "".join(_CYR_TO_LATIN.get(ch, ch) for ch in s)
     for combo, plain in _APOSTROPHE_2017.items():
@@ -388,6 +391,9 @@ def fold(token: str, j: str = "auto") -> str:
         s = re.sub(r"^j(?=e)", "y", s)
         s = re.sub(r"(?<=[aeiouy])[jy](?=e)", "", s)
         s = s.replace("j", "zh")
+    # ё after a consonant in English and German spellings (Fyodorov, Fjodorow, Artyom): e, as
+    # Cyrillic and passport spellings mostly write it (Федоров, FEDOROV, Артем)
+    s = re.sub(r"(?<=[bcdfghklmnprstvz])yo", "e", s)
     # Т+Ж and Т+Ш (Бақытжан) read as Ч in German style (Bakytschan): one form
     s = s.replace("tzh", "ch").replace("tsh", "ch")
     s = s.replace("kh", "h").replace("x", "h").replace("q", "k").replace("gh", "g").replace("ck", "k")

@@ -49,10 +49,11 @@ rule link:
         "../../scripts/link.py"
 
 
+# The page shows the pairs the linkage scored (pairs.csv): one fit, so review and linkage agree.
 rule review:
     input:
         records=population_records,
-        labels=event_labels,
+        pairs="results/{event}/{population}/linkage/pairs.csv",
     output:
         page=REVIEW,
     log:
@@ -61,7 +62,6 @@ rule review:
         code=CODE,
         sources=population_source_ids,
         threshold=LINKAGE["threshold"],
-        linkage=LINKAGE_FIT,
         review=LINKAGE["review"] or {},
     script:
         "../../scripts/link_review.py"

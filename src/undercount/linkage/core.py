@@ -41,15 +41,19 @@ from __future__ import annotations
 import hashlib
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from ..errors import InputError
 from ..names import ParsedName, is_placeholder, parse_name, surname_stem
+
+if TYPE_CHECKING:
+    from .engine import Backend
 
 AGE_TOLERANCE = 2
 METHODS = ("splink", "probabilistic", "deterministic")
@@ -269,18 +273,20 @@ class Linkage:
     keys: list[str]
     sources: list[str]
     record_ids: list[str]
-    features: object
+    #: the compared fields: :class:`_Facts` (Splink) or ``fellegi_sunter.Features`` (numpy engine)
+    features: Any
     i: np.ndarray
     j: np.ndarray
     probability: np.ndarray
-    model: object
+    #: ``engine.Model`` (Splink), ``fellegi_sunter.FSModel`` (numpy engine), or None
+    model: Any
     order: np.ndarray | None = None
     pairs: pd.DataFrame | None = None
     method: str = "splink"
     conflicts: Conflicts = field(default_factory=Conflicts)
     must_link: list[tuple[int, int]] = field(default_factory=list)
     cannot_link: list[tuple[int, int]] = field(default_factory=list)
-    scorer: object = None
+    scorer: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
 
     @property
     def n(self) -> int:
@@ -400,7 +406,7 @@ def fit_linkage(
     place: str | None = None,
     method: str = "splink",
     progress: bool = False,
-    backend: object = None,
+    backend: str | Backend | None = None,
     blocking: Sequence[Sequence[str]] | None = None,
     max_pairs: int | None = None,
     reference_frequencies: Mapping[str, Mapping[str, float]] | None = None,
@@ -672,8 +678,8 @@ def cluster(linkage: Linkage, threshold: float, *, conflict: float | None = None
     need = []
     for w, cands in candidates.items():
         for other, _ in cands:
-            for x in members.get(uf.find(other), [uf.find(other)]):
-                need.append((min(w, x), max(w, x)))
+            for member in members.get(uf.find(other), [uf.find(other)]):
+                need.append((min(w, member), max(w, member)))
     if need:
         lookup(need)
     attached = set()
@@ -701,6 +707,7 @@ def _persons_frame(sources, record_ids, keys, labels, probability) -> pd.DataFra
         if label not in first_key or key < first_key[label]:
             first_key[label] = key
     person_ids = [_person_id(first_key[int(label)]) for label in labels]
+    prob: list[float] | np.ndarray
     if probability is None:
         prob = [math.nan] * len(keys)
     else:
@@ -1074,6 +1081,110 @@ def pairs_table(fitted: Linkage) -> pd.DataFrame:
     for w in weights:
         out[w] = p[w].round(4)
     return out
+
+
+def read_pairs(path: str | Path) -> pd.DataFrame:
+    """A pairs table written by :func:`pairs_table` (ids as text).
+
+    Raises
+    ------
+    InputError
+        The file is missing or lacks a column.
+    """
+    from .engine import COMPARISONS
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("pairs file not found", file=str(path))
+    ids = {c: str for c in ("source_a", "record_id_a", "source_b", "record_id_b")}
+    frame = pd.read_csv(path, dtype=ids, keep_default_na=False)
+    needed = PAIR_COLUMNS + [f"mw_{c}" for c in COMPARISONS]
+    missing = [c for c in needed if c not in frame.columns]
+    if missing:
+        raise InputError(
+            f"missing column(s) {', '.join(missing)}; write it with undercount link --pairs",
+            file=str(path),
+            row=1,
+            column=missing[0],
+        )
+    return frame
+
+
+def linkage_from_pairs(
+    records: pd.DataFrame,
+    pairs: pd.DataFrame,
+    *,
+    date_column: str,
+    place: str | None = None,
+    file: str | None = None,
+) -> Linkage:
+    """The fit that a written pairs table (:func:`pairs_table`) describes, without fitting again.
+
+    ``records`` are the records the pairs were scored on (with ``source``);
+    ``pairs`` holds their ids, match probabilities and per-field weights, as
+    the linkage wrote them. The result carries the same record order, compared
+    columns and candidate pairs as the fit did, so a review page built from it
+    shows exactly the linkage's numbers. It cannot be clustered: pairs blocking
+    never proposed have no probability without the model.
+
+    Raises
+    ------
+    InputError
+        A pair names a record that is not among ``records``.
+    """
+    from .engine import COMPARISONS
+    from .features import compared_columns
+
+    place = place if place is not None else place_column(date_column)
+    ordered, order, keys = sorted_records(records)
+    table = compared_columns(ordered, date_column=date_column, place_column=place)
+    facts = RecordFacts.from_columns(table, deaths=date_column == "date_of_death")
+    where = {k: p for p, k in enumerate(keys)}
+    ends = []
+    for side in ("a", "b"):
+        found = [
+            where.get(f"{s}\x1f{r}")
+            for s, r in zip(pairs[f"source_{side}"].astype(str), pairs[f"record_id_{side}"].astype(str))
+        ]
+        if any(f is None for f in found):
+            row = next(k for k, f in enumerate(found) if f is None)
+            raise InputError(
+                "this pair names a record that is not in the lists",
+                file=file,
+                row=row + 2,
+                column=f"record_id_{side}",
+            )
+        ends.append(np.asarray(found, dtype=np.int64))
+    a, b = ends
+    frame = pd.DataFrame(
+        {
+            "i": np.minimum(a, b),
+            "j": np.maximum(a, b),
+            "probability": pairs["match_probability"].to_numpy(dtype=float),
+            "weight": pairs["match_weight"].to_numpy(dtype=float),
+        }
+    )
+    for comp in COMPARISONS:
+        frame[f"mw_{comp}"] = pairs[f"mw_{comp}"].to_numpy(dtype=float)
+    frame = frame.sort_values(["i", "j"], kind="stable").reset_index(drop=True)
+
+    def unscored(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        raise ValueError("a linkage read from its pairs table cannot score other pairs (it has no model)")
+
+    return Linkage(
+        keys,
+        ordered["source"].astype(str).tolist(),
+        ordered["record_id"].astype(str).tolist(),
+        _Facts(table, facts),
+        frame["i"].to_numpy(),
+        frame["j"].to_numpy(),
+        frame["probability"].to_numpy(),
+        None,
+        order,
+        pairs=frame,
+        method="splink",
+        scorer=unscored,
+    )
 
 
 def known_records(records_by_source: Mapping[str, pd.DataFrame]) -> dict[str, list[str]]:

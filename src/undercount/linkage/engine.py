@@ -21,6 +21,7 @@ import logging
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -79,6 +80,15 @@ def _jw(dialect: str, a: str, b: str) -> str:
     return f"jaro_winkler_similarity({a}, {b})"
 
 
+#: A pair whose names have the same words in another order: one record's surname is the other's
+#: given name (two given-name-like words whose order the lists read differently). Written with
+#: ``name_key`` (every word stem, sorted) and one part of the name only, so that the surname
+#: comparison still trains on pairs blocked on the given name, and the given name on pairs
+#: blocked on the surname.
+SWAPPED = "(name_key_l = name_key_r AND surname_l <> surname_r)"
+SWAPPED_GIVEN = "(name_key_l = name_key_r AND given_l <> given_r)"
+
+
 def comparisons(dialect: str, tf: bool = True) -> list[dict]:
     """Splink comparison dicts for one SQL dialect (``duckdb`` or ``spark``)."""
     jw = _jw
@@ -86,7 +96,9 @@ def comparisons(dialect: str, tf: bool = True) -> list[dict]:
         "output_column_name": "surname",
         "comparison_description": "surname stem",
         "comparison_levels": [
-            _level("surname_l IS NULL OR surname_r IS NULL", "missing", null=True),
+            # a pair whose surname and given name are written the other way round is weighed by
+            # the order comparison alone (its names agree crosswise): here it carries no evidence
+            _level(f"surname_l IS NULL OR surname_r IS NULL OR {SWAPPED}", "missing, or swapped", null=True),
             _level("surname_l = surname_r", "same stem", 0.8, tf="surname" if tf else None),
             _level(
                 "surname_l = surname_alt_r OR surname_alt_l = surname_r", "same stem, another reading", 0.02
@@ -100,9 +112,16 @@ def comparisons(dialect: str, tf: bool = True) -> list[dict]:
         "output_column_name": "given",
         "comparison_description": "given name (key), or its initial",
         "comparison_levels": [
-            _level("given_initial_l IS NULL OR given_initial_r IS NULL", "missing", null=True),
+            _level(
+                f"given_initial_l IS NULL OR given_initial_r IS NULL OR {SWAPPED_GIVEN}",
+                "missing, or swapped",
+                null=True,
+            ),
             _level("given_l = given_r", "same name", 0.75, tf="given" if tf else None),
             _level(f"{jw(dialect, 'given_l', 'given_r')} >= 0.9", "spelling variant (JW >= 0.9)", 0.05),
+            # a letter dropped, doubled, replaced or two swapped: a typing error in a short name
+            # that Jaro-Winkler scores below 0.9 (Tlgat, Kirat)
+            _level("damerau_levenshtein(given_l, given_r) <= 1", "one letter apart", 0.02),
             _level(
                 "(given_l IS NULL OR given_r IS NULL) AND given_initial_l = given_initial_r",
                 "initial fits the name",
@@ -121,11 +140,7 @@ def comparisons(dialect: str, tf: bool = True) -> list[dict]:
                 "missing",
                 null=True,
             ),
-            _level(
-                "surname_l = given_r AND given_l = surname_r AND surname_l <> given_l",
-                "surname and given name swapped",
-                0.05,
-            ),
+            _level(SWAPPED, "surname and given name swapped", 0.05),
             _level("ELSE", "as written", 0.95),
         ],
     }
@@ -149,16 +164,24 @@ def comparisons(dialect: str, tf: bool = True) -> list[dict]:
             _level("ELSE", "differs", 0.02),
         ],
     }
+    # an age unknown on one side (no age, or a date of birth without the record's date) is read
+    # from the two dates of birth, in days (365.25 a year)
+    by_birth = "((age_l IS NULL OR age_r IS NULL) AND abs(birth_l - birth_r) <= {days})"
     age = {
         "output_column_name": "age",
-        "comparison_description": "age in years",
+        "comparison_description": "date of birth, or age in years",
         "comparison_levels": [
-            _level("age_l IS NULL OR age_r IS NULL", "missing", null=True),
-            _level("age_l = age_r", "same", 0.6),
-            _level("abs(age_l - age_r) <= 1", "within 1 year", 0.2),
-            _level("abs(age_l - age_r) <= 2", "within 2 years", 0.1),
-            _level("abs(age_l - age_r) <= 5", "within 5 years", 0.05),
-            _level("ELSE", "more than 5 years apart", 0.05),
+            _level(
+                "(age_l IS NULL OR age_r IS NULL) AND (birth_l IS NULL OR birth_r IS NULL)",
+                "missing",
+                null=True,
+            ),
+            _level("birth_l = birth_r", "same date of birth", 0.3),
+            _level(f"age_l = age_r OR {by_birth.format(days=182)}", "same", 0.45),
+            _level(f"abs(age_l - age_r) <= 1 OR {by_birth.format(days=548)}", "within 1 year", 0.15),
+            _level(f"abs(age_l - age_r) <= 2 OR {by_birth.format(days=913)}", "within 2 years", 0.05),
+            _level(f"abs(age_l - age_r) <= 5 OR {by_birth.format(days=2009)}", "within 5 years", 0.025),
+            _level("ELSE", "more than 5 years apart", 0.025),
         ],
     }
     day = {
@@ -303,7 +326,8 @@ def local_spark(cores: int = 2):
 class Model:
     """A trained Splink linker over one table of compared columns."""
 
-    linker: object
+    #: splink.Linker (Splink is imported lazily, so it is not named here)
+    linker: Any
     backend: Backend
     table: pd.DataFrame
     blocking: tuple[tuple[str, ...], ...]
@@ -352,10 +376,10 @@ def _tf_table(values: pd.Series, column: str, reference: Mapping[str, float] | N
 def _splink_input(table: pd.DataFrame) -> pd.DataFrame:
     cols = ["unique_id", "source", *COMPARED]
     out = table[cols].copy()
-    for c in ("age", "day"):
+    for c in ("age", "birth", "day"):
         out[c] = out[c].astype("float64")
     for c in COMPARED:
-        if c not in ("age", "day"):
+        if c not in ("age", "birth", "day"):
             out[c] = out[c].astype(object).where(out[c].notna(), None)
     return out
 
@@ -371,6 +395,7 @@ COMPARED = (
     "patronymic_initial",
     "sex",
     "age",
+    "birth",
     "day",
     "place",
     "region",
@@ -402,32 +427,79 @@ def check_rules(counts: Mapping[str, int], max_pairs: int) -> None:
         )
 
 
-#: Smallest m or u an EM step may set (Splink refuses values under 1e-300 and would
-#: abandon the whole training session; a level no match shows gets this instead).
-M_FLOOR = 1e-9
+#: Weight of the prior on each comparison's m, in matched pairs: EM's m step is the posterior
+#: mean under a Dirichlet prior centred on the starting m of :func:`comparisons` (see
+#: :func:`_smoothed_em`).
+PRIOR_PAIRS = 5.0
+
+
+def _prior_centres(linker) -> dict[str, dict[int, float]]:
+    """Per comparison, the starting m of each level (scaled to sum to one): the prior's centre."""
+    out: dict[str, dict[int, float]] = {}
+    for comp in linker._settings_obj.comparisons:
+        levels = comp._comparison_levels_excluding_null
+        ms = {lv.comparison_vector_value: float(lv._m_probability) for lv in levels}
+        total = sum(ms.values())
+        out[comp.output_column_name] = {k: v / total for k, v in ms.items()}
+    return out
 
 
 @contextlib.contextmanager
-def _floored_em():
-    """EM steps whose m and u never fall below :data:`M_FLOOR` (see there)."""
+def _smoothed_em(centres: Mapping[str, Mapping[int, float]], seen: set[tuple[str, int]]):
+    """EM whose m step is the posterior mean under a weak Dirichlet prior.
+
+    Splink's m step sets each level's m to its share of the expected matches
+    in the training pairs. A level that none of them shows gets m = 0 (its
+    weight minus infinity; Splink refuses such a value and drops the session),
+    and one that a handful show is estimated from that handful: on a small list,
+    or for a comparison that few pairs can make (patronymics known on both
+    sides), a level's weight would swing by ten bits on one pair. Here
+    m = (expected matches at the level + a x c) / (expected matches + a), with
+    a = :data:`PRIOR_PAIRS` and c the prior centre (:func:`_prior_centres`):
+    the estimate where matches are many, the centre where there are none
+    (Winkler 1988; the numpy engine does the same). Levels that some training
+    pair shows are added to ``seen`` (so that :func:`_complete` can tell them
+    from levels no pair showed).
+    """
     from splink.internals import expectation_maximisation as em
 
-    original = em.populate_m_u_from_lookup
+    original = em.compute_proportions_for_new_parameters
 
-    def floored(fixed, level, name, lookup):
-        for rows in lookup.values():
-            for row in rows.values():
-                for key in ("m_probability", "u_probability"):
-                    value = row.get(key)
-                    if isinstance(value, float) and value < M_FLOOR:
-                        row[key] = M_FLOOR
-        return original(fixed, level, name, lookup)
+    def smoothed(df_params):
+        records = original(df_params)
+        counts = df_params.as_pandas_dataframe()
+        out = [r for r in records if r["output_column_name"] == "_probability_two_random_records_match"]
+        given_u = {
+            (r["output_column_name"], int(r["comparison_vector_value"])): r["u_probability"] for r in records
+        }
+        counts = counts[counts["comparison_vector_value"] != -1]
+        for name, block in counts.groupby("output_column_name", sort=True):
+            if name not in centres:
+                continue
+            m_count = dict(zip(block["comparison_vector_value"].astype(int), block["m_count"].astype(float)))
+            seen.update((name, v) for v in m_count)
+            # levels that no pair of this session shows are left out (Splink then leaves this
+            # session out of their estimate), and the prior is spread over the levels it shows
+            shown = {v: c for v, c in centres[name].items() if v in m_count}
+            weight = sum(shown.values())
+            total = sum(m_count.values())
+            for value, centre in sorted(shown.items()):
+                m = (m_count[value] + PRIOR_PAIRS * centre / weight) / (total + PRIOR_PAIRS)
+                out.append(
+                    {
+                        "comparison_vector_value": value,
+                        "output_column_name": name,
+                        "m_probability": m,
+                        "u_probability": given_u.get((name, value)),
+                    }
+                )
+        return out
 
-    em.populate_m_u_from_lookup = floored
+    em.compute_proportions_for_new_parameters = smoothed
     try:
         yield
     finally:
-        em.populate_m_u_from_lookup = original
+        em.compute_proportions_for_new_parameters = original
 
 
 def fit(
@@ -446,23 +518,25 @@ def fit(
     2. Term frequencies of ``surname`` and ``given`` are the lists' own, averaged
        with ``reference_frequencies`` (per column, name key -> share) where
        the reference has the name.
-    3. The prior share of matches comes from pairs agreeing on every name word
-       and the day (assumed to find :data:`PRIOR_RECALL` of the matches);
-       u from a hash-based sample of random pairs (the same sample on every
-       run); m by EM over pairs agreeing on surname + given name, on surname +
-       day, and on given name + day (each capped at :data:`EM_PAIRS` by a
-       deterministic hash sample).
+    3. u from a hash-based sample of random pairs (the same sample on every
+       run); m by EM over the pairs of each of :data:`TRAINING_RULES` (each
+       capped at :data:`EM_PAIRS` by a deterministic hash sample), with a weak
+       Dirichlet prior on m (:func:`_smoothed_em`).
+    4. The prior share of matches starts from pairs agreeing on every name
+       word and the day (assumed to find :data:`PRIOR_RECALL` of the
+       matches) and is then estimated by EM over the candidate pairs, m and u
+       fixed (:func:`_fit_prior`).
     """
     from splink import Linker
 
     backend = backend or Backend()
-    blocking = tuple(tuple(r) for r in blocking)
-    counts = rule_pairs(table, blocking)
+    rules: tuple[tuple[str, ...], ...] = tuple(tuple(r) for r in blocking)
+    counts = rule_pairs(table, rules)
     check_rules(counts, max_pairs)
     api = backend.api()
     data = _splink_input(table)
     sdf = api.register(data, table_name=f"__undercount_records_{id(data)}")
-    linker = Linker(sdf, settings(backend.dialect, blocking, tf), log_level=None)
+    linker = Linker(sdf, settings(backend.dialect, rules, tf), log_level=None)
     if tf:
         refs = reference_frequencies or {}
         for column in ("surname", "given"):
@@ -479,13 +553,15 @@ def fit(
     )
     converged, iterations = True, 0
     skipped: list[str] = []
+    centres = _prior_centres(linker)
+    seen: set[tuple[str, int]] = set()
     for rule in TRAINING_RULES:
         pairs = rule_pairs(table, [rule])[rule_name(rule)]
         if pairs == 0:
             continue
         saved = copy.deepcopy(linker._settings_obj.core_model_settings)
         try:
-            with _floored_em():
+            with _smoothed_em(centres, seen):
                 session = linker.training.estimate_parameters_using_expectation_maximisation(
                     blocking_sql(rule),
                     fix_u_probabilities=True,
@@ -501,18 +577,58 @@ def fit(
         iterations += done
         if done >= linker._settings_obj.training_settings.max_iterations:
             converged = False
-    _complete(linker, max(total, 1))
-    return Model(linker, backend, table, blocking, counts, prior, converged, iterations)
+    _complete(linker, max(total, 1), seen)
+    prior = _fit_prior(linker, max(total, 1), prior)
+    return Model(linker, backend, table, rules, counts, prior, converged, iterations)
 
 
-def _complete(linker, pairs: int) -> None:
+#: Pairs below this match probability (under the starting prior) are left out of the prior's
+#: estimate: practically all non-matches, their sum is negligible beside the matches.
+PRIOR_SCAN = 1e-5
+
+
+def _fit_prior(linker, pairs: int, start: float) -> float:
+    """The share of matches among all pairs, estimated by EM over the candidate pairs.
+
+    With m and u trained, the share lambda is the fixed point of
+    lambda = (sum over candidate pairs of P(match | lambda)) / pairs: the
+    expected number of matches among the pairs blocking proposes (the pairs it
+    leaves out are taken for non-matches) over all pairs. This is the EM
+    estimate of lambda with m and u fixed; it replaces the starting value (pairs
+    agreeing on every name word and the day, divided by an assumed recall),
+    which counts namesakes detained the same day as matches on large lists and
+    misses every match with a date or a name word missing on small ones.
+    """
+    predicted = linker.inference.predict(threshold_match_probability=PRIOR_SCAN)
+    weights = linker.misc.query_sql(
+        f"select match_weight from {predicted.physical_name}", output_type="pandas"
+    )["match_weight"].to_numpy(dtype=float)
+    predicted.drop_table_from_database_and_remove_from_cache()
+    if len(weights) == 0:
+        return start
+    # log2 Bayes factor of each pair: its match weight without the prior's part
+    factor = weights - math.log2(start / (1.0 - start))
+    lam = start
+    for _ in range(1000):
+        odds = np.exp2(factor + math.log2(lam / (1.0 - lam)))
+        new = min(float(np.sum(odds / (1.0 + odds))) / pairs, 0.5)
+        if abs(new - lam) <= 1e-9 * lam:
+            lam = new
+            break
+        lam = new
+    linker._settings_obj._probability_two_random_records_match = lam
+    return lam
+
+
+def _complete(linker, pairs: int, seen: set[tuple[str, int]]) -> None:
     """m of every comparison summing to one; a u for levels no random pair showed.
 
-    Splink averages each level's m over the training sessions that estimated it,
-    so a comparison's m can drift from a distribution; they are rescaled. A level
-    that no sampled random pair showed gets u = 1 / (2 x pairs sampled), half the
-    smallest share the sample could have seen, when EM saw it among matches; a
-    level seen nowhere gets u = m (no evidence either way).
+    Splink takes each level's m as the median over the training sessions that
+    estimated it, so a comparison's m can drift from a distribution; they are
+    rescaled. A level that no sampled random pair showed gets u = 1 / (2 x pairs
+    sampled), half the smallest share the sample could have seen, when some
+    training pair showed it (``seen``); a level seen nowhere gets u = m (no
+    evidence either way).
     """
     floor = 0.5 / min(pairs, U_PAIRS)
     for comp in linker._settings_obj.comparisons:
@@ -525,14 +641,14 @@ def _complete(linker, pairs: int) -> None:
             total = sum(known)
             for lv, m in zip(levels, ms):
                 if m is not None:
-                    lv.m_probability = max(m / total, 1e-6)
+                    lv.m_probability = m / total
         for lv in levels:
             u = lv._u_probability
             if not isinstance(u, float) or u <= 0:
-                trained = any(isinstance(r.get("probability"), float) for r in lv._trained_m_probabilities)
-                # seen among matches but never among random pairs: rarer than the sample could
-                # show; seen nowhere: no evidence either way (Bayes factor 1)
-                lv.u_probability = floor if trained else lv.m_probability
+                # seen among training pairs but never among random pairs: rarer than the sample
+                # could show; seen nowhere: no evidence either way (Bayes factor 1)
+                shown = (comp.output_column_name, lv.comparison_vector_value) in seen
+                lv.u_probability = floor if shown else lv.m_probability
 
 
 def predictions(model: Model, min_probability: float = 0.0) -> pd.DataFrame:

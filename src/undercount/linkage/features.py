@@ -66,6 +66,7 @@ COMPARED_COLUMNS = (
     "patronymic_initial",
     "sex",
     "age",
+    "birth",
     "day",
     "place",
     "region",
@@ -175,6 +176,11 @@ def compared_columns(
     ages = records["age"].tolist() if "age" in records else [None] * n
     births = records["date_of_birth"].tolist() if "date_of_birth" in records else [None] * n
     frame["age"] = pd.array([_age(a, b, d) for a, b, d in zip(ages, births, dates)], dtype="Int64")
+    # the date of birth itself (day number): two records agreeing on it are far more alike than
+    # two of the same age, and it is there also when the record's own date is missing
+    frame["birth"] = pd.array(
+        [None if _known(b) is None else date.fromisoformat(str(b)).toordinal() for b in births], dtype="Int64"
+    )
     where = records[place_column].tolist() if place_column and place_column in records else [None] * n
     hints = [records[c].tolist() for c in region_columns if c in records]
     places, regions = [], []
