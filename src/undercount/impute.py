@@ -481,7 +481,7 @@ def pool(
         pooled = mix(named, how=how, rng=rng, level=level, what="imputation")
     except MethodError as exc:
         return refused(str(exc))
-    details = replace(pooled.details, extra={**dict(pooled.details.extra), **extra})  # type: ignore[type-var]
+    details = replace(pooled.details, extra={**dict(pooled.details.extra), **extra})
     after = []
     if m < FEW_IMPUTATIONS:
         after.append(

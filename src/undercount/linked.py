@@ -173,10 +173,10 @@ def read_linked(spec: Any) -> pd.DataFrame:
     matrix = np.zeros((n, len(lists)), dtype=np.int8)
     for j, name in enumerate(lists):
         i = position[name]
-        for k, row in enumerate(table.rows):
-            value = _indicator(row[i])
+        for k, cells in enumerate(table.rows):
+            value = _indicator(cells[i])
             if value is None:
-                text = "" if row[i] is None else str(row[i]).strip()
+                text = "" if cells[i] is None else str(cells[i]).strip()
                 found = "a blank cell" if text == "" else show_value(text)
                 raise InputError(
                     f"a list column holds 1 (on the list) or 0 (not on it); found {found}",
@@ -353,10 +353,10 @@ def estimate_persons(
     from .impute import (
         estimate_imputations,
         imputation_seed,
+        impute,
         imputed_note,
         imputed_strata,
         imputed_summary,
-        impute,
         pool,
         pooled_total,
     )
