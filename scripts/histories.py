@@ -6,7 +6,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from undercount.histories import build_histories
-from undercount.linkage import CAVEATS
+from undercount.linked import caveat
 from undercount.logs import script_logger
 
 
@@ -22,7 +22,7 @@ def main(
 ) -> dict:
     logger = script_logger(log, "histories")
     linked = pd.read_csv(persons, dtype=str)
-    capture, summary = build_histories(linked, sources, [CAVEATS[linkage]])
+    capture, summary = build_histories(linked, sources, [caveat(linkage)])
     # Which lists are synthetic travels with the table, so every result built from it can say so.
     summary["synthetic_sources"] = list(synthetic_sources)
     capture.to_frame().to_csv(table, index=False, lineterminator="\n")

@@ -418,6 +418,38 @@ def imputed_note(counts: Mapping[str, Sequence[int]], m: int, where: str = "in t
 
 
 # -------------------------------------------------------------------------- pooling
+def condensed_warnings(named: Mapping[str, Any], what: str = "imputation") -> list[str]:
+    """The replicates' warnings, one line per kind: shared ones once, the others with who has them.
+
+    A warning that differs between imputations only in its numbers (a grid cap at
+    N = 14,948 in one, 13,231 in another) is one kind: it is given once, as the first
+    imputation that has it words it, with the number of imputations that carry it.
+    Every imputation's own warnings stay in its own result.
+    """
+    import re
+
+    names = list(named)
+    texts = [list(dict.fromkeys(r.warnings)) for r in named.values()]
+    shared = [w for w in texts[0] if all(w in t for t in texts[1:])] if len(names) > 1 else []
+    groups: dict[str, tuple[str, list[str]]] = {}
+    for name, warnings in zip(names, texts):
+        for w in warnings:
+            if w in shared:
+                continue
+            key = re.sub(r"\d[\d,.]*(e[+-]?\d+)?", "#", w)
+            first, who = groups.setdefault(key, (f"{what} {name}: {w}", []))
+            if name not in who:
+                who.append(name)
+    out = [f"every {what}: {w}" for w in shared]
+    for first, who in groups.values():
+        if len(who) == 1:
+            out.append(first)
+        else:
+            shown = ", ".join(who[:5]) + (f" and {len(who) - 5} more" if len(who) > 5 else "")
+            out.append(f"in {len(who)} of {len(names)} {what}s ({shown}), as {first}")
+    return out
+
+
 def pool(
     results: Mapping[str, Any] | Sequence[Any],
     *,
@@ -437,7 +469,7 @@ def pool(
     the details (``extra["imputed"]``).
     """
     from .results import not_estimable, with_warnings
-    from .results.combine import mix
+    from .results.combine import carried_warnings, mix
 
     named = (
         {str(k): v for k, v in results.items()}
@@ -482,6 +514,9 @@ def pool(
     except MethodError as exc:
         return refused(str(exc))
     details = replace(pooled.details, extra={**dict(pooled.details.extra), **extra})
+    carried = set(carried_warnings(named, "imputation"))
+    own = tuple(w for w in pooled.warnings if w not in carried)
+    pooled = replace(pooled, warnings=tuple(condensed_warnings(named)) + own)
     after = []
     if m < FEW_IMPUTATIONS:
         after.append(
@@ -589,3 +624,36 @@ def pooled_total(
     ]
     rng = np.random.default_rng(imputation_seed(seed, "pool"))
     return pool(totals, level=level, rng=rng, notes=notes, imputed=imputed), totals
+
+
+def imputation_summary_meta(
+    metas: Sequence[Mapping[str, Any]], counts: Mapping[str, Sequence[int]], lists: Sequence[str]
+) -> dict[str, Any]:
+    """A stratum's ``histories.json`` over its imputations: means, and the values imputed.
+
+    ``n_observed`` and ``people_per_list`` are means over the imputations (people
+    whose stratum was imputed are counted in the stratum they were imputed to);
+    ``imputed`` gives, per field, the mean, least and most values imputed.
+    """
+    first = metas[0]
+    m = len(metas)
+    note = imputed_note(counts, m)
+    return {
+        "scheme": first["scheme"],
+        "stratum": first["stratum"],
+        "by": first["by"],
+        "lists": [name for name in lists if any(name in meta["lists"] for meta in metas)],
+        "imputations": m,
+        "n_observed": float(np.mean([meta["n_observed"] for meta in metas])),
+        "n_observed_range": [
+            int(min(x["n_observed"] for x in metas)),
+            int(max(x["n_observed"] for x in metas)),
+        ],
+        "people_per_list": {
+            name: float(np.mean([meta["people_per_list"].get(name, 0) for meta in metas])) for name in lists
+        },
+        "imputed": imputed_summary(counts),
+        "usable": all(meta["usable"] for meta in metas),
+        "usable_in": int(sum(bool(meta["usable"]) for meta in metas)),
+        "notes": list(first["notes"]) + ([note] if note else []),
+    }

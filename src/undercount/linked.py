@@ -456,3 +456,12 @@ def estimate_persons(
         imputed=summary,
     )
     return {"total": total, "strata": pooled, "imputation": summary, "imputations": by_stratum}
+
+
+def caveat(linkage: str) -> str:
+    """The caveat of a table's persons: a linked table's, or the linkage method's."""
+    if linkage == LINKED:
+        return LINKED_CAVEAT
+    from .linkage import CAVEATS
+
+    return CAVEATS[linkage]

@@ -106,10 +106,40 @@ def population_records(wildcards):
 
 
 def population_source_ids(wildcards):
-    return [
-        s.id
-        for s in uc.population_sources(CONFIG, wildcards.event, wildcards.population)
-    ]
+    """The table's lists: its record lists' ids, or a linked table's list columns."""
+    return uc.table_lists(CONFIG, wildcards.event, wildcards.population)
+
+
+# Tables read from a linked person table (kind: linked) skip linkage; the others are linked here.
+LINKED_TABLES = [(e, p) for e, p in TABLES if uc.linked_source(CONFIG, e, p)]
+RECORD_TABLES = [t for t in TABLES if t not in LINKED_TABLES]
+
+
+def table_linkage(wildcards):
+    """How the table's persons were made: 'linked' (a linked table) or the linkage method."""
+    if (wildcards.event, wildcards.population) in LINKED_TABLES:
+        return "linked"
+    return CONFIG["linkage"]["method"]
+
+
+# Multiple imputation (config impute): the schemes it applies to, and its settings.
+IMPUTE = CONFIG["impute"]
+IMPUTED_SCHEMES = uc.imputed_schemes(CONFIG)
+
+
+def scheme_impute(wildcards):
+    return IMPUTE if wildcards.scheme in IMPUTED_SCHEMES else None
+
+
+def impute_seed(wildcards):
+    """One seed per table: every scheme of the table stratifies the same completed data sets."""
+    if wildcards.scheme not in IMPUTED_SCHEMES:
+        return None
+    return job_seed(wildcards.event, wildcards.population, "impute", "chained-equations")
+
+
+# a regex no scheme name matches, when no scheme is imputed
+IMPUTED_REGEX = "|".join(IMPUTED_SCHEMES) or "(?!x)x"
 
 
 def source_labels(event):
@@ -174,6 +204,11 @@ def stratum_meta(wildcards):
 
 def strata_names(wildcards):
     return _strata(wildcards.event, wildcards.population, wildcards.scheme)
+
+
+def strata_imputations(wildcards):
+    """Every stratum's per-imputation results of one imputed scheme and method."""
+    return _strata_files(wildcards, ".imputations")
 
 
 def _strata_files(wildcards, suffix):
