@@ -135,7 +135,9 @@ def impute_seed(wildcards):
     """One seed per table: every scheme of the table stratifies the same completed data sets."""
     if wildcards.scheme not in IMPUTED_SCHEMES:
         return None
-    return job_seed(wildcards.event, wildcards.population, "impute", "chained-equations")
+    return job_seed(
+        wildcards.event, wildcards.population, "impute", "chained-equations"
+    )
 
 
 # a regex no scheme name matches, when no scheme is imputed

@@ -66,10 +66,10 @@ rule estimate_stratum_imputed:
         imputations=directory(
             "results/{event}/{population}/strata/{scheme}/estimates/{stratum}/{label}.imputations"
         ),
-    wildcard_constraints:
-        scheme=IMPUTED_REGEX,
     log:
         "logs/estimate/{event}/{population}/{scheme}/{stratum}/{label}.log",
+    wildcard_constraints:
+        scheme=IMPUTED_REGEX,
     params:
         code=CODE,
         method=method_entry,
@@ -87,10 +87,10 @@ rule stratified_total_imputed:
     output:
         total="results/{event}/{population}/strata/{scheme}/total/{label}.json",
         table="results/{event}/{population}/strata/{scheme}/total/{label}.imputations.tsv",
-    wildcard_constraints:
-        scheme=IMPUTED_REGEX,
     log:
         "logs/stratified_total/{event}/{population}/{scheme}/{label}.log",
+    wildcard_constraints:
+        scheme=IMPUTED_REGEX,
     params:
         code=CODE,
         strata=strata_names,
