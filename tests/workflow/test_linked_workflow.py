@@ -115,6 +115,14 @@ def test_histories_and_logs_say_what_was_imputed(workdir):
     assert "values imputed: sex" in log and "imputation 3 of 3 done" in log
     table = pd.read_csv(base / "total/dga.imputations.tsv", sep="\t")
     assert (table.groupby("stratum").size() == M).all() and "total" in set(table["stratum"])
+    figure = pd.read_csv(workdir / "results/figures/imputations_linked2020_deaths_sex_age.tsv", sep="\t")
+    assert set(figure["method"]) == {"mt", "dga"}
+    assert (figure[figure["what"] == "imputation"].groupby(["method", "stratum"]).size() == M).all()
+    from test_workflow import png_description
+
+    from undercount.figures import SYNTHETIC_LABEL
+
+    assert png_description(workdir / "results/figures/imputations_linked2020_deaths_sex_age.png") == SYNTHETIC_LABEL
 
 
 def test_rerun_is_byte_identical(workdir):

@@ -213,6 +213,12 @@ def strata_imputations(wildcards):
     return _strata_files(wildcards, ".imputations")
 
 
+def imputation_tables(wildcards):
+    """Every method's per-imputation table of one imputed scheme."""
+    base = f"results/{wildcards.event}/{wildcards.population}/strata/{wildcards.scheme}/total"
+    return [f"{base}/{label}.imputations.tsv" for label in METHODS]
+
+
 def _strata_files(wildcards, suffix):
     base = f"results/{wildcards.event}/{wildcards.population}/strata/{wildcards.scheme}/estimates"
     return [f"{base}/{s}/{wildcards.label}{suffix}" for s in strata_names(wildcards)]
@@ -414,6 +420,12 @@ def all_outputs():
         f"results/figures/strata_{e}_{p}_{s}.png"
         for e, p in TABLES
         for s in SCHEMES[(e, p)]
+    ]
+    out += [
+        f"results/figures/imputations_{e}_{p}_{s}.png"
+        for e, p in TABLES
+        for s in SCHEMES[(e, p)]
+        if s in IMPUTED_SCHEMES
     ]
     out += [
         f"results/figures/residuals/{label}/{e}_{p}.png"
