@@ -251,17 +251,31 @@ def person_csv(tmp_path_factory):
 
 def test_estimate_person_table_by_stratum_with_imputation_json(capsys, person_csv):
     path, frame = person_csv
-    argv = ["estimate", str(path), "--lists", "A,B,C", "--strata", "sex,age_band", "--bands", "age=0,18,35,60"]
+    argv = [
+        "estimate",
+        str(path),
+        "--lists",
+        "A,B,C",
+        "--strata",
+        "sex,age_band",
+        "--bands",
+        "age=0,18,35,60",
+    ]
     argv += ["--impute", "sex,age", "--m", "3", "--method", "dga", "--set", "draws=500", "--format", "json"]
     code, out, err = run(capsys, *argv)
     assert code == 0, err
     assert "ignored 1 column(s)" in err and "'Notes'" in err
     payload = json.loads(out)
     assert payload["n_observed"] == len(frame)
-    assert set(payload["strata"]) == {f"sex-{s}_age-band-{b}" for s in "fm" for b in ("0-17", "18-34", "35-59", "60-120")}
+    assert set(payload["strata"]) == {
+        f"sex-{s}_age-band-{b}" for s in "fm" for b in ("0-17", "18-34", "35-59", "60-120")
+    }
     details = payload["details"]
     assert details["how"] == "mixture" and details["imputations"] == 3
-    assert details["imputed"]["imputed"] == {"sex": int(frame["sex"].isna().sum()), "age": int(frame["age"].isna().sum())}
+    assert details["imputed"]["imputed"] == {
+        "sex": int(frame["sex"].isna().sum()),
+        "age": int(frame["age"].isna().sum()),
+    }
     assert details["within_variance"] > 0 and details["between_variance"] >= 0
     assert any("only 3 imputations" in w for w in payload["warnings"])
     # reruns are identical
@@ -271,7 +285,9 @@ def test_estimate_person_table_by_stratum_with_imputation_json(capsys, person_cs
 
 def test_estimate_person_table_plain_and_errors(capsys, person_csv, tmp_path):
     path, frame = person_csv
-    code, out, _ = run(capsys, "estimate", str(path), "--lists", "A,B,C", "--method", "mt", "--format", "json")
+    code, out, _ = run(
+        capsys, "estimate", str(path), "--lists", "A,B,C", "--method", "mt", "--format", "json"
+    )
     assert code == 0 and json.loads(out)["n_observed"] == len(frame) and json.loads(out)["strata"] == {}
     code, _, err = run(capsys, "estimate", str(path), "--lists", "A,B,C", "--impute", "sex", "--method", "mt")
     assert code == EXIT_BAD_INPUT and "give the strata too" in err

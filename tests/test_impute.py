@@ -50,8 +50,13 @@ def test_reproducible_from_the_seed_and_only_gaps_are_filled(table):
         assert frame["sex"].notna().all() and frame["age"].notna().all()
         assert (frame["age"].to_numpy()[known_age] == attributes["age"].to_numpy()[known_age]).all()
         assert set(frame["age"].astype(int)) <= observed_ages  # predictive mean matching copies real ages
-        assert (frame["sex"].to_numpy()[attributes["sex"].notna().to_numpy()] == attributes["sex"].dropna()).all()
-    assert one.counts() == {"sex": int(attributes["sex"].isna().sum()), "age": int(attributes["age"].isna().sum())}
+        assert (
+            frame["sex"].to_numpy()[attributes["sex"].notna().to_numpy()] == attributes["sex"].dropna()
+        ).all()
+    assert one.counts() == {
+        "sex": int(attributes["sex"].isna().sum()),
+        "age": int(attributes["age"].isna().sum()),
+    }
     assert len(one.completed) == 3 and one.settings["seed"] == 5
 
 
@@ -98,7 +103,9 @@ def test_every_person_is_in_one_stratum_of_every_imputation(table):
     attributes, members = _inputs(table)
     persons = linked_persons(table, LISTS)
     imputation = impute(attributes, members, ["sex", "age"], m=3, iterations=2, seed=2)
-    scheme = Scheme.from_config("s", {"by": ["sex", "age_band"], "age_bands": [0, 18, 35, 60, 121]}, "2020-01-01")
+    scheme = Scheme.from_config(
+        "s", {"by": ["sex", "age_band"], "age_bands": [0, 18, 35, 60, 121]}, "2020-01-01"
+    )
     per, counts = imputed_strata(persons, imputation, scheme, LISTS)
     assert all(set(tables) == set(per[0]) for tables in per)
     assert not any("unknown" in s for s in per[0])
@@ -148,7 +155,9 @@ def test_pool_rubin_matches_the_rules():
     assert pooled.details.between_variance == pytest.approx(between, rel=1e-12)
     df = 2 * (1 + within / ((4 / 3) * between)) ** 2
     t = stats.t.ppf(0.975, df)
-    assert pooled.ci_high == pytest.approx(100 + math.exp(np.mean(q) + t * math.sqrt(within + 4 / 3 * between)))
+    assert pooled.ci_high == pytest.approx(
+        100 + math.exp(np.mean(q) + t * math.sqrt(within + 4 / 3 * between))
+    )
 
 
 def test_pool_mixes_draws_and_keeps_within_and_between(table):
@@ -157,7 +166,9 @@ def test_pool_mixes_draws_and_keeps_within_and_between(table):
     pooled = pool(rs, imputed={"sex": {"mean": 3.0}})
     assert pooled.details.how == "mixture"
     assert pooled.draws.values.shape == (4, 400)
-    assert pooled.details.between_variance == pytest.approx(np.var([np.mean(r.draws.pooled) for r in rs]), rel=1e-9)
+    assert pooled.details.between_variance == pytest.approx(
+        np.var([np.mean(r.draws.pooled) for r in rs]), rel=1e-9
+    )
     assert 0 < pooled.details.width_share_between < 1
     assert pooled.details["imputed"] == {"sex": {"mean": 3.0}}
 

@@ -14,7 +14,9 @@ HEADER = "ID,List A,List B,C,Пол,Возраст,Notes\n"
 
 def spec(path, **kw):
     columns = {"ID": "person_id", "Пол": "sex", "Возраст": "age"}
-    return SourceSpec(id="p", path=str(path), kind="linked", lists=("List A", "List B", "C"), columns=columns, **kw)
+    return SourceSpec(
+        id="p", path=str(path), kind="linked", lists=("List A", "List B", "C"), columns=columns, **kw
+    )
 
 
 def write(tmp_path, rows, header=HEADER, name="persons.csv"):
@@ -78,7 +80,11 @@ def test_xlsx_is_read_like_csv(tmp_path):
 
     book = openpyxl.Workbook()
     sheet = book.active
-    for row in [["ID", "List A", "List B", "C", "Пол", "Возраст"], [1, 1, 0, 1, "F", 20], [2, 0, 1, 1, None, None]]:
+    for row in [
+        ["ID", "List A", "List B", "C", "Пол", "Возраст"],
+        [1, 1, 0, 1, "F", 20],
+        [2, 0, 1, 1, None, None],
+    ]:
         sheet.append(row)
     path = tmp_path / "persons.xlsx"
     book.save(path)

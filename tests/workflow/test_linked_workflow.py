@@ -71,10 +71,14 @@ def digest(path):
 def workdir(tmp_path_factory):
     work = make_workdir(tmp_path_factory.mktemp("linked") / "run")
     frame, _ = simulate_person_table(np.random.default_rng(8), 2000, lists=("A", "B", "C"))
-    frame = frame.rename(columns={"person_id": "ID", "A": "Список 1", "B": "List B", "C": "List C", "age": "Возраст"})
+    frame = frame.rename(
+        columns={"person_id": "ID", "A": "Список 1", "B": "List B", "C": "List C", "age": "Возраст"}
+    )
     frame["Пол"] = frame.pop("sex").map({"M": "муж", "F": "жен"})
     frame["Comment"] = ""
-    frame[["ID", "Список 1", "List B", "List C", "Пол", "Возраст", "Comment"]].to_csv(work / "data/persons.csv", index=False)
+    frame[["ID", "Список 1", "List B", "List C", "Пол", "Возраст", "Comment"]].to_csv(
+        work / "data/persons.csv", index=False
+    )
     (work / "config/linked.yaml").write_text(yaml.safe_dump(CONFIG, allow_unicode=True), encoding="utf-8")
     proc = snakemake(work, "--configfile", "config/linked.yaml")
     assert proc.returncode == 0, proc.stderr[-4000:]
@@ -104,7 +108,10 @@ def test_histories_and_logs_say_what_was_imputed(workdir):
     base = workdir / "results/linked2020/deaths/strata/sex_age"
     info = json.loads((base / "tables/imputation.json").read_text())
     persons = pd.read_csv(workdir / "data/persons.csv")
-    assert info["imputed"] == {"sex": int(persons["Пол"].isna().sum()), "age": int(persons["Возраст"].isna().sum())}
+    assert info["imputed"] == {
+        "sex": int(persons["Пол"].isna().sum()),
+        "age": int(persons["Возраст"].isna().sum()),
+    }
     for stratum, counts in info["by_stratum"].items():
         meta = json.loads((base / "tables" / stratum / "histories.json").read_text())
         assert meta["imputations"] == M and meta["imputed"] == counts
@@ -122,7 +129,10 @@ def test_histories_and_logs_say_what_was_imputed(workdir):
 
     from undercount.figures import SYNTHETIC_LABEL
 
-    assert png_description(workdir / "results/figures/imputations_linked2020_deaths_sex_age.png") == SYNTHETIC_LABEL
+    assert (
+        png_description(workdir / "results/figures/imputations_linked2020_deaths_sex_age.png")
+        == SYNTHETIC_LABEL
+    )
 
 
 def test_rerun_is_byte_identical(workdir):
