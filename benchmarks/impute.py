@@ -99,7 +99,7 @@ def main() -> None:
         for k, row in enumerate(pool.map(one, tasks), start=1):
             rows.append(row)
             print(f"dataset {k} of {args.datasets} ({time.perf_counter() - start:.0f} s)", flush=True)
-            if k % 20 == 0 and k < args.datasets:
+            if k % 5 == 0 and k < args.datasets:
                 report(rows, args)  # the table so far, in case the run is cut short
     report(rows, args)
     print(f"\n{time.perf_counter() - start:.0f} s")
