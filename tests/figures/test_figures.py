@@ -102,6 +102,7 @@ def test_figures_render_deterministically(tmp_path):
 
 def test_imputation_figure_data_and_label(tmp_path):
     """Each imputation's estimate and the pooled one, per method and stratum; the synthetic label shows."""
+    import numpy as np
     import pandas as pd
 
     from undercount.figures import SYNTHETIC_LABEL, save_figure
@@ -126,3 +127,8 @@ def test_imputation_figure_data_and_label(tmp_path):
     assert SYNTHETIC_LABEL in plot.labels.caption
     save_figure(plot, data, tmp_path / "imp.png", width=6, height=3)
     assert (tmp_path / "imp.tsv").exists()
+
+    empty = data.assign(n_hat=np.nan, ci_low=np.nan, ci_high=np.nan)
+    plot, _ = imputation_figure(empty, "t", 0.95, 2, synthetic=False)
+    assert "no stratum and no total is estimable" in plot.labels.caption
+    save_figure(plot, empty, tmp_path / "empty.png", width=6, height=3)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import numpy as np
 import pandas as pd
 
 from .common import SYNTHETIC_LABEL, theme_undercount
@@ -46,23 +47,32 @@ def imputation_figure(data: pd.DataFrame, title: str, level: float, m: int, synt
     from plotnine import aes, element_text, facet_wrap, geom_errorbarh, geom_point, ggplot, labs, theme
 
     drawn = data.dropna(subset=["n_hat"]).copy()
+    nothing = drawn.empty
+    if nothing:  # no estimate at all: draw the documented counts, and say so
+        drawn = data[data["what"] == "pooled"].assign(n_hat=data["n_observed"], ci_low=np.nan, ci_high=np.nan)
     strata = sorted(set(data["stratum"]) - {"total"}, reverse=True) + ["total"]
     drawn["stratum"] = pd.Categorical(drawn["stratum"], categories=strata[::-1][::-1])
     imputations = drawn[drawn["what"] == "imputation"]
-    pooled = drawn[drawn["what"] == "pooled"]
+    pooled = drawn[drawn["what"] == "pooled"].dropna(subset=["ci_low", "ci_high"])
     missing = sorted(set(data.loc[(data["what"] == "pooled") & data["n_hat"].isna(), "stratum"]))
     lines = [
         f"grey dots: the estimate in each of the {m} completed data sets; black: pooled over them, "
         f"with its {level:.0%} interval."
     ]
-    if missing:
+    if nothing:
+        lines.append("no stratum and no total is estimable: the points are the documented counts")
+    elif missing:
         lines.append(f"not estimable when pooled (see estimates.csv): {', '.join(missing)}")
     caption = "\n".join(([SYNTHETIC_LABEL] if synthetic else []) + lines)
+    points = drawn[drawn["what"] == "pooled"]
+    plot = ggplot(drawn, aes(y="stratum", x="n_hat"))
+    if not imputations.empty:  # plotnine cannot facet a layer without rows
+        plot = plot + geom_point(data=imputations, color="#888888", alpha=0.6, size=1.5)
+    if not pooled.empty:
+        plot = plot + geom_errorbarh(data=pooled, mapping=aes(xmin="ci_low", xmax="ci_high"), height=0.3)
     plot = (
-        ggplot(drawn, aes(y="stratum", x="n_hat"))
-        + geom_point(data=imputations, color="#888888", alpha=0.6, size=1.5)
-        + geom_errorbarh(data=pooled, mapping=aes(xmin="ci_low", xmax="ci_high"), height=0.3)
-        + geom_point(data=pooled, color="black", size=2.5)
+        plot
+        + geom_point(data=points, color="black", size=2.5, fill="white" if nothing else "black")
         + facet_wrap("method", scales="free_x")
         + labs(
             x="estimated total (documented and undocumented)",
