@@ -70,6 +70,7 @@ def validate_config(config: Mapping[str, Any]) -> dict:
         err = errors[0]
         where = ".".join(str(p) for p in err.absolute_path) or "(top level)"
         raise ConfigError(f"config {where}: {err.message}")
+    config.setdefault("impute", None)  # absent: no imputation (the schema gives it no default)
     from .estimators import get_method
 
     for label, entry in config["methods"].items():
