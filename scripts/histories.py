@@ -7,7 +7,7 @@ import pandas as pd
 
 from undercount import tabular
 from undercount.histories import build_histories
-from undercount.linkage import CAVEATS
+from undercount.linked import caveat
 from undercount.logs import script_logger
 
 
@@ -23,7 +23,7 @@ def main(
 ) -> dict:
     logger = script_logger(log, "histories")
     linked = pd.read_csv(persons, dtype=str)
-    capture, summary = build_histories(linked, sources, [CAVEATS[linkage]])
+    capture, summary = build_histories(linked, sources, [caveat(linkage)])
     # Which lists are synthetic travels with the table, so every result built from it can say so.
     summary["synthetic_sources"] = list(synthetic_sources)
     tabular.write_csv(capture.to_frame(), table, index=False, lineterminator="\n")

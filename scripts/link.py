@@ -15,7 +15,15 @@ from undercount.records import read_records
 
 log = script_logger(snakemake.log[0], "link")
 method = snakemake.params.method
-if method != "deterministic":
+if "table" in snakemake.input.keys():  # a linked person table (kind: linked): no linkage
+    from undercount.linked import linked_persons, read_linked_records
+
+    lists = list(snakemake.params.sources)
+    persons = linked_persons(read_linked_records(snakemake.input.table, lists), lists)
+    log.info(
+        "a linked table (kind: linked): its rows are the persons, its list columns the lists; not linked"
+    )
+elif method != "deterministic":
     linked = pd.read_csv(snakemake.input.linked, dtype={"source": str, "record_id": str})
     threshold = float(snakemake.params.threshold)
     persons = linked[linked["threshold"] == threshold][PERSON_COLUMNS].reset_index(drop=True)

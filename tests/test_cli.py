@@ -298,3 +298,67 @@ def test_histories_turns_the_persons_table_of_link_into_the_table_estimate_reads
     bad.write_text("name,list\nЖагипаров Ерлан,a\n", encoding="utf-8")
     code, _, err = run(capsys, "histories", str(bad))
     assert code == EXIT_BAD_INPUT and "no column source, person_id" in err and "Жагипаров" not in err
+
+
+# ------------------------------------------------------------ person-level tables (issue 17)
+@pytest.fixture(scope="module")
+def person_csv(tmp_path_factory):
+    import numpy as np
+
+    from undercount.simulate import simulate_person_table
+
+    frame, _ = simulate_person_table(np.random.default_rng(4), 2500)
+    frame["Notes"] = "x"
+    path = tmp_path_factory.mktemp("persons") / "persons.csv"
+    frame.to_csv(path, index=False)
+    return path, frame
+
+
+def test_estimate_person_table_by_stratum_with_imputation_json(capsys, person_csv):
+    path, frame = person_csv
+    argv = [
+        "estimate",
+        str(path),
+        "--lists",
+        "A,B,C",
+        "--strata",
+        "sex,age_band",
+        "--bands",
+        "age=0,18,35,60",
+    ]
+    argv += ["--impute", "sex,age", "--m", "3", "--method", "dga", "--set", "draws=500", "--format", "json"]
+    code, out, err = run(capsys, *argv)
+    assert code == 0, err
+    assert "ignored 1 column(s)" in err and "'Notes'" in err
+    payload = json.loads(out)
+    assert payload["n_observed"] == len(frame)
+    assert set(payload["strata"]) == {
+        f"sex-{s}_age-band-{b}" for s in "fm" for b in ("0-17", "18-34", "35-59", "60-120")
+    }
+    details = payload["details"]
+    assert details["how"] == "mixture" and details["imputations"] == 3
+    assert details["imputed"]["imputed"] == {
+        "sex": int(frame["sex"].isna().sum()),
+        "age": int(frame["age"].isna().sum()),
+    }
+    assert details["within_variance"] > 0 and details["between_variance"] >= 0
+    assert any("only 3 imputations" in w for w in payload["warnings"])
+    # reruns are identical
+    code, again, _ = run(capsys, *argv)
+    assert again == out
+
+
+def test_estimate_person_table_plain_and_errors(capsys, person_csv, tmp_path):
+    path, frame = person_csv
+    code, out, _ = run(
+        capsys, "estimate", str(path), "--lists", "A,B,C", "--method", "mt", "--format", "json"
+    )
+    assert code == 0 and json.loads(out)["n_observed"] == len(frame) and json.loads(out)["strata"] == {}
+    code, _, err = run(capsys, "estimate", str(path), "--lists", "A,B,C", "--impute", "sex", "--method", "mt")
+    assert code == EXIT_BAD_INPUT and "give the strata too" in err
+    code, _, err = run(capsys, "estimate", str(path), "--method", "mt")
+    assert code == EXIT_BAD_INPUT and "--lists A,B,C" in err
+    bad = tmp_path / "bad.csv"
+    bad.write_text("A,B\n1,0\n0,0\n", encoding="utf-8")
+    code, _, err = run(capsys, "estimate", str(bad), "--lists", "A,B", "--method", "mt")
+    assert code == EXIT_BAD_INPUT and "row 3, column 'A'" in err and "on no list" in err

@@ -115,9 +115,24 @@ def cmd_histories(args: argparse.Namespace) -> int:
 
 
 def cmd_estimate(args: argparse.Namespace) -> int:
+    from .errors import TableError
     from .estimators import estimate
 
-    table = _read_table(args.table)
+    if args.lists is not None:
+        return _estimate_persons(args)
+    for option in ("strata", "bands", "impute"):
+        if getattr(args, option) is not None:
+            raise UndercountError(
+                f"--{option} is for a person-level table: give its list columns with --lists"
+            )
+    try:
+        table = _read_table(args.table)
+    except TableError as exc:
+        if "no 'count' column" in str(exc):
+            exc.message = (
+                f"{exc.message}; for a table of one row per person, name its 0/1 columns with --lists A,B,C"
+            )
+        raise
     result = estimate(
         table,
         args.method,
@@ -130,6 +145,86 @@ def cmd_estimate(args: argparse.Namespace) -> int:
         print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False, allow_nan=False))
     else:
         print(result.summary())
+    return 0
+
+
+def _split(text: str | None) -> list[str]:
+    return [x.strip() for x in (text or "").split(",") if x.strip()]
+
+
+def _parse_bands(items: Sequence[str]) -> list[int] | None:
+    """``--bands age=0,15,30`` -> [0, 15, 30, 121] (the last band open up to 120 years)."""
+    edges: list[int] | None = None
+    for item in items:
+        name, sep, values = item.partition("=")
+        if name.strip() != "age" or not sep:
+            raise UndercountError(f"--bands takes age=EDGE,EDGE,... (years), got {item!r}")
+        try:
+            edges = [int(v) for v in _split(values)]
+        except ValueError:
+            raise UndercountError(f"--bands {item!r}: the edges are whole numbers of years") from None
+        if len(edges) < 2 or edges != sorted(set(edges)) or edges[0] < 0:
+            raise UndercountError(f"--bands {item!r}: give at least two increasing edges from 0 up")
+    if edges is not None and edges[-1] <= 120:
+        edges.append(121)
+    return edges
+
+
+def _estimate_persons(args: argparse.Namespace) -> int:
+    """``undercount estimate persons.xlsx --lists A,B,C [--strata ...] [--impute ...]``."""
+    from .linked import LINKED, estimate_persons, ignored_text
+    from .records import SourceSpec, read_source
+
+    lists = _split(args.lists)
+    strata = _split(args.strata)
+    fields = _split(args.impute)
+    if "period" in strata:
+        raise UndercountError("--strata period needs an event's start date: use a config (config/README.md)")
+    spec = SourceSpec(id="persons", path=args.table, kind=LINKED, lists=tuple(lists), sheet=args.sheet)
+    frame = read_source(spec)
+    ignored = ignored_text(frame)
+    if ignored:
+        print(f"undercount estimate: {ignored}", file=sys.stderr)
+    seed = 20220105 if args.seed is None else args.seed
+
+    def progress(j: int, m: int) -> None:
+        if sys.stderr.isatty() or j == m:
+            print(
+                f"\rundercount estimate: imputation {j} of {m}", end="\n" if j == m else "", file=sys.stderr
+            )
+
+    out = estimate_persons(
+        frame,
+        lists,
+        method=args.method,
+        by=strata,
+        age_bands=_parse_bands(args.bands or []),
+        impute_fields=fields,
+        m=args.m,
+        model=args.model,
+        settings=_parse_sets(args.set),
+        seed=seed,
+        level=args.level,
+        progress=progress,
+    )
+    total, by_stratum = out["total"], out["strata"]
+    if args.format == "json":
+        data = total.to_dict()
+        data["strata"] = {s: r.to_dict() for s, r in by_stratum.items()}
+        print(json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False))
+        return 0
+    if by_stratum:
+        print(f"{'stratum':<32} {'documented':>10} {'estimate':>10} {'interval':>24}")
+        for name, r in [*by_stratum.items(), ("total", total)]:
+            interval = "-" if not r.estimable else f"({r.ci_low:,.0f}, {r.ci_high:,.0f})"
+            point = "-" if not r.estimable else f"{r.n_hat:,.0f}"
+            print(f"{name:<32} {r.n_observed:>10,} {point:>10} {interval:>24}")
+        if out["imputation"]:
+            info = out["imputation"]
+            counts = ", ".join(f"{f} {n}" for f, n in info["imputed"].items())
+            print(f"\npooled over {info['m']} imputations (seed {seed}); values imputed: {counts}")
+        print(f"\ntotal over strata, {total.method}:")
+    print(total.summary())
     return 0
 
 
@@ -398,15 +493,39 @@ def build_parser() -> argparse.ArgumentParser:
 
     est = sub.add_parser(
         "estimate",
-        help="estimate the total from a capture-history table",
+        help="estimate the total from a capture-history table or a person-level table",
         description=(
             "Estimate the total population from a capture-history CSV (one 0/1 column "
-            "per list, then 'count')."
+            "per list, then 'count'), or from a table of one row per person (CSV or XLSX) with "
+            "--lists A,B,C: totals by stratum (--strata), over strata, and pooled over multiple "
+            "imputations of missing fields (--impute)."
         ),
         epilog=_methods_epilog(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    est.add_argument("table", help="capture-history CSV file ('-': read standard input)")
+    est.add_argument(
+        "table",
+        help="capture-history CSV file ('-': read standard input), or a person-level table (CSV or XLSX) "
+        "with --lists",
+    )
+    est.add_argument(
+        "--lists",
+        default=None,
+        metavar="A,B,C",
+        help="the table has one row per person: these are its 0/1 list columns (other columns: person_id, "
+        "sex, age, date_of_death, place, region, victim_group; any other is ignored, and said so)",
+    )
+    est.add_argument(
+        "--strata", default=None, metavar="sex,age_band", help="stratify a person-level table by these"
+    )
+    est.add_argument(
+        "--bands", action="append", default=None, metavar="age=0,15,30,45,60", help="age band edges (years)"
+    )
+    est.add_argument(
+        "--impute", default=None, metavar="sex,age", help="impute these missing fields (chained equations)"
+    )
+    est.add_argument("--m", type=int, default=20, help="number of imputations (default 20)")
+    est.add_argument("--sheet", default=None, help="worksheet of an XLSX person table (default the first)")
     est.add_argument("--method", required=True, help="estimator name (see the list below)")
     est.add_argument("--model", default=None, help="model formula, for methods that take one")
     est.add_argument(

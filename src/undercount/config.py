@@ -70,6 +70,7 @@ def validate_config(config: Mapping[str, Any]) -> dict:
         err = errors[0]
         where = ".".join(str(p) for p in err.absolute_path) or "(top level)"
         raise ConfigError(f"config {where}: {_unknown_key(err) or err.message}")
+    config.setdefault("impute", None)  # absent: no imputation (the schema gives it no default)
     from .estimators import get_method
 
     for label, entry in config["methods"].items():
@@ -124,6 +125,25 @@ def _check_source_entries(event: str, entries: Mapping[str, Any]) -> None:
                 f"{label!r}; figures and tables name sources by their labels, so each needs its own"
             )
         labels[key] = source_id
+        linked = source["kind"] == "linked"
+        if linked and not source.get("lists"):
+            raise ConfigError(f"{where}: a source of kind linked names its 0/1 list columns under 'lists'")
+        for key in ("lists", "population"):
+            if not linked and key in source:
+                raise ConfigError(f"{where}.{key}: only a source of kind linked takes {key!r}")
+    for population, (kind, _flag) in POPULATIONS.items():
+        linked_ids = [
+            s
+            for s, e in entries.items()
+            if e["kind"] == "linked" and e.get("population", "deaths") == population
+        ]
+        records = [s for s, e in entries.items() if e["kind"] == kind]
+        if len(linked_ids) > 1 or (linked_ids and records):
+            raise ConfigError(
+                f"config events.{event}.sources: the {population} of one event come from one linked table or "
+                f"from record lists, not both or several ({', '.join(linked_ids + records)}); put the "
+                "others in another event"
+            )
 
 
 def _mark_synthetic(config: dict) -> None:
@@ -267,9 +287,35 @@ def source(config: Mapping[str, Any], event: str, source_id: str) -> SourceSpec:
 
 
 def population_sources(config: Mapping[str, Any], event: str, population: str) -> list[SourceSpec]:
-    """Sources whose records can document members of ``population``."""
+    """Sources whose records can document members of ``population`` (or its linked table)."""
     kind, _flag = POPULATIONS[population]
-    return sources(config, event, kind)
+    linked = [s for s in sources(config, event, "linked") if s.population == population]
+    return linked or sources(config, event, kind)
+
+
+def linked_source(config: Mapping[str, Any], event: str, population: str) -> SourceSpec | None:
+    """The linked person table of the event's ``population``, or None (its lists are linked here)."""
+    specs = population_sources(config, event, population)
+    return specs[0] if specs and specs[0].kind == "linked" else None
+
+
+def table_lists(config: Mapping[str, Any], event: str, population: str) -> list[str]:
+    """The lists of one table: a linked table's list columns, or the ids of its record lists."""
+    spec = linked_source(config, event, population)
+    if spec is not None:
+        return list(spec.lists)
+    return [s.id for s in population_sources(config, event, population)]
+
+
+def imputed_schemes(config: Mapping[str, Any]) -> list[str]:
+    """Schemes under ``strata`` estimated by multiple imputation: those made from an imputed field."""
+    from .impute import scheme_fields
+
+    entry = config.get("impute")
+    if not entry:
+        return []
+    fields = set(entry["fields"])
+    return [name for name, scheme in config["strata"].items() if scheme_fields(scheme["by"]) & fields]
 
 
 def tables(config: Mapping[str, Any]) -> list[tuple[str, str]]:

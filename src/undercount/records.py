@@ -87,7 +87,7 @@ def name_columns(kind: str) -> list[str]:
 
 def date_column(kind: str) -> str:
     """The date column that anchors a record in time."""
-    return {"casualty": "date_of_death", "detention": "date_detained"}[kind]
+    return {"casualty": "date_of_death", "detention": "date_detained", "linked": "date_of_death"}[kind]
 
 
 @dataclass(frozen=True)
@@ -134,6 +134,9 @@ class SourceSpec:
     encoding: str | None = None
     header_row: int = 1
     delimiter: str | None = None
+    #: ``kind: linked`` only: the 0/1 list columns, and the population the table documents
+    lists: tuple[str, ...] = ()
+    population: str | None = None
 
     @classmethod
     def from_config(cls, source_id: str, entry: Mapping[str, Any]) -> SourceSpec:
@@ -149,6 +152,8 @@ class SourceSpec:
             encoding=entry.get("encoding"),
             header_row=int(entry.get("header_row") or 1),
             delimiter=entry.get("delimiter"),
+            lists=tuple(str(x) for x in entry.get("lists") or ()),
+            population=entry.get("population") or ("deaths" if entry["kind"] == "linked" else None),
         )
 
 
@@ -186,8 +191,8 @@ def check_encoding(encoding: str) -> None:
 def check_spec(spec: SourceSpec) -> None:
     """The source's own settings, before its file is read (InputError naming the file)."""
     where = spec.path
-    if spec.kind not in KINDS:
-        raise InputError(f"unknown kind {spec.kind!r}; use one of {KINDS}", file=where)
+    if spec.kind not in (*KINDS, "linked"):
+        raise InputError(f"unknown kind {spec.kind!r}; use one of {(*KINDS, 'linked')}", file=where)
     try:
         if spec.date_format is not None:
             check_date_format(spec.date_format)
@@ -684,6 +689,10 @@ def read_source(spec: SourceSpec) -> pd.DataFrame:
         spreadsheet row each record came from. ``attrs`` holds how the file was
         read (``encoding``, ``delimiter``, ``header_row``, ``blank_rows``).
     """
+    if spec.kind == "linked":
+        from .linked import read_linked
+
+        return read_linked(spec)
     check_spec(spec)
     table = read_table(
         spec.path, spec.sheet, encoding=spec.encoding, header_row=spec.header_row, delimiter=spec.delimiter

@@ -920,3 +920,61 @@ def _readme(seed: int, summary: list[dict]) -> str:
             lines.append(f"| `{src.filename}` | {systems} | {order} | {'; '.join(notes)} |")
     lines.append("")
     return "\n".join(lines)
+
+
+# --------------------------------------------------- linked person tables with gaps
+#: Age bands of :func:`simulate_person_table` (edges in years; the last band is open to 120).
+PERSON_BANDS = (0, 18, 35, 60, 121)
+
+
+def simulate_person_table(
+    rng: np.random.Generator,
+    n: int = 3000,
+    *,
+    lists: tuple[str, ...] = ("A", "B", "C"),
+    base: tuple[float, ...] = (0.30, 0.25, 0.35),
+    sex_factor: float = 0.5,
+    band_factors: tuple[float, ...] = (0.5, 1.0, 1.3, 0.7),
+    share_male: float = 0.6,
+    sex_missing: tuple[float, float] = (0.20, 0.03),
+    age_missing_other: float = 0.03,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A linked person table whose catchability differs by sex and age band, with gaps in both.
+
+    ``n`` people (a share ``share_male`` men; ages uniform over 0-89) are each on
+    list ``j`` with probability ``base[j] x (sex_factor for women) x band_factors[band]``
+    (independently given sex and band: strata are heterogeneous, lists within a
+    stratum independent). The lists' people form the table. Gaps depend on list
+    membership: the last list records no ages (a person only on it has no age),
+    other ages are blank with probability ``age_missing_other``; sex is blank with
+    probability ``sex_missing[0]`` on the first list, else ``sex_missing[1]``.
+
+    Returns ``(table, truth)``: the table (person_id, lists, sex, age), and the true
+    number of people per (sex, band) with their observed counts.
+    """
+    sex = np.where(rng.random(n) < share_male, "M", "F")
+    age = rng.integers(0, 90, n)
+    band = np.digitize(age, PERSON_BANDS[1:-1])
+    factor = np.where(sex == "F", sex_factor, 1.0) * np.asarray(band_factors)[band]
+    caps = np.column_stack([rng.random(n) < np.clip(b * factor, 0, 0.95) for b in base]).astype(np.int8)
+    seen = caps.any(axis=1)
+    table = pd.DataFrame({"person_id": [f"p{i + 1:07d}" for i in range(int(seen.sum()))]})
+    for j, name in enumerate(lists):
+        table[name] = caps[seen, j]
+    table["sex"] = sex[seen].astype(object)
+    table["age"] = pd.array(age[seen], dtype="Int64")
+    on_first = table[lists[0]].to_numpy() == 1
+    only_last = (table[lists[-1]].to_numpy() == 1) & (caps[seen, :-1].sum(axis=1) == 0)
+    blank_age = only_last | (rng.random(len(table)) < age_missing_other)
+    blank_sex = rng.random(len(table)) < np.where(on_first, sex_missing[0], sex_missing[1])
+    table.loc[blank_age, "age"] = pd.NA
+    table.loc[blank_sex, "sex"] = None
+    for name in ("date_of_death", "place", "region", "victim_group"):
+        table[name] = None
+    truth = (
+        pd.DataFrame({"sex": sex, "band": band, "seen": seen})
+        .groupby(["sex", "band"])
+        .agg(n=("seen", "size"), observed=("seen", "sum"))
+        .reset_index()
+    )
+    return table, truth

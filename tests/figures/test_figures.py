@@ -98,3 +98,37 @@ def test_figures_render_deterministically(tmp_path):
     plot, data = overlap_figure(benchmark_table("HIV"), "HIV", synthetic=True)
     save_figure(plot, data, tmp_path / "o.png")
     assert (tmp_path / "o.png").stat().st_size > 10_000
+
+
+def test_imputation_figure_data_and_label(tmp_path):
+    """Each imputation's estimate and the pooled one, per method and stratum; the synthetic label shows."""
+    import numpy as np
+    import pandas as pd
+
+    from undercount.figures import SYNTHETIC_LABEL, save_figure
+    from undercount.figures.imputation import imputation_data, imputation_figure
+    from undercount.results import EstimateResult
+
+    per = pd.DataFrame(
+        {
+            "stratum": ["a", "a", "total", "total"],
+            "imputation": [1, 2, 1, 2],
+            "n_observed": [10, 12, 20, 22],
+            "n_hat": [15.0, 17.0, 30.0, 33.0],
+            "ci_low": [11.0, 13.0, 25.0, 27.0],
+            "ci_high": [25.0, 27.0, 40.0, 44.0],
+        }
+    )
+    pooled = {s: EstimateResult("x", ("A", "B"), 11, 16.0, 11.0, 27.0) for s in ("a", "total")}
+    data = imputation_data({"dga": per}, {"dga": pooled})
+    assert len(data) == 6
+    assert data.loc[data["what"] == "pooled", "n_hat"].tolist() == [16.0, 16.0]
+    plot, data = imputation_figure(data, "t", 0.95, 2, synthetic=True)
+    assert SYNTHETIC_LABEL in plot.labels.caption
+    save_figure(plot, data, tmp_path / "imp.png", width=6, height=3)
+    assert (tmp_path / "imp.tsv").exists()
+
+    empty = data.assign(n_hat=np.nan, ci_low=np.nan, ci_high=np.nan)
+    plot, _ = imputation_figure(empty, "t", 0.95, 2, synthetic=False)
+    assert "no stratum and no total is estimable" in plot.labels.caption
+    save_figure(plot, empty, tmp_path / "empty.png", width=6, height=3)

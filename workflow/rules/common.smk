@@ -118,10 +118,42 @@ def population_records(wildcards):
 
 
 def population_source_ids(wildcards):
-    return [
-        s.id
-        for s in uc.population_sources(CONFIG, wildcards.event, wildcards.population)
-    ]
+    """The table's lists: its record lists' ids, or a linked table's list columns."""
+    return uc.table_lists(CONFIG, wildcards.event, wildcards.population)
+
+
+# Tables read from a linked person table (kind: linked) skip linkage; the others are linked here.
+LINKED_TABLES = [(e, p) for e, p in TABLES if uc.linked_source(CONFIG, e, p)]
+RECORD_TABLES = [t for t in TABLES if t not in LINKED_TABLES]
+
+
+def table_linkage(wildcards):
+    """How the table's persons were made: 'linked' (a linked table) or the linkage method."""
+    if (wildcards.event, wildcards.population) in LINKED_TABLES:
+        return "linked"
+    return CONFIG["linkage"]["method"]
+
+
+# Multiple imputation (config impute): the schemes it applies to, and its settings.
+IMPUTE = CONFIG["impute"]
+IMPUTED_SCHEMES = uc.imputed_schemes(CONFIG)
+
+
+def scheme_impute(wildcards):
+    return IMPUTE if wildcards.scheme in IMPUTED_SCHEMES else None
+
+
+def impute_seed(wildcards):
+    """One seed per table: every scheme of the table stratifies the same completed data sets."""
+    if wildcards.scheme not in IMPUTED_SCHEMES:
+        return None
+    return job_seed(
+        wildcards.event, wildcards.population, "impute", "chained-equations"
+    )
+
+
+# a regex no scheme name matches, when no scheme is imputed
+IMPUTED_REGEX = "|".join(IMPUTED_SCHEMES) or "(?!x)x"
 
 
 # Config text in params is wrapped by report_safe: the HTML report shows params inside a
@@ -190,6 +222,17 @@ def stratum_meta(wildcards):
 
 def strata_names(wildcards):
     return _strata(wildcards.event, wildcards.population, wildcards.scheme)
+
+
+def strata_imputations(wildcards):
+    """Every stratum's per-imputation results of one imputed scheme and method."""
+    return _strata_files(wildcards, ".imputations")
+
+
+def imputation_tables(wildcards):
+    """Every method's per-imputation table of one imputed scheme."""
+    base = f"results/{wildcards.event}/{wildcards.population}/strata/{wildcards.scheme}/total"
+    return [f"{base}/{label}.imputations.tsv" for label in METHODS]
 
 
 def _strata_files(wildcards, suffix):
@@ -393,6 +436,12 @@ def all_outputs():
         f"results/figures/strata_{e}_{p}_{s}.png"
         for e, p in TABLES
         for s in SCHEMES[(e, p)]
+    ]
+    out += [
+        f"results/figures/imputations_{e}_{p}_{s}.png"
+        for e, p in TABLES
+        for s in SCHEMES[(e, p)]
+        if s in IMPUTED_SCHEMES
     ]
     out += [
         f"results/figures/residuals/{label}/{e}_{p}.png"

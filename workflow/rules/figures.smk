@@ -261,3 +261,31 @@ rule figure_dga:
         synthetic=SYNTHETIC_TABLES,
     script:
         "../../scripts/figure_posterior.py"
+
+
+# Multiple imputation: each imputation's estimate next to the pooled one, per stratum and total.
+rule figure_imputations:
+    input:
+        strata=strata_dir,
+        tables=imputation_tables,
+    output:
+        png=report(
+            "results/figures/imputations_{event}_{population}_{scheme}.png",
+            caption="../report/imputations.rst",
+            category="Strata",
+            subcategory="{event}",
+        ),
+        tsv="results/figures/imputations_{event}_{population}_{scheme}.tsv",
+    log:
+        "logs/figures/imputations_{event}_{population}_{scheme}.log",
+    wildcard_constraints:
+        scheme=IMPUTED_REGEX,
+    params:
+        code=CODE,
+        labels=METHODS,
+        strata=strata_names,
+        title=strata_title,
+        level=CONFIG["level"],
+        synthetic=table_synthetic,
+    script:
+        "../../scripts/figure_imputations.py"

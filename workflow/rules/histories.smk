@@ -12,7 +12,7 @@ rule histories:
     params:
         code=CODE,
         sources=population_source_ids,
-        linkage=CONFIG["linkage"]["method"],
+        linkage=table_linkage,
         synthetic_sources=table_synthetic_sources,
     script:
         "../../scripts/histories.py"
@@ -32,6 +32,8 @@ checkpoint stratify:
         scheme=scheme_entry,
         start_date=event_start,
         usable=CONFIG["usable_stratum"],
-        linkage=CONFIG["linkage"]["method"],
+        linkage=table_linkage,
+        impute=scheme_impute,
+        impute_seed=impute_seed,
     script:
         "../../scripts/stratify.py"

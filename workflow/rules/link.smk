@@ -88,7 +88,9 @@ rule linkage_sensitivity:
 
 rule figure_linkage_sensitivity:
     input:
-        sensitivity=[f"results/{e}/{p}/linkage_sensitivity.csv" for e, p in TABLES],
+        sensitivity=[
+            f"results/{e}/{p}/linkage_sensitivity.csv" for e, p in RECORD_TABLES
+        ],
     output:
         png=report(
             "results/figures/linkage_sensitivity.png",
@@ -109,8 +111,10 @@ rule figure_linkage_sensitivity:
 
 rule linkage_accuracy:
     input:
-        linked=[f"results/{e}/{p}/linkage/thresholds.csv" for e, p in TABLES],
-        from_labels=[f"results/{e}/{p}/linkage/label_accuracy.csv" for e, p in TABLES],
+        linked=[f"results/{e}/{p}/linkage/thresholds.csv" for e, p in RECORD_TABLES],
+        from_labels=[
+            f"results/{e}/{p}/linkage/label_accuracy.csv" for e, p in RECORD_TABLES
+        ],
         truth=TRUTH or [],
     output:
         table=report(
@@ -128,7 +132,7 @@ rule linkage_accuracy:
         "logs/linkage_accuracy.log",
     params:
         code=CODE,
-        tables=[f"{e}/{p}" for e, p in TABLES],
+        tables=[f"{e}/{p}" for e, p in RECORD_TABLES],
         thresholds=THRESHOLDS,
         threshold=LINKAGE["threshold"],
         synthetic=SYNTHETIC,

@@ -45,6 +45,7 @@ for _event in LABELS:
     _known = {
         spec.id: [str(x) for x in read_source(spec)["record_id"]]
         for spec in uc.sources(CONFIG, _event)
+        if spec.kind != "linked"
     }
     for _path in LABELS[_event]:
         try:
@@ -80,6 +81,8 @@ def link_inputs(wildcards):
         return {
             "linked": f"results/{wildcards.event}/{wildcards.population}/linkage/thresholds.csv"
         }
+    if (wildcards.event, wildcards.population) in LINKED_TABLES:
+        return {"table": population_records(wildcards)[0]}
     return {"records": population_records(wildcards)}
 
 
@@ -103,13 +106,14 @@ def sensitivity_seeds(wildcards):
 
 
 def linkage_outputs():
-    if not FITTED:
+    """Linkage's own outputs, for the tables undercount links (never a linked table's)."""
+    if not FITTED or not RECORD_TABLES:
         return []
-    out = [f"results/{e}/{p}/linkage_sensitivity.csv" for e, p in TABLES]
+    out = [f"results/{e}/{p}/linkage_sensitivity.csv" for e, p in RECORD_TABLES]
     out.append("results/figures/linkage_sensitivity.png")
-    out += [f"results/{e}/{p}/linkage/match_weights.png" for e, p in TABLES]
+    out += [f"results/{e}/{p}/linkage/match_weights.png" for e, p in RECORD_TABLES]
     if TRUTH or LABELS:
         out += ["results/linkage/accuracy.csv", "results/figures/linkage_accuracy.png"]
     if LINKAGE["review"] is not None:
-        out += [REVIEW.format(event=e, population=p) for e, p in TABLES]
+        out += [REVIEW.format(event=e, population=p) for e, p in RECORD_TABLES]
     return out

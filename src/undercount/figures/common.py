@@ -63,7 +63,8 @@ def save_figure(plot, data: pd.DataFrame, png: str | Path, width: float = 8, hei
         # machine-readable twin of the visible label, for checks and for readers' tools
         metadata["Description"] = SYNTHETIC_LABEL
     if isinstance(sized, ggplot):
-        sized.save(png, dpi=DPI, metadata=metadata, verbose=False)
+        # captions grow the figure by design: plotnine's 25-inch limit would refuse a long list of footnotes
+        sized.save(png, dpi=DPI, metadata=metadata, verbose=False, limitsize=False)
     else:  # a composition: its save() drops the metadata, so draw and write it here
         import matplotlib.pyplot as plt
 

@@ -1,0 +1,147 @@
+"""The workflow on a config that mixes a linked person table and record lists, with imputation."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from test_workflow import make_workdir, snakemake
+
+from undercount.simulate import simulate_person_table
+
+pytestmark = pytest.mark.workflow
+
+M = 3
+CONFIG = {
+    "seed": 7,
+    "private_dir": "private",
+    "reported_figures": None,
+    "populations": ["deaths"],
+    "linkage": {"method": "deterministic"},
+    "strata": {"sex_age": {"by": ["sex", "age_band"], "age_bands": [0, 18, 35, 60, 121]}},
+    "impute": {"fields": ["sex", "age"], "m": M, "iterations": 3},
+    "methods": {"mt": {}, "dga": {"settings": {"draws": 1000}}},
+    "events": {
+        "linked2020": {
+            "label": "A linked table (synthetic)",
+            "start_date": "2020-01-01",
+            "sources": {
+                "persons": {
+                    "kind": "linked",
+                    "label": "Linked persons (synthetic)",
+                    "path": "data/persons.csv",
+                    "synthetic": True,
+                    "lists": ["Список 1", "List B", "List C"],
+                    "columns": {"ID": "person_id", "Пол": "sex", "Возраст": "age"},
+                    "values": {"sex": {"муж": "M", "жен": "F"}},
+                }
+            },
+        },
+        "zhanaozen2011": {
+            "label": "Zhanaozen, December 2011",
+            "start_date": "2011-12-16",
+            "sources": {
+                "official": {
+                    "kind": "casualty",
+                    "path": "data/demo/zhanaozen2011_official_deaths.csv",
+                    "date_format": "%d.%m.%Y",
+                    "columns": {"№": "record_id", "ФИО": "full_name", "Пол": "sex", "Возраст": "age"},
+                },
+                "residents": {
+                    "kind": "casualty",
+                    "path": "data/demo/zhanaozen2011_residents_deaths.csv",
+                    "columns": {"Реттік нөмір": "record_id", "Аты-жөні": "full_name", "Жасы": "age"},
+                },
+                "press": {"kind": "casualty", "path": "data/demo/zhanaozen2011_press_deaths.csv"},
+            },
+        },
+    },
+}
+
+
+def digest(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory):
+    work = make_workdir(tmp_path_factory.mktemp("linked") / "run")
+    frame, _ = simulate_person_table(np.random.default_rng(8), 2000, lists=("A", "B", "C"))
+    frame = frame.rename(
+        columns={"person_id": "ID", "A": "Список 1", "B": "List B", "C": "List C", "age": "Возраст"}
+    )
+    frame["Пол"] = frame.pop("sex").map({"M": "муж", "F": "жен"})
+    frame["Comment"] = ""
+    frame[["ID", "Список 1", "List B", "List C", "Пол", "Возраст", "Comment"]].to_csv(
+        work / "data/persons.csv", index=False
+    )
+    (work / "config/linked.yaml").write_text(yaml.safe_dump(CONFIG, allow_unicode=True), encoding="utf-8")
+    proc = snakemake(work, "--configfile", "config/linked.yaml")
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    return work
+
+
+def test_both_kinds_of_event_reach_estimates(workdir):
+    est = pd.read_csv(workdir / "results/estimates.csv")
+    assert set(est["event"]) == {"linked2020", "zhanaozen2011"}
+    linked = est[est["event"] == "linked2020"]
+    strata = set(linked["stratum"])
+    assert "all" in strata and "sex_age:total" in strata
+    assert not any("unknown" in s for s in strata)  # imputed: no stratum of unknown sex or age
+    assert linked["synthetic"].all()
+    total = linked[(linked["stratum"] == "sex_age:total") & (linked["method"] == "dga")].iloc[0]
+    assert total["n_hat"] > total["n_observed"]
+    assert "imputed sex" in total["warnings"] and "imputed age" in total["warnings"]
+    assert "linked before undercount read them" in total["warnings"]
+    mt = linked[(linked["stratum"] == "sex_age:total") & (linked["method"] == "mt")].iloc[0]
+    assert np.isnan(mt["n_hat"])  # no draws: strata are never added by their interval ends
+    # linkage never ran on the linked table
+    assert not (workdir / "results/linked2020/deaths/linkage").exists()
+    assert (workdir / "results/zhanaozen2011/deaths/persons.csv").exists()
+
+
+def test_histories_and_logs_say_what_was_imputed(workdir):
+    base = workdir / "results/linked2020/deaths/strata/sex_age"
+    info = json.loads((base / "tables/imputation.json").read_text())
+    persons = pd.read_csv(workdir / "data/persons.csv")
+    assert info["imputed"] == {
+        "sex": int(persons["Пол"].isna().sum()),
+        "age": int(persons["Возраст"].isna().sum()),
+    }
+    for stratum, counts in info["by_stratum"].items():
+        meta = json.loads((base / "tables" / stratum / "histories.json").read_text())
+        assert meta["imputations"] == M and meta["imputed"] == counts
+        assert len(list((base / "tables" / stratum / "imputations").glob("*.csv"))) == M
+    sums = {f: sum(c[f]["mean"] for c in info["by_stratum"].values()) for f in ("sex", "age")}
+    assert sums == pytest.approx(info["imputed"])  # every imputed person is in one stratum
+    log = (workdir / "logs/stratify/linked2020/deaths/sex_age.log").read_text()
+    assert "values imputed: sex" in log and "imputation 3 of 3 done" in log
+    table = pd.read_csv(base / "total/dga.imputations.tsv", sep="\t")
+    assert (table.groupby("stratum").size() == M).all() and "total" in set(table["stratum"])
+    figure = pd.read_csv(workdir / "results/figures/imputations_linked2020_deaths_sex_age.tsv", sep="\t")
+    assert set(figure["method"]) == {"mt", "dga"}
+    assert (figure[figure["what"] == "imputation"].groupby(["method", "stratum"]).size() == M).all()
+    from test_workflow import png_description
+
+    from undercount.figures import SYNTHETIC_LABEL
+
+    assert (
+        png_description(workdir / "results/figures/imputations_linked2020_deaths_sex_age.png")
+        == SYNTHETIC_LABEL
+    )
+
+
+def test_rerun_is_byte_identical(workdir):
+    files = [
+        workdir / "results/estimates.csv",
+        workdir / "results/linked2020/deaths/strata/sex_age/total/dga.imputations.tsv",
+        workdir / "results/linked2020/deaths/strata/sex_age/total/dga.json",
+    ]
+    before = [digest(p) for p in files]
+    proc = snakemake(workdir, "--configfile", "config/linked.yaml", "--forcerun", "stratify")
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    assert [digest(p) for p in files] == before
