@@ -96,7 +96,7 @@ def test_both_kinds_of_event_reach_estimates(workdir):
     total = linked[(linked["stratum"] == "sex_age:total") & (linked["method"] == "dga")].iloc[0]
     assert total["n_hat"] > total["n_observed"]
     assert "imputed sex" in total["warnings"] and "imputed age" in total["warnings"]
-    assert "linked before undercount read them" in total["warnings"]
+    assert "linked before undercount read them" in total["caveats"]  # a table-level caveat, stated once
     mt = linked[(linked["stratum"] == "sex_age:total") & (linked["method"] == "mt")].iloc[0]
     assert np.isnan(mt["n_hat"])  # no draws: strata are never added by their interval ends
     # linkage never ran on the linked table
