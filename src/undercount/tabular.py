@@ -132,14 +132,23 @@ def _xlsx_cell(value: Any) -> Any:
     return value
 
 
+_MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
+
+
 def _fix_zip_times(path: str | Path) -> None:
-    """Rewrite an XLSX (a zip) with fixed member timestamps, so reruns are byte-identical."""
+    """Rewrite an XLSX (a zip) with fixed timestamps, so reruns are byte-identical.
+
+    Fixed: every member's zip date, and the workbook's "modified" property, which
+    openpyxl sets to the time of saving whatever the caller asked.
+    """
     import zipfile
 
     with zipfile.ZipFile(path) as src:
         members = [(info, src.read(info.filename)) for info in src.infolist()]
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as out:
         for info, data in members:
+            if info.filename == "docProps/core.xml":
+                data = _MODIFIED.sub(rb"\g<1>2000-01-01T00:00:00Z\g<2>", data)
             fixed = zipfile.ZipInfo(info.filename, date_time=(2000, 1, 1, 0, 0, 0))
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = info.external_attr

@@ -466,7 +466,7 @@ def all_outputs():
     return out
 
 
-# The report's landing page (rule answer): every table with its labels, and every result.
+# The report's landing page, written by the answer rule. Every table with its labels, and every result.
 def answer_tables(wildcards=None):
     return report_safe(
         [
