@@ -10,43 +10,51 @@ from undercount.linkage import accuracy_table, read_truth
 from undercount.linkage.labels import LABEL_ACCURACY_COLUMNS
 from undercount.logs import script_logger
 
-log = script_logger(snakemake.log[0], "linkage_accuracy")
-tables = []
-if snakemake.input.truth:
-    truth = read_truth(snakemake.input.truth)
-    for name, path in zip(snakemake.params.tables, snakemake.input.linked):
-        event, population = name.split("/")
-        kind, _flag = POPULATIONS[population]
-        linked = pd.read_csv(path, dtype={"source": str, "record_id": str, "person_id": str})
-        acc = accuracy_table(
-            linked,
-            truth,
-            event=event,
-            population=population,
-            kind=kind,
-            thresholds=snakemake.params.thresholds,
+
+def main(job) -> None:
+    """Run the rule for ``job``: Snakemake's job object, or any object with its
+    ``input``, ``output``, ``params``, ``wildcards`` and ``log`` attributes."""
+    log = script_logger(job.log[0], "linkage_accuracy")
+    tables = []
+    if job.input.truth:
+        truth = read_truth(job.input.truth)
+        for name, path in zip(job.params.tables, job.input.linked):
+            event, population = name.split("/")
+            kind, _flag = POPULATIONS[population]
+            linked = pd.read_csv(path, dtype={"source": str, "record_id": str, "person_id": str})
+            acc = accuracy_table(
+                linked,
+                truth,
+                event=event,
+                population=population,
+                kind=kind,
+                thresholds=job.params.thresholds,
+            )
+            tables.append(acc.assign(basis="truth", labelled_pairs=0))
+    else:
+        for path in job.input.from_labels:
+            tables.append(pd.read_csv(path))
+        log.info("no truth: precision and recall estimated from labelled pairs")
+    accuracy = pd.concat(tables, ignore_index=True)[LABEL_ACCURACY_COLUMNS]
+    for _, r in accuracy.iterrows():
+        log.info(
+            "%s %s threshold %g (%s): precision %.4f recall %.4f F1 %.4f; persons %d",
+            r["event"],
+            r["population"],
+            r["threshold"],
+            r["basis"],
+            r["precision"],
+            r["recall"],
+            r["f1"],
+            r["persons_found"],
         )
-        tables.append(acc.assign(basis="truth", labelled_pairs=0))
-else:
-    for path in snakemake.input.from_labels:
-        tables.append(pd.read_csv(path))
-    log.info("no truth: precision and recall estimated from labelled pairs")
-accuracy = pd.concat(tables, ignore_index=True)[LABEL_ACCURACY_COLUMNS]
-for _, r in accuracy.iterrows():
-    log.info(
-        "%s %s threshold %g (%s): precision %.4f recall %.4f F1 %.4f; persons %d",
-        r["event"],
-        r["population"],
-        r["threshold"],
-        r["basis"],
-        r["precision"],
-        r["recall"],
-        r["f1"],
-        r["persons_found"],
+    tabular.write_csv(accuracy, job.output.table, index=False, lineterminator="\n", float_format="%.6g")
+    plot, data = linkage_accuracy_figure(
+        accuracy, threshold=job.params.threshold, synthetic=job.params.synthetic
     )
-tabular.write_csv(accuracy, snakemake.output.table, index=False, lineterminator="\n", float_format="%.6g")
-plot, data = linkage_accuracy_figure(
-    accuracy, threshold=snakemake.params.threshold, synthetic=snakemake.params.synthetic
-)
-panels = max(data["table"].nunique(), 1)
-save_figure(plot, data, snakemake.output.png, width=9, height=2.2 + 2.3 * ((panels + 2) // 3))
+    panels = max(data["table"].nunique(), 1)
+    save_figure(plot, data, job.output.png, width=9, height=2.2 + 2.3 * ((panels + 2) // 3))
+
+
+if "snakemake" in globals():
+    main(snakemake)

@@ -11,14 +11,8 @@ from conftest import ROOT, TABLES
 from undercount.results import read_result
 
 SCRIPTS = sorted((ROOT / "scripts").glob("*.py"))
-#: scripts owned by the linkage and ingest work, not yet turned into a main(...)
-NOT_YET = {
-    "ingest.py",
-    "link.py",
-    "link_thresholds.py",
-    "linkage_accuracy.py",
-    "linkage_sensitivity.py",
-}
+#: scripts without a main(...): none left (kept so that a new exception has to be named here)
+NOT_YET: set[str] = set()
 
 
 def load(name: str):
