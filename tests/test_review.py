@@ -12,29 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from conftest import ROOT, skip_or_fail
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def _browser_or_skip():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        skip_or_fail("playwright is not installed (pip install -e '.[test]')")
-    if not CHROMIUM.exists():
-        skip_or_fail("Debian's chromium is not installed (apt-get install chromium; .ci/run does)")
-    return sync_playwright
+from conftest import CHROMIUM, CHROMIUM_ARGS, ROOT, playwright_or_skip
 
 
 def _workdir(tmp_path: Path) -> Path:
@@ -71,7 +49,7 @@ def _person(persons: pd.DataFrame, source: str, record: str) -> str:
 
 @pytest.mark.workflow
 def test_labels_from_the_page_become_constraints(tmp_path):
-    sync_playwright = _browser_or_skip()
+    sync_playwright = playwright_or_skip()
     work = _workdir(tmp_path)
     page_path = work / "private" / "review" / "zhanaozen2011" / "deaths.html"
     _snakemake(work, str(page_path.relative_to(work)), "results/zhanaozen2011/deaths/persons.csv")
@@ -80,7 +58,10 @@ def test_labels_from_the_page_become_constraints(tmp_path):
     with sync_playwright() as p:
         # a fresh profile folder: this machine has no network beyond package registries
         browser = p.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=str(CHROMIUM), args=ARGS, accept_downloads=True
+            str(tmp_path / "profile"),
+            executable_path=str(CHROMIUM),
+            args=CHROMIUM_ARGS,
+            accept_downloads=True,
         )
         page = browser.new_page()
         page.goto(page_path.as_uri())
