@@ -188,18 +188,24 @@ def bca_bootstrap(
     workers: int = 0,
     progress: bool = True,
     desc: str = "bootstrap",
+    tables: np.ndarray | None = None,
 ) -> BootstrapResult:
     """BCa interval of ``statistic(patterns, counts, lists)`` (a picklable callable).
 
     ``counts`` are those of all observable cells in canonical order;
     ``estimate`` is the statistic on the data. Replicates whose statistic is
     NaN (no estimable model) are kept as NaN in ``replicates`` and left out of
-    the quantiles, with a warning.
+    the quantiles, with a warning. ``tables``: the replicate tables, when the
+    caller draws them otherwise (``(nboot, cells)``; by default
+    ``Multinomial(n, counts / n)``).
     """
     counts = np.asarray(counts, dtype=np.int64)
     n = int(counts.sum())
     workers = available_cores() if workers == 0 else workers
-    tables = rng.multinomial(n, counts / n, size=nboot)
+    if tables is None:
+        tables = rng.multinomial(n, counts / n, size=nboot)
+    elif tables.shape != (nboot, len(counts)):
+        raise ValueError(f"replicate tables shaped {tables.shape}, expected {(nboot, len(counts))}")
     observed = np.flatnonzero(counts > 0)
     jack_tables = np.repeat(counts[None, :], len(observed), axis=0)
     jack_tables[np.arange(len(observed)), observed] -= 1
