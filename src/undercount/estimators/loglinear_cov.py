@@ -152,6 +152,28 @@ def covariate_values(
     return [str(v).strip() if known(v) else None for v in column]
 
 
+#: The person field each covariate is derived from (what ``--impute`` must fill for it).
+COVARIATE_FIELD = {
+    "sex": "sex",
+    "age_band": "age",
+    "month": "date_of_death",
+    "week": "date_of_death",
+    "region": "region",
+    "victim_group": "victim_group",
+}
+
+
+def covariate_names(text: str) -> list[str]:
+    """``"sex, age_band"`` -> ``["sex", "age_band"]``, checked (MethodError naming the problem)."""
+    names = [x.strip() for x in str(text or "").split(",") if x.strip()]
+    unknown = [x for x in names if x not in COVARIATES]
+    if unknown:
+        raise MethodError(f"unknown covariate {', '.join(unknown)}; the covariates are {', '.join(COVARIATES)}")
+    if len(set(names)) != len(names):
+        raise MethodError("a covariate is named twice in covariates")
+    return names
+
+
 @dataclass(frozen=True, eq=False)
 class CovariateTable(CaptureTable):
     """A capture-history table that also knows each documented person's covariate cell.
@@ -263,6 +285,20 @@ class CovariateTable(CaptureTable):
             cell_codes=uniq[:, self.k :].astype(np.int64),
             cell_counts=counts,
         )
+
+
+def covariate_table(
+    attributes: Any,
+    memberships: np.ndarray,
+    lists: Sequence[str],
+    names: Sequence[str],
+    *,
+    age_bands: Sequence[int] | None = None,
+    source: str | None = None,
+) -> CovariateTable:
+    """The :class:`CovariateTable` of person attributes (one row per person) and their memberships."""
+    values = {name: covariate_values(attributes, name, age_bands) for name in names}
+    return CovariateTable.from_people(lists, memberships, values, source=source)
 
 
 # ------------------------------------------------------------------ the expanded design
@@ -755,7 +791,7 @@ def loglinear_cov(
 
     from .bootstrap import _duration, available_cores, bca_bootstrap, time_one_fit
 
-    names = [x.strip() for x in covariates.split(",") if x.strip()]
+    names = covariate_names(covariates)
     method = "loglinear-cov"
     if not isinstance(table, CovariateTable):
         raise MethodError(
@@ -767,11 +803,6 @@ def loglinear_cov(
         raise MethodError(
             f"method 'loglinear-cov' needs --set covariates=NAME,...; the table has {', '.join(table.covariates) or 'none'}"
         )
-    unknown = [x for x in names if x not in COVARIATES]
-    if unknown:
-        raise MethodError(f"unknown covariate {', '.join(unknown)}; the covariates are {', '.join(COVARIATES)}")
-    if len(set(names)) != len(names):
-        raise MethodError("a covariate is named twice in covariates")
     ctable = table.with_covariates(names)
     ex = expand(ctable, criterion=criterion, search=search, averaged=estimate == "averaged")
     n = ctable.n_observed
