@@ -368,7 +368,16 @@ def test_estimate_person_table_plain_and_errors(capsys, person_csv, tmp_path):
 def test_estimate_person_table_with_covariates(capsys, person_csv):
     """loglinear-cov on a person table: covariates from the fields, missing ones imputed or refused."""
     path, frame = person_csv
-    base = ["estimate", str(path), "--lists", "A,B,C", "--bands", "age=0,18,35,60", "--method", "loglinear-cov"]
+    base = [
+        "estimate",
+        str(path),
+        "--lists",
+        "A,B,C",
+        "--bands",
+        "age=0,18,35,60",
+        "--method",
+        "loglinear-cov",
+    ]
     sets = ["--set", "covariates=sex,age_band", "--set", "nboot=40", "--set", "progress=false", "--seed", "7"]
     code, _, err = run(capsys, *base, *sets)
     assert code == EXIT_BAD_INPUT

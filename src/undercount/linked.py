@@ -520,7 +520,9 @@ def _estimate_covariates(
         )
     names = covariate_names((settings or {}).get("covariates", ""))
     if not names:
-        raise UndercountError("loglinear-cov needs --set covariates=NAME,... (" + ", ".join(COVARIATE_FIELD) + ")")
+        raise UndercountError(
+            "loglinear-cov needs --set covariates=NAME,... (" + ", ".join(COVARIATE_FIELD) + ")"
+        )
     needed = {COVARIATE_FIELD[v] for v in names}
     extra = [f for f in impute_fields if f not in needed and not (f == "age" and "age_band" in names)]
     if extra:
@@ -528,11 +530,21 @@ def _estimate_covariates(
             f"--impute {', '.join(extra)}: not a field of the covariates {', '.join(names)} (those are "
             f"{', '.join(sorted(needed))})"
         )
+    from .estimators.loglinear_cov import age_band_edges
+
+    settings = dict(settings or {})
+    if age_bands is not None:
+        settings["age_bands"] = ",".join(str(e) for e in age_bands if e <= 120)
+    age_bands = age_band_edges(settings.get("age_bands", ""))
     table, meta = build_histories(persons, list(lists), [LINKED_CAVEAT])
     memberships = frame.set_index(PERSON_ID).loc[attributes["person_id"], list(lists)].to_numpy()
     if not impute_fields:
-        ctable = covariate_table(attributes, memberships, lists, names, age_bands=age_bands, source=table.source)
-        result = estimate_table(ctable, meta, method="loglinear-cov", settings=settings, seed=seed, level=level)
+        ctable = covariate_table(
+            attributes, memberships, lists, names, age_bands=age_bands, source=table.source
+        )
+        result = estimate_table(
+            ctable, meta, method="loglinear-cov", settings=settings, seed=seed, level=level
+        )
         return {"total": result, "strata": {}, "imputation": None, "imputations": {}}
     imputation = impute(
         attributes,

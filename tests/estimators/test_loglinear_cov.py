@@ -195,7 +195,9 @@ def test_an_empty_margin_is_a_reason_not_a_number():
 
 
 def test_a_capture_table_without_covariates_is_refused_with_the_reason():
-    table = CaptureTable.from_arrays(["A", "B", "C"], [[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 0], [1, 0, 1]], [5] * 5)
+    table = CaptureTable.from_arrays(
+        ["A", "B", "C"], [[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 0], [1, 0, 1]], [5] * 5
+    )
     with pytest.raises(MethodError, match="person-level table"):
         estimate(table, "loglinear-cov", settings={"covariates": "sex"}, seed=1)
 

@@ -189,6 +189,27 @@ def method_entry(wildcards):
     return CONFIG["methods"][wildcards.label]
 
 
+def covariate_inputs(wildcards):
+    """A covariate model (loglinear-cov) reads the table's persons and their records too."""
+    if CONFIG["methods"][wildcards.label]["method"] != "loglinear-cov":
+        return {}
+    return {
+        "persons": f"results/{wildcards.event}/{wildcards.population}/persons.csv",
+        "records": population_records(wildcards),
+    }
+
+
+def covariate_params(wildcards):
+    """What a covariate model needs to know of the table: its lists, linkage and population."""
+    if CONFIG["methods"][wildcards.label]["method"] != "loglinear-cov":
+        return {}
+    return {
+        "sources": population_source_ids(wildcards),
+        "linkage": table_linkage(wildcards),
+        "population": wildcards.population,
+    }
+
+
 def event_start(wildcards):
     return CONFIG["events"][wildcards.event]["start_date"]
 

@@ -92,9 +92,7 @@ def _level_key(text: str) -> tuple:
     return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"(\d+)", text) if p)
 
 
-def covariate_values(
-    attributes: Any, name: str, age_bands: Sequence[int] | None = None
-) -> list[str | None]:
+def covariate_values(attributes: Any, name: str, age_bands: Sequence[int] | None = None) -> list[str | None]:
     """One covariate's level per person, from person attributes; None where the field is missing.
 
     ``attributes`` is a frame of :func:`undercount.linked.linked_attributes` (or
@@ -163,12 +161,31 @@ COVARIATE_FIELD = {
 }
 
 
+def age_band_edges(text: str | Sequence[int] | None) -> tuple[int, ...] | None:
+    """``"0,15,30,45,60"`` -> ``(0, 15, 30, 45, 60, 121)`` (the last band open up to 120); None when empty."""
+    if text is None or (isinstance(text, str) and not text.strip()):
+        return None
+    try:
+        edges = [int(v) for v in (text.split(",") if isinstance(text, str) else text)]
+    except ValueError:
+        raise MethodError(
+            f"age_bands must be whole numbers of years, comma-separated, got {text!r}"
+        ) from None
+    if len(edges) < 2 or edges != sorted(set(edges)) or edges[0] < 0:
+        raise MethodError(f"age_bands {text!r}: give at least two increasing edges from 0 up")
+    if edges[-1] <= 120:
+        edges.append(121)
+    return tuple(edges)
+
+
 def covariate_names(text: str) -> list[str]:
     """``"sex, age_band"`` -> ``["sex", "age_band"]``, checked (MethodError naming the problem)."""
     names = [x.strip() for x in str(text or "").split(",") if x.strip()]
     unknown = [x for x in names if x not in COVARIATES]
     if unknown:
-        raise MethodError(f"unknown covariate {', '.join(unknown)}; the covariates are {', '.join(COVARIATES)}")
+        raise MethodError(
+            f"unknown covariate {', '.join(unknown)}; the covariates are {', '.join(COVARIATES)}"
+        )
     if len(set(names)) != len(names):
         raise MethodError("a covariate is named twice in covariates")
     return names
@@ -337,14 +354,18 @@ class Expanded:
         return np.repeat(self.cells, len(self.patterns), axis=0)
 
     def cell_label(self, c: int) -> str:
-        return ", ".join(f"{v}={self.levels[j][int(self.cells[c, j])]}" for j, v in enumerate(self.covariates))
+        return ", ".join(
+            f"{v}={self.levels[j][int(self.cells[c, j])]}" for j, v in enumerate(self.covariates)
+        )
 
 
 def expand(table: CovariateTable, **options: Any) -> Expanded:
     """The (pattern x covariate cell) table of ``table``: zero counts included, empty cells left out."""
     patterns = observable_patterns(table.k)
     index = {tuple(int(v) for v in p): i for i, p in enumerate(patterns)}
-    cells, inverse = np.unique(table.cell_codes.reshape(len(table.cell_counts), -1), axis=0, return_inverse=True)
+    cells, inverse = np.unique(
+        table.cell_codes.reshape(len(table.cell_counts), -1), axis=0, return_inverse=True
+    )
     inverse = inverse.ravel()
     m = len(patterns)
     counts = np.zeros(len(cells) * m, dtype=np.int64)
@@ -438,7 +459,9 @@ def margins(ex: Expanded) -> dict[str, Any]:
     for j, v in enumerate(ex.covariates):
         L = len(ex.levels[j])
         total = np.bincount(ex.cells[:, j], weights=cell_total, minlength=L)
-        on = np.stack([np.bincount(ex.cells[:, j], weights=on_cell[:, a], minlength=L) for a in range(ex.k)], axis=1)
+        on = np.stack(
+            [np.bincount(ex.cells[:, j], weights=on_cell[:, a], minlength=L) for a in range(ex.k)], axis=1
+        )
         per_cov[v] = (total, on)
     return {"by_pattern": by_pattern, "per_cov": per_cov}
 
@@ -585,7 +608,10 @@ def run_search(
     known = margins(ex)
     n = int(ex.counts.sum())
     if exhaustive(ex):
-        return [fit_model(ex, m, beta0=warm.get(m), check=check, designs=designs, known=known) for m in candidate_models(ex)]
+        return [
+            fit_model(ex, m, beta0=warm.get(m), check=check, designs=designs, known=known)
+            for m in candidate_models(ex)
+        ]
     cache: dict[Model, CovFit] = {}
 
     def get(m: Model) -> CovFit:
@@ -673,14 +699,18 @@ class Statistic:
             fits = run_search(replicate, self.warm, check=self.check, designs=self.designs)
         else:
             # a covariate cell nobody of this replicate is documented in leaves the model, as on the data
-            replicate = replace(ex, cells=ex.cells[present], counts=counts.reshape(ex.n_cells, m)[present].ravel())
+            replicate = replace(
+                ex, cells=ex.cells[present], counts=counts.reshape(ex.n_cells, m)[present].ravel()
+            )
             key = present.tobytes()
             designs = self.designs.setdefault(("cells", key), {})
             fits = run_search(replicate, None, check=self.check, designs=designs)
         return int(replicate.counts.sum()) + combined_dark(fits, replicate)
 
 
-def population_tables(counts: np.ndarray, dark: np.ndarray, rng: np.random.Generator, nboot: int) -> np.ndarray:
+def population_tables(
+    counts: np.ndarray, dark: np.ndarray, rng: np.random.Generator, nboot: int
+) -> np.ndarray:
     """Replicate tables drawn from the estimated population, then the undocumented left out.
 
     The pseudo-population is the documented people (``counts``, one per observable row) plus the
@@ -734,7 +764,9 @@ def catchability(ex: Expanded, fit: CovFit) -> list[dict[str, Any]]:
     return out
 
 
-def dominance_warning(ok: Sequence[CovFit], w: np.ndarray, n: int, ratio: float) -> tuple[str | None, list[str]]:
+def dominance_warning(
+    ok: Sequence[CovFit], w: np.ndarray, n: int, ratio: float
+) -> tuple[str | None, list[str]]:
     """A warning when most of the averaged undocumented number comes from models putting more than
     ``ratio`` times the documented count outside the lists; and those models."""
     darks = np.array([f.dark_total for f in ok])
@@ -762,6 +794,7 @@ def loglinear_cov(
     level: float = 0.95,
     rng: np.random.Generator,
     covariates: str = "",
+    age_bands: str = "",
     criterion: str = "aic",
     estimate: str = "averaged",
     search: str = "auto",
@@ -951,11 +984,15 @@ def loglinear_cov(
         coefficients={c: float(b) for c, b in zip(best.columns, best.beta) if not c.startswith("cell[")},
         cells=cells,
         interval="BCa bootstrap, the search and the weighting repeated in every replicate",
-        bootstrap=Bootstrap(**boot.details(), jackknife_n_hat=boot.jackknife, jackknife_weights=boot.jackknife_weights),
+        bootstrap=Bootstrap(
+            **boot.details(), jackknife_n_hat=boot.jackknife, jackknife_weights=boot.jackknife_weights
+        ),
         extra={
             **extra,
             "coefficient_se": (
-                {c: float(s) for c, s in zip(best.columns, se) if not c.startswith("cell[")} if se is not None else {}
+                {c: float(s) for c, s in zip(best.columns, se) if not c.startswith("cell[")}
+                if se is not None
+                else {}
             ),
         },
     )
@@ -995,7 +1032,20 @@ METHODS = (
         reference="Fienberg (1972); Buckland, Burnham & Augustin (1997); Burnham & Anderson (2002)",
         settings=(
             Setting("covariates", str, "", f"covariates, comma-separated, from {', '.join(COVARIATES)}"),
-            Setting("criterion", str, "aic", "aic or bic: the criterion of the search and the weights", choices=CRITERIA),
+            Setting(
+                "age_bands",
+                str,
+                "",
+                "edges of the age bands of age_band, in years (e.g. 0,15,30,45,60; the last band open); "
+                "empty: 0,18,30,45,60 (on the command line, --bands age=... sets it)",
+            ),
+            Setting(
+                "criterion",
+                str,
+                "aic",
+                "aic or bic: the criterion of the search and the weights",
+                choices=CRITERIA,
+            ),
             Setting(
                 "estimate",
                 str,
@@ -1013,7 +1063,13 @@ METHODS = (
             Setting("nboot", int, 1000, "bootstrap replicates", minimum=20),
             Setting("workers", int, 0, "worker processes (0: one per available core)", minimum=0),
             Setting("progress", bool, True, "show a progress bar on stderr"),
-            Setting("max_hours", float, 1.0, "refuse, before starting, a bootstrap predicted to take longer", minimum=0.0),
+            Setting(
+                "max_hours",
+                float,
+                1.0,
+                "refuse, before starting, a bootstrap predicted to take longer",
+                minimum=0.0,
+            ),
             Setting(
                 "dominated_ratio",
                 float,
@@ -1028,4 +1084,3 @@ METHODS = (
         produces=frozenset({CELLS, BOOTSTRAP_DRAWS}),
     ),
 )
-

@@ -1,0 +1,75 @@
+"""The workflow runs the covariate model (loglinear-cov) on a linked person table."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from test_workflow import make_workdir, snakemake
+
+from undercount.simulate import simulate_person_table
+
+pytestmark = pytest.mark.workflow
+
+CONFIG = {
+    "seed": 11,
+    "private_dir": "private",
+    "reported_figures": None,
+    "populations": ["deaths"],
+    "linkage": {"method": "deterministic"},
+    "methods": {
+        "mt": {},
+        "loglinear-cov": {
+            "settings": {"covariates": "sex,age_band", "age_bands": "0,18,35,60", "nboot": 60}
+        },
+    },
+    "events": {
+        "linked2020": {
+            "label": "A linked table (synthetic)",
+            "start_date": "2020-01-01",
+            "sources": {
+                "persons": {
+                    "kind": "linked",
+                    "label": "Linked persons (synthetic)",
+                    "path": "data/persons.csv",
+                    "synthetic": True,
+                    "lists": ["A", "B", "C"],
+                }
+            },
+        }
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory):
+    work = make_workdir(tmp_path_factory.mktemp("covariates") / "run")
+    frame, truth = simulate_person_table(
+        np.random.default_rng(3), 3000, sex_missing=(0.0, 0.0), age_missing_other=0.0
+    )
+    # the simulator leaves the last list without ages; this test wants every covariate known
+    gap = frame["age"].isna()
+    frame.loc[gap, "age"] = np.random.default_rng(4).integers(0, 90, int(gap.sum()))
+    frame.to_csv(work / "data/persons.csv", index=False)
+    (work / "config/cov.yaml").write_text(yaml.safe_dump(CONFIG, allow_unicode=True), encoding="utf-8")
+    proc = snakemake(work, "--configfile", "config/cov.yaml")
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    return work, frame
+
+
+def test_the_covariate_model_reaches_estimates(workdir):
+    work, frame = workdir
+    est = pd.read_csv(work / "results/estimates.csv")
+    row = est[(est["method"] == "loglinear-cov") & (est["stratum"] == "all")].iloc[0]
+    assert row["n_observed"] == len(frame)
+    assert row["n_observed"] <= row["ci_low"] < row["n_hat"] < row["ci_high"]
+    result = json.loads((work / "results/linked2020/deaths/estimates/loglinear-cov.json").read_text())
+    extra = result["details"]  # the extra fields are written flat
+    assert extra["covariates"] == ["sex", "age_band"]
+    assert extra["levels"]["age_band"] == ["0-17", "18-34", "35-59", "60-120"]
+    assert extra["candidates_fitted"] == 32 and result["details"]["bootstrap"]["nboot"] == 60
+    draws = pd.read_csv(work / "results/linked2020/deaths/estimates/loglinear-cov.draws.csv")
+    assert len(draws) == 60
