@@ -22,9 +22,7 @@ CONFIG = {
     "linkage": {"method": "deterministic"},
     "methods": {
         "mt": {},
-        "loglinear-cov": {
-            "settings": {"covariates": "sex,age_band", "age_bands": "0,18,35,60", "nboot": 60}
-        },
+        "loglinear-cov": {"settings": {"covariates": "sex,age_band", "age_bands": "0,18,35,60", "nboot": 60}},
     },
     "events": {
         "linked2020": {
