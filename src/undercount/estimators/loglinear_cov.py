@@ -55,6 +55,7 @@ Annals of Statistics 40, 996-1023.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import re
@@ -418,6 +419,11 @@ def design(ex: Expanded, model: Model) -> tuple[np.ndarray, list[str]]:
     return np.hstack(cols), names
 
 
+@functools.lru_cache(maxsize=4096)
+def _label(model: Model, lists: tuple[str, ...]) -> str:
+    return model.label(lists)
+
+
 @dataclass(frozen=True, eq=False)
 class CovFit:
     """One fitted candidate: its fit statistics, or why it has none."""
@@ -467,35 +473,49 @@ def margins(ex: Expanded) -> dict[str, Any]:
 
 
 def margin_reason(ex: Expanded, model: Model, known: dict[str, Any] | None = None) -> str | None:
-    """Why the MLE cannot exist, read off an empty or full margin of the model's terms (None: no such margin)."""
+    """Why the MLE cannot exist, read off an empty or full margin of the model's terms (None: no such margin).
+
+    ``known`` (from :func:`margins`) also caches the answer per term and per covariate.
+    """
     known = margins(ex) if known is None else known
-    by_pattern = known["by_pattern"]
-    for t in sort_terms(model.terms):
-        if by_pattern[np.all(ex.patterns[:, list(t)] == 1, axis=1)].sum() == 0:
+    cache = known.setdefault("reasons", {})
+    for key in [*sort_terms(model.terms), *model.covariates]:
+        if key not in cache:
+            cache[key] = _term_reason(ex, key, known)
+        if cache[key] is not None:
+            return cache[key]
+    return None
+
+
+def _term_reason(ex: Expanded, key: Term | str, known: dict[str, Any]) -> str | None:
+    if not isinstance(key, str):
+        t = key
+        if known["by_pattern"][np.all(ex.patterns[:, list(t)] == 1, axis=1)].sum() == 0:
             names = " and ".join(ex.lists[j] for j in t)
             return (
                 f"the lists {names} share no one: the interaction {term_label(t, ex.lists)} has an empty "
                 "margin and its maximum-likelihood estimate does not exist"
             )
-    for v in model.covariates:
-        total, on = known["per_cov"][v]
-        j = ex.covariates.index(v)
-        for lv, level in enumerate(ex.levels[j]):
-            if total[lv] == 0:
-                continue
-            for a, name in enumerate(ex.lists):
-                if on[lv, a] == 0:
-                    return (
-                        f"no one with {v} {level} is on list {name}: the term {name}:{v} has an empty "
-                        f"margin (its log odds for {v} {level} go to minus infinity), so the model's "
-                        "maximum-likelihood estimate does not exist"
-                    )
-                if on[lv, a] == total[lv]:
-                    return (
-                        f"everyone documented with {v} {level} ({int(total[lv]):,}) is on list {name}: the term "
-                        f"{name}:{v} makes {name} a census of {v} {level} (its log odds go to infinity), so "
-                        "the model's maximum-likelihood estimate does not exist"
-                    )
+        return None
+    v = key
+    total, on = known["per_cov"][v]
+    j = ex.covariates.index(v)
+    for lv, level in enumerate(ex.levels[j]):
+        if total[lv] == 0:
+            continue
+        for a, name in enumerate(ex.lists):
+            if on[lv, a] == 0:
+                return (
+                    f"no one with {v} {level} is on list {name}: the term {name}:{v} has an empty "
+                    f"margin (its log odds for {v} {level} go to minus infinity), so the model's "
+                    "maximum-likelihood estimate does not exist"
+                )
+            if on[lv, a] == total[lv]:
+                return (
+                    f"everyone documented with {v} {level} ({int(total[lv]):,}) is on list {name}: the term "
+                    f"{name}:{v} makes {name} a census of {v} {level} (its log odds go to infinity), so "
+                    "the model's maximum-likelihood estimate does not exist"
+                )
     return None
 
 
@@ -514,7 +534,7 @@ def fit_model(
     ``designs`` caches each model's design and its rank (they depend on the covariate cells, not on
     the counts, so a bootstrap builds them once).
     """
-    label = model.label(ex.lists)
+    label = _label(model, ex.lists)
     reason = margin_reason(ex, model, known)
     if reason is not None:
         return CovFit(model, label, reason)
@@ -535,8 +555,10 @@ def fit_model(
             f"model {label} is not identifiable: its design has rank {rank} for {p} parameters",
         )
     use = beta0 is not None and len(beta0) == p
+    # a warm start is the same model's MLE on the data (a bootstrap replicate's neighbour): trusted, so
+    # the least-squares start is skipped; Newton with step halving climbs from any start all the same
     beta, mu, ll_core, converged, _ = K.newton_poisson(
-        X, y, np.asarray(beta0, dtype=float) if use else np.zeros(p), int(use), FIT_TOL, FIT_MAX_ITER
+        X, y, np.asarray(beta0, dtype=float) if use else np.zeros(p), 2 if use else 0, FIT_TOL, FIT_MAX_ITER
     )
     exists = existence(X, y, mu, bool(converged)) if check else bool(converged)
     if not exists:
