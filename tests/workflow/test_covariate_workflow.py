@@ -20,6 +20,7 @@ CONFIG = {
     "reported_figures": None,
     "populations": ["deaths"],
     "linkage": {"method": "deterministic"},
+    "sensitivity": {"methods": ["mt", "loglinear-cov"]},
     "methods": {
         "mt": {},
         "loglinear-cov": {"settings": {"covariates": "sex,age_band", "age_bands": "0,18,35,60", "nboot": 60}},
@@ -71,3 +72,30 @@ def test_the_covariate_model_reaches_estimates(workdir):
     assert extra["candidates_fitted"] == 32 and result["details"]["bootstrap"]["nboot"] == 60
     draws = pd.read_csv(work / "results/linked2020/deaths/estimates/loglinear-cov.draws.csv")
     assert len(draws) == 60
+
+
+def test_sensitivity_and_covariate_figures(workdir):
+    work, frame = workdir
+    from test_workflow import png_description
+
+    from undercount.figures import SYNTHETIC_LABEL
+
+    result = json.loads((work / "results/linked2020/deaths/estimates/loglinear-cov.json").read_text())
+    for label in ("mt", "loglinear-cov"):
+        curve = pd.read_csv(work / f"results/linked2020/deaths/sensitivity/{label}.csv")
+        est = json.loads((work / f"results/linked2020/deaths/estimates/{label}.json").read_text())
+        holds = curve[curve["assumption_holds"]]
+        assert len(holds) == 1 and holds["n_hat"].iloc[0] == pytest.approx(est["n_hat"], rel=1e-12)
+        assert curve["n_hat"].is_monotonic_increasing and (curve["n_hat"] >= len(frame)).all()
+        # N(xi) = n + exp(xi) * (N-hat - n)
+        expected = est["n_observed"] + np.exp(curve["xi"]) * (est["n_hat"] - est["n_observed"])
+        assert np.allclose(curve["n_hat"], expected, rtol=1e-12)
+        png = work / f"results/figures/sensitivity/{label}/linked2020_deaths.png"
+        assert png_description(png) == SYNTHETIC_LABEL
+    figure = work / "results/figures/covariates/loglinear-cov/linked2020_deaths.png"
+    assert png_description(figure) == SYNTHETIC_LABEL
+    drawn = pd.read_csv(figure.with_suffix(".tsv"), sep="\t")
+    weights = drawn[drawn["panel"] == "weights"]
+    top = [m["weight"] for m in result["details"]["top_models"]]
+    assert list(weights["weight"]) == pytest.approx(top, abs=5e-7)  # the TSV keeps 6 decimals
+    assert set(drawn.loc[drawn["panel"] == "catchability", "list"]) == {"A", "B", "C"}
