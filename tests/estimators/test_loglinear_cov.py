@@ -238,3 +238,12 @@ def test_dominance_warning_names_the_models():
     assert names == ["huge"] and text is not None and "huge (weight 0.400, 100,000 undocumented)" in text
     text, names = dominance_warning(ok, np.array([0.9999, 0.0001]), 1000, 5.0)
     assert text is None and names == ["huge"]
+
+
+def test_without_covariates_it_averages_list_structures_with_the_warning():
+    table, _ = simulate(4, N=3000)
+    pooled = CaptureTable.from_arrays(table.lists, table.patterns, table.counts)
+    result = estimate(pooled, "loglinear-cov", settings={"nboot": 20, "workers": 1, "progress": False}, seed=2)
+    assert result.estimable and result.details.extra["candidates_fitted"] == 8
+    assert any("no covariates given" in w for w in result.warnings)
+    assert result.details.extra["covariate_cells"] == 1

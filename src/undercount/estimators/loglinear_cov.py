@@ -281,6 +281,21 @@ class CovariateTable(CaptureTable):
             cell_counts=cell_counts.astype(np.int64),
         )
 
+    @classmethod
+    def from_capture(cls, table: CaptureTable) -> CovariateTable:
+        """A capture-history table as a covariate table without covariates (one covariate cell)."""
+        return cls(
+            table.lists,
+            table.patterns,
+            table.counts,
+            table.source,
+            covariates=(),
+            levels=(),
+            cell_patterns=table.patterns,
+            cell_codes=np.zeros((len(table.counts), 0), dtype=np.int64),
+            cell_counts=table.counts,
+        )
+
     def with_covariates(self, names: Sequence[str]) -> CovariateTable:
         """The same people with only ``names`` as covariates (pooled over the others)."""
         missing = [x for x in names if x not in self.covariates]
@@ -289,6 +304,8 @@ class CovariateTable(CaptureTable):
                 f"the table has no covariate {', '.join(missing)}; it has {', '.join(self.covariates) or 'none'}"
             )
         idx = [self.covariates.index(x) for x in names]
+        if not idx:
+            return CovariateTable.from_capture(self)
         rows = np.hstack([self.cell_patterns.astype(np.int64), self.cell_codes[:, idx]])
         uniq, inverse = np.unique(rows, axis=0, return_inverse=True)
         counts = np.bincount(inverse.ravel(), weights=self.cell_counts, minlength=len(uniq)).astype(np.int64)
@@ -364,9 +381,11 @@ def expand(table: CovariateTable, **options: Any) -> Expanded:
     """The (pattern x covariate cell) table of ``table``: zero counts included, empty cells left out."""
     patterns = observable_patterns(table.k)
     index = {tuple(int(v) for v in p): i for i, p in enumerate(patterns)}
-    cells, inverse = np.unique(
-        table.cell_codes.reshape(len(table.cell_counts), -1), axis=0, return_inverse=True
-    )
+    codes = table.cell_codes.reshape(len(table.cell_counts), len(table.covariates))
+    if codes.shape[1] == 0:  # no covariates: one covariate cell
+        cells, inverse = np.zeros((1, 0), dtype=np.int64), np.zeros(len(codes), dtype=np.int64)
+    else:
+        cells, inverse = np.unique(codes, axis=0, return_inverse=True)
     inverse = inverse.ravel()
     m = len(patterns)
     counts = np.zeros(len(cells) * m, dtype=np.int64)
@@ -849,15 +868,17 @@ def loglinear_cov(
     names = covariate_names(covariates)
     method = "loglinear-cov"
     if not isinstance(table, CovariateTable):
-        raise MethodError(
-            "method 'loglinear-cov' needs the covariates of each person: give a person-level table "
-            "(undercount estimate persons.csv --lists A,B,C --set covariates=sex,age_band), not a "
-            "capture-history table of counts"
-        )
-    if not names:
-        raise MethodError(
-            f"method 'loglinear-cov' needs --set covariates=NAME,...; the table has {', '.join(table.covariates) or 'none'}"
-        )
+        if names:
+            raise MethodError(
+                "method 'loglinear-cov' needs the covariates of each person: give a person-level table "
+                "(undercount estimate persons.csv --lists A,B,C --set covariates=sex,age_band), not a "
+                "capture-history table of counts"
+            )
+        table = CovariateTable.from_capture(table)
+    no_covariates = (
+        "no covariates given (setting covariates): the model averages over list-interaction structures "
+        "only, and heterogeneity of catchability between people is not modelled"
+    )
     ctable = table.with_covariates(names)
     ex = expand(ctable, criterion=criterion, search=search, averaged=estimate == "averaged")
     n = ctable.n_observed
@@ -889,7 +910,7 @@ def loglinear_cov(
     darks = np.array([f.dark_total for f in ok])
     dark = float(np.sum(w * darks)) if ex.averaged else best.dark_total
     n_hat = n + dark
-    warnings: list[str] = []
+    warnings: list[str] = [] if names else [no_covariates]
     dominated, big = dominance_warning(ok, w, n, dominated_ratio)
     if dominated is not None:
         warnings.append(dominated)
