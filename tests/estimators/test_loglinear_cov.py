@@ -243,7 +243,9 @@ def test_dominance_warning_names_the_models():
 def test_without_covariates_it_averages_list_structures_with_the_warning():
     table, _ = simulate(4, N=3000)
     pooled = CaptureTable.from_arrays(table.lists, table.patterns, table.counts)
-    result = estimate(pooled, "loglinear-cov", settings={"nboot": 20, "workers": 1, "progress": False}, seed=2)
+    result = estimate(
+        pooled, "loglinear-cov", settings={"nboot": 20, "workers": 1, "progress": False}, seed=2
+    )
     assert result.estimable and result.details.extra["candidates_fitted"] == 8
     assert any("no covariates given" in w for w in result.warnings)
     assert result.details.extra["covariate_cells"] == 1

@@ -758,8 +758,7 @@ def population_tables(
     estimated undocumented of each covariate cell (``dark``); ``round(N-hat)`` people are drawn from
     it with replacement and those on no list dropped. Unlike redrawing the n documented people, the
     replicates' documented count varies as it does between samples of a fixed population (binomially),
-    and the interval carries that part of the variance of N-hat (Norris and Pollock 1996; Zwane and
-    van der Heijden 2003).
+    and the interval carries that part of the variance of N-hat (Buckland and Garthwaite 1991).
     """
     counts = np.asarray(counts, dtype=float)
     dark = np.asarray(dark, dtype=float)
