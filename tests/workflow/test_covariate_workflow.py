@@ -99,3 +99,13 @@ def test_sensitivity_and_covariate_figures(workdir):
     top = [m["weight"] for m in result["details"]["top_models"]]
     assert list(weights["weight"]) == pytest.approx(top, abs=5e-7)  # the TSV keeps 6 decimals
     assert set(drawn.loc[drawn["panel"] == "catchability", "list"]) == {"A", "B", "C"}
+
+
+def test_a_sensitivity_label_without_a_log_linear_fit_is_refused(tmp_path):
+    work = make_workdir(tmp_path / "bad")
+    config = dict(CONFIG, sensitivity={"methods": ["lcmcr"]}, methods={"lcmcr": {}})
+    (work / "config/bad.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    (work / "data/persons.csv").write_text("person_id,A,B,C\np1,1,0,0\n", encoding="utf-8")
+    proc = snakemake(work, "--configfile", "config/bad.yaml", "-n")
+    assert proc.returncode != 0
+    assert "does not fit a log-linear model" in proc.stderr + proc.stdout
