@@ -76,7 +76,7 @@ def _duration(seconds: float) -> str:
 
 
 def time_one_fit(
-    statistic: Callable[..., float], patterns: np.ndarray, counts: np.ndarray, lists: Sequence[str]
+    statistic: Callable[..., float], patterns: Any, counts: np.ndarray, lists: Sequence[str]
 ) -> float:
     """Wall seconds of one fit of the statistic on the data: the unit of a bootstrap's cost."""
     import time
@@ -177,7 +177,7 @@ def _evaluate(
 
 def bca_bootstrap(
     statistic: Callable[..., float],
-    patterns: np.ndarray,
+    patterns: Any,
     counts: np.ndarray,
     lists: Sequence[str],
     *,
@@ -191,6 +191,9 @@ def bca_bootstrap(
     tables: np.ndarray | None = None,
 ) -> BootstrapResult:
     """BCa interval of ``statistic(patterns, counts, lists)`` (a picklable callable).
+
+    ``patterns`` is passed to the statistic as it is (the observable patterns, or a
+    richer design such as the covariate model's pattern x covariate table).
 
     ``counts`` are those of all observable cells in canonical order;
     ``estimate`` is the statistic on the data. Replicates whose statistic is

@@ -498,7 +498,8 @@ def margin_reason(ex: Expanded, model: Model, known: dict[str, Any] | None = Non
     """
     known = margins(ex) if known is None else known
     cache = known.setdefault("reasons", {})
-    for key in [*sort_terms(model.terms), *model.covariates]:
+    keys: list[Term | str] = [*sort_terms(model.terms), *model.covariates]
+    for key in keys:
         if key not in cache:
             cache[key] = _term_reason(ex, key, known)
         if cache[key] is not None:
@@ -906,6 +907,7 @@ def loglinear_cov(
             details={"candidates": candidates, "candidates_fitted": len(fits)},
         )
     best = fit_model(ex, ok[0].model, beta0=ok[0].beta, cov=True)
+    assert best.dark is not None and best.mu is not None and best.beta is not None  # ok[0] has a fit
     darks = np.array([f.dark_total for f in ok])
     dark = float(np.sum(w * darks)) if ex.averaged else best.dark_total
     n_hat = n + dark
