@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -38,7 +39,25 @@ CONFIG = {
                     "lists": ["A", "B", "C"],
                 }
             },
-        }
+        },
+        "zhanaozen2011": {
+            "label": "Zhanaozen, December 2011",
+            "start_date": "2011-12-16",
+            "sources": {
+                "official": {
+                    "kind": "casualty",
+                    "path": "data/demo/zhanaozen2011_official_deaths.csv",
+                    "date_format": "%d.%m.%Y",
+                    "columns": {"№": "record_id", "ФИО": "full_name", "Пол": "sex", "Возраст": "age"},
+                },
+                "residents": {
+                    "kind": "casualty",
+                    "path": "data/demo/zhanaozen2011_residents_deaths.csv",
+                    "columns": {"Реттік нөмір": "record_id", "Аты-жөні": "full_name", "Жасы": "age"},
+                },
+                "press": {"kind": "casualty", "path": "data/demo/zhanaozen2011_press_deaths.csv"},
+            },
+        },
     },
 }
 
@@ -109,3 +128,15 @@ def test_a_sensitivity_label_without_a_log_linear_fit_is_refused(tmp_path):
     proc = snakemake(work, "--configfile", "config/bad.yaml", "-n")
     assert proc.returncode != 0
     assert "does not fit a log-linear model" in proc.stderr + proc.stdout
+
+
+def test_record_lists_reach_the_covariate_model_through_their_linked_persons(workdir):
+    """Linked records: the persons' consolidated fields. The press list records no sex, so people only on
+    it have none: the result is the reason, with the count, and the way out (never a number)."""
+    work, _ = workdir
+    result = json.loads((work / "results/zhanaozen2011/deaths/estimates/loglinear-cov.json").read_text())
+    persons = pd.read_csv(work / "results/zhanaozen2011/deaths/persons.csv")
+    people = persons["person_id"].nunique()
+    assert result["n_observed"] == people and result["n_hat"] == "NaN"
+    reason = result["warnings"][-1]
+    assert re.search(rf"covariate sex is missing for [\d,]+ of {people:,} people: impute it", reason), reason
