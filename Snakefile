@@ -28,6 +28,7 @@ include: "workflow/rules/link.smk"
 include: "workflow/rules/histories.smk"
 include: "workflow/rules/estimate.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/sensitivity.smk"
 include: "workflow/rules/report.smk"
 
 

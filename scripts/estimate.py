@@ -1,7 +1,11 @@
-"""Rule estimate (and estimate_stratum): one table, one configured method -> result file and draws."""
+"""Rule estimate (and estimate_stratum): one table, one configured method -> result file and draws.
+
+A covariate model (``loglinear-cov``) also gets the table's persons and records: its table is the
+people's capture patterns with their covariates (:func:`undercount.estimators.loglinear_cov.covariate_table`).
+"""
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from undercount.histories import read_histories
@@ -21,6 +25,9 @@ def main(
     level: float,
     threads: int = 1,
     where: str = "",
+    persons: str | None = None,
+    records: Sequence[str] = (),
+    covariates: Mapping[str, Any] | None = None,
 ) -> EstimateResult:
     """Estimate ``table`` (with its summary ``meta``) by the configured ``method`` entry; write the result."""
     logger = script_logger(log, "estimate")
@@ -28,6 +35,24 @@ def main(
         summary = json.load(fh)
     capture = read_histories(table, summary)
     settings = workflow_settings(method["method"], method.get("settings"), threads)
+    if covariates:
+        from undercount.errors import TableError
+        from undercount.results import not_estimable
+
+        try:
+            capture = _covariate_table(capture, persons, records, covariates, settings)
+        except TableError as exc:
+            result = not_estimable(
+                method["method"],
+                capture.lists,
+                capture.n_observed,
+                f"not estimable: {exc.message}",
+                level=level,
+            )
+            result.write(estimate)
+            write_draws_csv(result, draws)
+            logger.warning(result.warnings[-1])
+            return result
     result = estimate_table(
         capture,
         summary,
@@ -56,6 +81,36 @@ def main(
     return result
 
 
+def _covariate_table(capture, persons, records, covariates, settings):
+    """The people of the table with their covariates (fields of a linked table, or of the linked records)."""
+    import pandas as pd
+
+    from undercount.config import POPULATIONS
+    from undercount.estimators.loglinear_cov import age_band_edges, covariate_names, covariate_table
+    from undercount.linked import linked_attributes, memberships_matrix, read_linked_records
+    from undercount.records import read_records
+    from undercount.strata import person_attributes
+
+    sources = list(covariates["sources"])
+    linked = pd.read_csv(persons, dtype=str)
+    if covariates["linkage"] == "linked":
+        attributes = linked_attributes(read_linked_records(records[0], sources), sources)
+    else:
+        kind, _flag = POPULATIONS[covariates["population"]]
+        by_source = {s: read_records(p, kind) for s, p in zip(sources, records, strict=True)}
+        attributes = person_attributes(linked, by_source, kind)
+    memberships = memberships_matrix(linked, list(attributes["person_id"]), capture.lists)
+    names = covariate_names(settings.get("covariates", ""))
+    return covariate_table(
+        attributes,
+        memberships,
+        capture.lists,
+        names,
+        age_bands=age_band_edges(settings.get("age_bands", "")),
+        source=capture.source,
+    )
+
+
 if "snakemake" in globals():
     main(
         table=snakemake.input.table,
@@ -68,4 +123,7 @@ if "snakemake" in globals():
         level=snakemake.params.level,
         threads=snakemake.threads,
         where="/".join(str(v) for v in snakemake.wildcards),
+        persons=getattr(snakemake.input, "persons", None),
+        records=list(getattr(snakemake.input, "records", [])),
+        covariates=dict(snakemake.params.covariates),
     )

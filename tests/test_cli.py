@@ -362,3 +362,35 @@ def test_estimate_person_table_plain_and_errors(capsys, person_csv, tmp_path):
     bad.write_text("A,B\n1,0\n0,0\n", encoding="utf-8")
     code, _, err = run(capsys, "estimate", str(bad), "--lists", "A,B", "--method", "mt")
     assert code == EXIT_BAD_INPUT and "row 3, column 'A'" in err and "on no list" in err
+
+
+# ------------------------------------------------------------ the covariate model (issue 18)
+def test_estimate_person_table_with_covariates(capsys, person_csv):
+    """loglinear-cov on a person table: covariates from the fields, missing ones imputed or refused."""
+    path, frame = person_csv
+    base = [
+        "estimate",
+        str(path),
+        "--lists",
+        "A,B,C",
+        "--bands",
+        "age=0,18,35,60",
+        "--method",
+        "loglinear-cov",
+    ]
+    sets = ["--set", "covariates=sex,age_band", "--set", "nboot=40", "--set", "progress=false", "--seed", "7"]
+    code, _, err = run(capsys, *base, *sets)
+    assert code == EXIT_BAD_INPUT
+    assert f"covariate sex is missing for {int(frame['sex'].isna().sum()):,} of {len(frame):,} people" in err
+    code, out, err = run(capsys, *base, *sets, "--impute", "sex,age", "--m", "3", "--format", "json")
+    assert code == 0, err
+    payload = json.loads(out)
+    assert payload["method"] == "loglinear-cov" and payload["n_observed"] == len(frame)
+    assert payload["details"]["imputations"] == 3
+    assert payload["n_observed"] <= payload["ci_low"] < payload["n_hat"] < payload["ci_high"]
+    code, again, _ = run(capsys, *base, *sets, "--impute", "sex,age", "--m", "3", "--format", "json")
+    assert again == out
+    code, _, err = run(capsys, *base, *sets, "--strata", "sex")
+    assert code == EXIT_BAD_INPUT and "rather than as --strata" in err
+    code, _, err = run(capsys, *base, "--set", "covariates=sex,shoe_size", "--seed", "1")
+    assert code != 0 and "unknown covariate shoe_size" in err

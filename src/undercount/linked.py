@@ -377,6 +377,23 @@ def estimate_persons(
     persons = linked_persons(frame, lists)
     attributes = linked_attributes(frame, lists)
     caveats = [LINKED_CAVEAT]
+    if method == "loglinear-cov":
+        return _estimate_covariates(
+            frame,
+            persons,
+            attributes,
+            lists,
+            by=by,
+            age_bands=age_bands,
+            impute_fields=impute_fields,
+            m=m,
+            iterations=iterations,
+            donors=donors,
+            settings=settings,
+            seed=seed,
+            level=level,
+            progress=progress,
+        )
     if not by:
         if impute_fields:
             from .errors import UndercountError
@@ -465,6 +482,104 @@ def estimate_persons(
         imputed=summary,
     )
     return {"total": total, "strata": pooled, "imputation": summary, "imputations": by_stratum}
+
+
+def _estimate_covariates(
+    frame: pd.DataFrame,
+    persons: pd.DataFrame,
+    attributes: pd.DataFrame,
+    lists: Sequence[str],
+    *,
+    by: Sequence[str],
+    age_bands: Sequence[int] | None,
+    impute_fields: Sequence[str],
+    m: int,
+    iterations: int,
+    donors: int,
+    settings: Mapping[str, Any] | None,
+    seed: int,
+    level: float,
+    progress: Any,
+) -> dict[str, Any]:
+    """``loglinear-cov`` on a person table: one model over pattern x covariate cells (no strata).
+
+    Missing covariate values are an error unless their fields are imputed (``impute_fields``);
+    then the model runs on every completed table and the results are pooled over imputations
+    (:func:`~undercount.impute.pool`, draw by draw).
+    """
+    from .errors import UndercountError
+    from .estimators.loglinear_cov import COVARIATE_FIELD, covariate_names, covariate_table
+    from .histories import build_histories
+    from .impute import imputation_seed, impute, imputed_note, pool
+    from .results import estimate_table
+
+    if by:
+        raise UndercountError(
+            "loglinear-cov models the covariates inside one model: give them as --set covariates=... "
+            "rather than as --strata"
+        )
+    names = covariate_names((settings or {}).get("covariates", ""))
+    if not names:
+        raise UndercountError(
+            "loglinear-cov needs --set covariates=NAME,... (" + ", ".join(COVARIATE_FIELD) + ")"
+        )
+    needed = {COVARIATE_FIELD[v] for v in names}
+    extra = [f for f in impute_fields if f not in needed and not (f == "age" and "age_band" in names)]
+    if extra:
+        raise UndercountError(
+            f"--impute {', '.join(extra)}: not a field of the covariates {', '.join(names)} (those are "
+            f"{', '.join(sorted(needed))})"
+        )
+    from .estimators.loglinear_cov import age_band_edges
+
+    settings = dict(settings or {})
+    if age_bands is not None:
+        settings["age_bands"] = ",".join(str(e) for e in age_bands if e <= 120)
+    age_bands = age_band_edges(settings.get("age_bands", ""))
+    table, meta = build_histories(persons, list(lists), [LINKED_CAVEAT])
+    memberships = frame.set_index(PERSON_ID).loc[attributes["person_id"], list(lists)].to_numpy()
+    if not impute_fields:
+        ctable = covariate_table(
+            attributes, memberships, lists, names, age_bands=age_bands, source=table.source
+        )
+        result = estimate_table(
+            ctable, meta, method="loglinear-cov", settings=settings, seed=seed, level=level
+        )
+        return {"total": result, "strata": {}, "imputation": None, "imputations": {}}
+    imputation = impute(
+        attributes,
+        memberships,
+        impute_fields,
+        m=m,
+        iterations=iterations,
+        donors=donors,
+        seed=imputation_seed(seed, "impute"),
+        progress=progress,
+    )
+    results = []
+    for j, completed in enumerate(imputation.completed):
+        ctable = covariate_table(completed, memberships, lists, names, age_bands=age_bands)
+        results.append(
+            estimate_table(
+                ctable,
+                meta,
+                method="loglinear-cov",
+                settings=settings,
+                seed=imputation_seed(seed, "imputation", j + 1),
+                level=level,
+            )
+        )
+    counts = imputation.counts()
+    note = imputed_note({f: [c] * imputation.m for f, c in counts.items()}, imputation.m, "in all")
+    summary = {"fields": list(imputation.fields), "imputed": counts, **dict(imputation.settings)}
+    total = pool(
+        results,
+        level=level,
+        rng=np.random.default_rng(imputation_seed(seed, "pool")),
+        notes=[note] if note else [],
+        imputed=summary,
+    )
+    return {"total": total, "strata": {}, "imputation": summary, "imputations": {"total": results}}
 
 
 def caveat(linkage: str) -> str:

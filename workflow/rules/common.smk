@@ -189,6 +189,27 @@ def method_entry(wildcards):
     return CONFIG["methods"][wildcards.label]
 
 
+def covariate_inputs(wildcards):
+    """A covariate model (loglinear-cov) reads the table's persons and their records too."""
+    if CONFIG["methods"][wildcards.label]["method"] != "loglinear-cov":
+        return {}
+    return {
+        "persons": f"results/{wildcards.event}/{wildcards.population}/persons.csv",
+        "records": population_records(wildcards),
+    }
+
+
+def covariate_params(wildcards):
+    """What a covariate model needs to know of the table: its lists, linkage and population."""
+    if CONFIG["methods"][wildcards.label]["method"] != "loglinear-cov":
+        return {}
+    return {
+        "sources": population_source_ids(wildcards),
+        "linkage": table_linkage(wildcards),
+        "population": wildcards.population,
+    }
+
+
 def event_start(wildcards):
     return CONFIG["events"][wildcards.event]["start_date"]
 
@@ -387,6 +408,53 @@ def _produces(label):
 RESIDUAL_LABELS = [label for label in METHODS if _produces(label).has_cells]
 
 
+def _sensitivity_labels():
+    """Labels under sensitivity.methods: configured, and of a method that fits a log-linear model."""
+    labels = list(CONFIG.get("sensitivity", {}).get("methods", []))
+    for label in labels:
+        if label not in CONFIG["methods"]:
+            raise WorkflowError(
+                f"sensitivity.methods names {label!r}, which is not a label under methods "
+                f"({', '.join(METHODS)})"
+            )
+        if not _produces(label).has_cells:
+            raise WorkflowError(
+                f"sensitivity.methods: {label!r} ({CONFIG['methods'][label]['method']}) does not fit "
+                "a log-linear model; the sensitivity curve is for log-linear fits"
+            )
+    return labels
+
+
+SENSITIVITY_LABELS = _sensitivity_labels()
+COVARIATE_LABELS = [
+    label for label in METHODS if CONFIG["methods"][label]["method"] == "loglinear-cov"
+]
+
+
+def sensitivity_outputs():
+    """The sensitivity curves and figures, and the covariate models' figures."""
+    out = [
+        f"results/{e}/{p}/sensitivity/{label}.csv"
+        for label in SENSITIVITY_LABELS
+        for e, p in TABLES
+    ]
+    out += [
+        f"results/figures/sensitivity/{label}/{e}_{p}.png"
+        for label in SENSITIVITY_LABELS
+        for e, p in TABLES
+    ]
+    out += [
+        f"results/figures/covariates/{label}/{e}_{p}.png"
+        for label in COVARIATE_LABELS
+        for e, p in TABLES
+    ]
+    return out
+
+
+def table_title(wildcards):
+    return f"{EVENT_LABELS[wildcards.event]}: {wildcards.population}, {wildcards.label}"
+
+
 def label_estimates(wildcards):
     return [f"results/{e}/{p}/estimates/{wildcards.label}.json" for e, p in TABLES]
 
@@ -463,6 +531,7 @@ def all_outputs():
     out.append("results/sources.csv")
     out += ["results/landing.rst", "results/answer.tsv", "results/estimates.xlsx"]
     out.append("results/figures/events_compared.png")
+    out += sensitivity_outputs()
     return out
 
 

@@ -4,6 +4,7 @@
 
 rule estimate:
     input:
+        unpack(covariate_inputs),
         table="results/{event}/{population}/histories.csv",
         meta="results/{event}/{population}/histories.json",
     output:
@@ -16,6 +17,7 @@ rule estimate:
         method=method_entry,
         seed=estimate_seed,
         level=CONFIG["level"],
+        covariates=covariate_params,
     script:
         "../../scripts/estimate.py"
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..errors import MethodError
 from ..histories import CaptureTable
-from . import chapman, closed, coverage, dga, lcmcr, loglinear, search, stepwise
+from . import chapman, closed, coverage, dga, lcmcr, loglinear, loglinear_cov, search, stepwise
 from .base import EstimateResult, Method, Setting, not_estimable
 from .screen import check_result, screen
 
@@ -31,6 +31,7 @@ _MODULES = (
     stepwise,
     coverage,
     lcmcr,
+    loglinear_cov,
 )
 
 REGISTRY: dict[str, Method] = {}

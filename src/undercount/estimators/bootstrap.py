@@ -76,7 +76,7 @@ def _duration(seconds: float) -> str:
 
 
 def time_one_fit(
-    statistic: Callable[..., float], patterns: np.ndarray, counts: np.ndarray, lists: Sequence[str]
+    statistic: Callable[..., float], patterns: Any, counts: np.ndarray, lists: Sequence[str]
 ) -> float:
     """Wall seconds of one fit of the statistic on the data: the unit of a bootstrap's cost."""
     import time
@@ -177,7 +177,7 @@ def _evaluate(
 
 def bca_bootstrap(
     statistic: Callable[..., float],
-    patterns: np.ndarray,
+    patterns: Any,
     counts: np.ndarray,
     lists: Sequence[str],
     *,
@@ -188,18 +188,27 @@ def bca_bootstrap(
     workers: int = 0,
     progress: bool = True,
     desc: str = "bootstrap",
+    tables: np.ndarray | None = None,
 ) -> BootstrapResult:
     """BCa interval of ``statistic(patterns, counts, lists)`` (a picklable callable).
+
+    ``patterns`` is passed to the statistic as it is (the observable patterns, or a
+    richer design such as the covariate model's pattern x covariate table).
 
     ``counts`` are those of all observable cells in canonical order;
     ``estimate`` is the statistic on the data. Replicates whose statistic is
     NaN (no estimable model) are kept as NaN in ``replicates`` and left out of
-    the quantiles, with a warning.
+    the quantiles, with a warning. ``tables``: the replicate tables, when the
+    caller draws them otherwise (``(nboot, cells)``; by default
+    ``Multinomial(n, counts / n)``).
     """
     counts = np.asarray(counts, dtype=np.int64)
     n = int(counts.sum())
     workers = available_cores() if workers == 0 else workers
-    tables = rng.multinomial(n, counts / n, size=nboot)
+    if tables is None:
+        tables = rng.multinomial(n, counts / n, size=nboot)
+    elif tables.shape != (nboot, len(counts)):
+        raise ValueError(f"replicate tables shaped {tables.shape}, expected {(nboot, len(counts))}")
     observed = np.flatnonzero(counts > 0)
     jack_tables = np.repeat(counts[None, :], len(observed), axis=0)
     jack_tables[np.arange(len(observed)), observed] -= 1

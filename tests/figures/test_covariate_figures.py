@@ -1,0 +1,51 @@
+"""Figures of the covariate model and of the sensitivity to the identifying assumption."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from undercount.estimators import estimate
+from undercount.estimators.sensitivity import sensitivity_curve
+from undercount.figures import save_figure
+from undercount.figures.common import carries_synthetic_label
+from undercount.figures.covariates import catchability_figure, sensitivity_figure
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "estimators"))
+from test_loglinear_cov import simulate  # noqa: E402
+
+
+def test_sensitivity_figure_marks_the_assumption_and_carries_the_label(tmp_path):
+    table, _ = simulate(1, N=3000)
+    result = estimate(table, "mt")
+    curve = sensitivity_curve(result)
+    plot, data = sensitivity_figure(curve, result, title="t", synthetic=True)
+    assert carries_synthetic_label(plot)
+    assert list(data.columns) == list(curve.columns) and len(data) == len(curve)
+    png = tmp_path / "s.png"
+    save_figure(plot, data, png)
+    drawn = pd.read_csv(png.with_suffix(".tsv"), sep="\t")
+    assert drawn["assumption_holds"].sum() == 1
+    plot, _ = sensitivity_figure(curve, result, title="t", synthetic=False)
+    assert not carries_synthetic_label(plot)
+
+
+def test_catchability_figure_draws_the_shares_and_the_weights(tmp_path):
+    table, _ = simulate(2, N=4000)
+    result = estimate(
+        table,
+        "loglinear-cov",
+        settings={"covariates": "sex,age_band", "nboot": 20, "workers": 1, "progress": False},
+        seed=3,
+    )
+    plot, data = catchability_figure(result, title="t", synthetic=True)
+    assert carries_synthetic_label(plot)
+    catch = data[data["panel"] == "catchability"]
+    assert len(catch) == (2 + 3) * 3  # levels of sex and age band, times three lists
+    assert ((catch["share_documented"] > 0) & (catch["share_documented"] < 1)).all()
+    weights = data[data["panel"] == "weights"]
+    assert list(weights["weight"]) == [m["weight"] for m in result.details.extra["top_models"]]
+    save_figure(plot, data, tmp_path / "c.png", width=9, height=9)
+    assert (tmp_path / "c.png").stat().st_size > 10_000
