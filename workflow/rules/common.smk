@@ -408,17 +408,9 @@ TABLE_NAMES = [f"{e}_{p}" for e, p in TABLES]
 
 
 def posterior_outputs():
-    out = [
-        f"results/figures/lcmcr/{label}/{t}_{f}.png"
-        for label in LCMCR_LABELS
-        for t in TABLE_NAMES
-        for f in ("trace", "density")
-    ]
-    out += [
-        f"results/figures/dga/{label}/{t}.png"
-        for label in DGA_LABELS
-        for t in TABLE_NAMES
-    ]
+    """One directory per Bayesian method: its figures of every estimable table, and index.tsv."""
+    out = [f"results/figures/lcmcr/{label}" for label in LCMCR_LABELS]
+    out += [f"results/figures/dga/{label}" for label in DGA_LABELS]
     return out
 
 
@@ -443,11 +435,7 @@ def all_outputs():
         for s in SCHEMES[(e, p)]
         if s in IMPUTED_SCHEMES
     ]
-    out += [
-        f"results/figures/residuals/{label}/{e}_{p}.png"
-        for label in RESIDUAL_LABELS
-        for e, p in TABLES
-    ]
+    out += [f"results/figures/residuals/{label}" for label in RESIDUAL_LABELS]
     out += posterior_outputs()
     if REPORTED_EVENTS:
         out.append("results/figures/reported_vs_estimated.png")

@@ -10,6 +10,7 @@ import pandas as pd
 from plotnine import (
     aes,
     facet_wrap,
+    geom_blank,
     geom_col,
     geom_errorbar,
     geom_hline,
@@ -26,7 +27,16 @@ from plotnine import (
     theme,
 )
 
-from .common import SYNTHETIC_LABEL, theme_undercount, warning_footnotes
+from ..config import population_label
+from .common import (
+    NOT_ESTIMABLE,
+    NOT_ESTIMABLE_COLOUR,
+    SYNTHETIC_LABEL,
+    footnotes,
+    people_scale,
+    theme_undercount,
+    warning_footnotes,
+)
 from .reported import reported_tolls_data
 
 WARN = "with warnings"
@@ -42,28 +52,62 @@ def _caption(lines: list[str], synthetic: bool) -> str:
 
 
 # ---------------------------------------------------------------- forest plot
+def table_title(stratum: str) -> str:
+    """How a forest panel names its table: the whole population, a stratum, or a total over strata."""
+    if stratum == "all":
+        return "whole population"
+    scheme, _, name = stratum.partition(":")
+    if name == "total":
+        return f"total over the {scheme.replace('_', ' ')} strata"
+    return f"{scheme.replace('_', ' ')}: {name}"
+
+
 def forest_data(estimates: pd.DataFrame, population: str, event_labels: Mapping[str, str]) -> pd.DataFrame:
-    """One row per (event, stratum, method) of a population, warnings flagged."""
+    """One row per (event, stratum, method) of a population, warnings flagged.
+
+    Each table (event and stratum) is its own panel (``panel``), the methods its
+    rows, so no panel holds more rows than there are methods. Marks (``flag``)
+    are for the notes that differ between the drawn estimates; the notes every
+    row shares are in the caption once (:func:`~undercount.figures.common.footnotes`).
+    """
     rows = estimates[estimates["population"] == population].copy()
     rows["warnings"] = rows["warnings"].fillna("")
+    rows["caveats"] = rows["caveats"].fillna("") if "caveats" in rows else ""
     rows["event_label"] = rows["event"].map(lambda e: event_labels.get(e, e))
     rows["status"] = np.where(
-        rows["n_hat"].isna(), "not estimable", np.where(rows["warnings"] != "", WARN, CLEAN)
+        rows["n_hat"].isna(), NOT_ESTIMABLE, np.where(rows["warnings"] != "", WARN, CLEAN)
     )
     rows["table"] = rows["stratum"]
     rows["x"] = rows["n_hat"].where(rows["n_hat"].notna(), rows["n_observed"])
-    cap = rows["n_hat"].max() * 3 if rows["n_hat"].notna().any() else rows["n_observed"].max()
+    rows = rows.sort_values(["event", "table", "method"]).reset_index(drop=True)
+    events = list(dict.fromkeys(event_labels)) + sorted(set(rows["event"]) - set(event_labels))
+    order = {e: i for i, e in enumerate(events)}
+    rows["panel"] = [f"{lab}: {table_title(t)}" for lab, t in zip(rows["event_label"], rows["table"])]
+    rows["panel_order"] = [
+        (order.get(e, len(order)), 0 if t == "all" else (2 if t.endswith(":total") else 1), t)
+        for e, t in zip(rows["event"], rows["table"])
+    ]
+    rows = rows.sort_values(["panel_order", "method"], kind="stable").reset_index(drop=True)
+    # per panel, the drawn upper end of an unbounded interval: three times the panel's largest estimate
+    caps = rows.groupby("panel")["n_hat"].transform("max") * 3
+    caps = caps.where(caps.notna(), rows.groupby("panel")["n_observed"].transform("max"))
     rows["high_drawn"] = [
-        h if _finite(h) else (cap if (h is not None and not pd.isna(h)) else np.nan) for h in rows["ci_high"]
+        h if _finite(h) else (c if (h is not None and not pd.isna(h)) else np.nan)
+        for h, c in zip(rows["ci_high"], caps)
     ]
     rows["row"] = rows["table"] + "  ·  " + rows["method"]
-    rows = rows.sort_values(["event", "table", "method"]).reset_index(drop=True)
-    rows["flag"], _ = warning_footnotes(rows["warnings"])
+    notes = footnotes(rows["warnings"], rows["caveats"])
+    rows["flag"] = notes.marks
+    rows["text"] = [
+        " ".join(x for x in ((NOT_ESTIMABLE if st == NOT_ESTIMABLE else ""), f) if x)
+        for st, f in zip(rows["status"], rows["flag"])
+    ]
     cols = [
         "event",
         "event_label",
         "population",
         "table",
+        "panel",
         "method",
         "row",
         "n_observed",
@@ -74,7 +118,9 @@ def forest_data(estimates: pd.DataFrame, population: str, event_labels: Mapping[
         "x",
         "status",
         "flag",
+        "text",
         "warnings",
+        "caveats",
     ]
     return rows[cols]
 
@@ -82,29 +128,64 @@ def forest_data(estimates: pd.DataFrame, population: str, event_labels: Mapping[
 def forest_figure(
     estimates: pd.DataFrame, population: str, event_labels: Mapping[str, str], level: float, synthetic: bool
 ):
-    """(plot, data): every method on every table of one population, with intervals."""
+    """(plot, data): every method on every table of one population, with intervals.
+
+    One panel per table (each with its own scale of people, from 0 never below),
+    estimates in the method's colour, tables without an estimate as a grey cross
+    at the documented count with the words "not estimable".
+    """
     data = forest_data(estimates, population, event_labels)
     drawn = data.copy()
-    drawn["row"] = pd.Categorical(drawn["row"], categories=sorted(drawn["row"].unique(), reverse=True))
+    drawn["panel"] = pd.Categorical(drawn["panel"], categories=list(dict.fromkeys(drawn["panel"])))
+    drawn["method"] = pd.Categorical(
+        drawn["method"], categories=sorted(drawn["method"].unique(), reverse=True)
+    )
+    est = drawn[drawn["status"] != NOT_ESTIMABLE]
+    none = drawn[drawn["status"] == NOT_ESTIMABLE]
+    notes = footnotes(data["warnings"], data["caveats"])
+    ncol = 1 if drawn["panel"].nunique() < 3 else 2
+    # the words "not estimable" go to the side of the cross with room in its panel
+    right_end = drawn.groupby("panel", observed=True)[["x", "high_drawn"]].transform("max").max(axis=1)
+    none = none.assign(text_left=none["x"] > 0.5 * right_end[none.index])
+    # an estimate's marks: left of its interval in the right half of the panel, right of it otherwise
+    est_left = est["x"] > 0.5 * right_end[est.index]
+    est = est.assign(
+        text_left=est_left,
+        text_x=np.where(est_left, est["ci_low"].fillna(est["x"]), est["high_drawn"].fillna(est["x"])),
+    )
+    floor = drawn.drop_duplicates("panel").assign(x=1.0)
+    est_text = {"size": 6.5, "color": "#444444", "family": "DejaVu Sans"}
+    none_text = {"size": 6.5, "color": NOT_ESTIMABLE_COLOUR, "family": "DejaVu Sans"}
     plot = (
-        ggplot(drawn, aes(y="row", x="x", color="method", shape="status"))
-        + geom_segment(aes(x="ci_low", xend="high_drawn", yend="row"), size=0.8)
-        + geom_point(size=2.6, fill="white")
-        + geom_text(aes(x="x", label="flag"), nudge_y=0.38, size=6.5, color="#444444", family="DejaVu Sans")
-        + facet_wrap("event_label", scales="free", ncol=1)
-        + scale_shape_manual(values={CLEAN: "o", WARN: "^", "not estimable": "x"})
+        ggplot(drawn, aes(y="method", x="x"))
+        + geom_segment(est, aes(x="ci_low", xend="high_drawn", yend="method", color="method"), size=0.8)
+        + geom_point(est, aes(color="method", shape="status"), size=2.6, fill="white")
+        + geom_point(none, aes(shape="status"), size=2.6, color=NOT_ESTIMABLE_COLOUR)
+        + geom_text(
+            est[~est["text_left"]], aes(x="text_x", label="text"), ha="left", **est_text, format_string="  {}"
+        )
+        + geom_text(
+            est[est["text_left"]], aes(x="text_x", label="text"), ha="right", **est_text, format_string="{}  "
+        )
+        + geom_text(none[~none["text_left"]], aes(label="text"), ha="left", **none_text, format_string="  {}")
+        + geom_text(none[none["text_left"]], aes(label="text"), ha="right", **none_text, format_string="{}  ")
+        # a panel of nothing but zeros still spans whole people from 0, never a centred or negative axis
+        + geom_blank(floor, aes(x="x", y="method"), inherit_aes=False)
+        + facet_wrap("panel", scales="free", ncol=ncol)
+        + scale_shape_manual(values={CLEAN: "o", WARN: "^", NOT_ESTIMABLE: "x"})
+        + people_scale("x", zero=True)
         + labs(
             x="people",
-            y="table (stratum)  ·  method",
+            y="method",
             color="method",
             shape="",
-            title=f"{population.capitalize()}: every method on every table",
+            title=f"{population_label(population)}: every method on every table",
             caption=_caption(
                 [
-                    f"Points: estimates; lines: {round(100 * level)}% intervals (unbounded ends drawn to the edge). "
-                    "Triangles carry warnings, crosses are not estimable (drawn at the documented count).",
-                    "Warnings (⚠n next to an estimate):",
-                    warning_footnotes(data["warnings"])[1],
+                    f"Points: estimates; lines: {round(100 * level)}% intervals (unbounded ends drawn to the "
+                    "edge). Triangles carry notes of their own (⚠n); grey crosses are not estimable, drawn at "
+                    "the documented count. Each panel has its own scale.",
+                    *notes.caption_lines(),
                 ],
                 synthetic,
             ),
