@@ -42,8 +42,28 @@ def make_workdir(path: Path) -> Path:
 
 
 def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
-    cmd = [sys.executable, "-m", "snakemake", "--cores", "2", *args]
-    return subprocess.run(cmd, cwd=workdir, capture_output=True, text=True)
+    """Run Snakemake in ``workdir``; its short progress view (``--logger undercount``) is shown as it runs.
+
+    The progress lines go to the terminal past pytest's capture (a workflow run takes
+    minutes: the suite says what it is doing), and the whole standard error is kept in
+    the result for the test's assertions. ``--lint`` keeps Snakemake's own output.
+    """
+    import tempfile
+
+    view = [] if "--lint" in args else ["--logger", "undercount"]
+    cmd = [sys.executable, "-m", "snakemake", "--cores", "2", *view, *args]
+    lines = []
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as out:
+        with subprocess.Popen(cmd, cwd=workdir, stdout=out, stderr=subprocess.PIPE, text=True) as proc:
+            assert proc.stderr is not None
+            for line in proc.stderr:
+                lines.append(line)
+                if line.startswith("undercount: ") and " jobs done" in line:
+                    sys.__stderr__.write(f"  [{workdir.name}] {line}")
+                    sys.__stderr__.flush()
+        out.seek(0)
+        stdout = out.read()
+    return subprocess.CompletedProcess(cmd, proc.returncode, stdout, "".join(lines))
 
 
 @pytest.fixture(scope="module")

@@ -168,7 +168,15 @@ def event_source_labels(wildcards):
 
 def overlap_title(wildcards):
     return report_safe(
-        f"{CONFIG['events'][wildcards.event]['label']}: {wildcards.population}"
+        f"{CONFIG['events'][wildcards.event]['label']}: "
+        f"{uc.population_label(wildcards.population).lower()}"
+    )
+
+
+def match_weights_title(wildcards):
+    return report_safe(
+        f"Match weights: {CONFIG['events'][wildcards.event]['label']}, "
+        f"{uc.population_label(wildcards.population).lower()}"
     )
 
 
@@ -336,8 +344,8 @@ def official_of_event(wildcards):
 
 def strata_title(wildcards):
     return report_safe(
-        f"{CONFIG['events'][wildcards.event]['label']}: {wildcards.population} "
-        f"by {wildcards.scheme}"
+        f"{CONFIG['events'][wildcards.event]['label']}: "
+        f"{uc.population_label(wildcards.population).lower()} by {wildcards.scheme.replace('_', ' ')}"
     )
 
 

@@ -28,7 +28,9 @@ rule link_thresholds:
         other_sources=other_source_ids,
         thresholds=THRESHOLDS,
         linkage=LINKAGE_FIT,
-        synthetic=CONFIG["synthetic"],
+        # the label follows the lists (undercount.synthetic), never the config's top-level flag
+        synthetic=table_synthetic,
+        title=match_weights_title,
     script:
         "../../scripts/link_thresholds.py"
 

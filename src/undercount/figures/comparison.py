@@ -35,7 +35,6 @@ from .common import (
     footnotes,
     people_scale,
     theme_undercount,
-    warning_footnotes,
 )
 from .reported import reported_tolls_data
 
@@ -235,6 +234,7 @@ def coverage_data(
                     "share_low": count / est["ci_high"] if _finite(est["ci_high"]) else 0.0,
                     "share_high": min(1.0, count / est["ci_low"]) if _finite(est["ci_low"]) else 1.0,
                     "warnings": est["warnings"] if isinstance(est["warnings"], str) else "",
+                    "caveats": est["caveats"] if isinstance(est.get("caveats"), str) else "",
                 }
             )
     return pd.DataFrame(
@@ -250,13 +250,15 @@ def coverage_data(
             "share_low",
             "share_high",
             "warnings",
+            "caveats",
         ],
     )
 
 
 def coverage_figure(data: pd.DataFrame, level: float, synthetic: bool):
     data = data.copy()
-    data["flag"], footnotes = warning_footnotes(data["warnings"])
+    notes = footnotes(data["warnings"], data["caveats"] if "caveats" in data else None)
+    data["flag"] = notes.marks
     plot = (
         ggplot(data, aes("method", "share", ymin="share_low", ymax="share_high"))
         + geom_pointrange(color="#c0392b")
@@ -272,8 +274,7 @@ def coverage_figure(data: pd.DataFrame, level: float, synthetic: bool):
                 [
                     f"Lines: {round(100 * level)}% intervals (the official count divided by the "
                     "interval ends of the estimated total). Dashed: complete coverage.",
-                    "Warnings of the estimates (⚠n):",
-                    footnotes,
+                    *notes.caption_lines(),
                 ],
                 synthetic,
             ),
@@ -316,6 +317,7 @@ def strata_data(
                     if not _finite(est["n_hat"])
                     else (WARN if isinstance(est["warnings"], str) and est["warnings"] else CLEAN),
                     "warnings": est["warnings"] if isinstance(est["warnings"], str) else "",
+                    "caveats": est["caveats"] if isinstance(est.get("caveats"), str) else "",
                 }
             )
     data = pd.DataFrame(
@@ -331,17 +333,35 @@ def strata_data(
             "undercount",
             "status",
             "warnings",
+            "caveats",
         ],
     )
-    data["flag"], _ = warning_footnotes(data["warnings"])
+    data["flag"] = footnotes(data["warnings"], data["caveats"]).marks
     return data
 
 
 def strata_figure(data: pd.DataFrame, title: str, level: float, synthetic: bool):
     bars = data.drop_duplicates("stratum")
     dodge = position_dodge(width=0.6)
+    notes = footnotes(data["warnings"], data["caveats"])
+    # a stratum without any estimate says so in grey above its bar, never as a red (or coloured) mark
+    none = (
+        data.groupby("stratum")
+        .filter(lambda g: (g["status"] == NOT_ESTIMABLE).all())
+        .drop_duplicates("stratum")
+    )
     plot = (
         ggplot(data, aes(x="stratum"))
+        + geom_text(
+            none,
+            aes(y="documented", label="status"),
+            va="bottom",
+            size=7,
+            color=NOT_ESTIMABLE_COLOUR,
+            family="DejaVu Sans",
+            format_string="× {}",
+            nudge_y=0,
+        )
         + geom_col(bars, aes(y="documented"), fill="#dddddd")
         + geom_point(bars, aes(y="official"), shape="_", size=12)
         + geom_errorbar(aes(ymin="ci_low", ymax="ci_high", color="method"), width=0.2, position=dodge)
@@ -365,13 +385,13 @@ def strata_figure(data: pd.DataFrame, title: str, level: float, synthetic: bool)
                     "Grey bars: documented by any list; black dashes: on the official list; points and lines: "
                     f"estimates with {round(100 * level)}% intervals.",
                     "The gap between bar and estimate is the undocumented part; strata failing the usable-stratum "
-                    "rule have no estimate.",
-                    "Warnings (⚠n):",
-                    warning_footnotes(data["warnings"])[1],
+                    "rule have no estimate (grey: not estimable).",
+                    *notes.caption_lines(),
                 ],
                 synthetic,
             ),
         )
+        + people_scale("y", zero=True)
         + theme_undercount()
     )
     return plot, data
@@ -403,6 +423,7 @@ def reported_vs_estimated_data(
                     "ci_low": est["ci_low"],
                     "ci_high": est["ci_high"],
                     "warnings": est["warnings"] if isinstance(est["warnings"], str) else "",
+                    "caveats": est["caveats"] if isinstance(est.get("caveats"), str) else "",
                 }
             )
     return tolls, pd.DataFrame(
@@ -416,6 +437,7 @@ def reported_vs_estimated_data(
             "ci_low",
             "ci_high",
             "warnings",
+            "caveats",
         ],
     )
 
@@ -430,7 +452,8 @@ def reported_vs_estimated_figure(
 ):
     tolls, est = reported_vs_estimated_data(reported, estimates, events, method)
     est = est.copy()
-    flags, footnotes = warning_footnotes(est["warnings"])
+    notes = footnotes(est["warnings"], est["caveats"])
+    flags = notes.marks
     est["label"] = [f"{m} {f}".strip() for m, f in zip(est["method"], flags)]
     est_ok = est[est["n_hat"].notna()]
     estimate_note = f"Red: estimated total ({method}, {round(100 * level)}% interval) from " + (
@@ -467,8 +490,7 @@ def reported_vs_estimated_figure(
             caption=(
                 "Black: real reported figures (data/reported_figures.csv, each cited). "
                 + estimate_note
-                + "\nWarnings of the estimate (⚠n):\n"
-                + footnotes
+                + "".join("\n" + line for line in notes.caption_lines())
             ),
         )
         + theme_undercount()
