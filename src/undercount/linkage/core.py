@@ -794,7 +794,9 @@ def link(
         ``source``, ``record_id``, ``full_name``, ``sex``, ``age``, the date
         column and (if present) the place column.
     date_column
-        ``date_of_death`` or ``date_detained``.
+        ``date_of_death`` or ``date_detained``: ISO text (``2022-01-05``) or a
+        pandas datetime column, time-zone aware or not, ``NaT`` for unknown
+        (:func:`dates_as_iso`).
     method
         ``splink`` (the default), ``probabilistic`` (the numpy Fellegi-Sunter
         engine) or ``deterministic`` (v0).
