@@ -432,7 +432,7 @@ def dates_as_iso(records: pd.DataFrame, date_column: str) -> pd.DataFrame:
             f"column {date_column!r}: dates must be ISO text (2022-01-05) or a pandas datetime column, "
             f"not {column.dtype}"
         )
-    values = []
+    values: list[str | None] = []
     for row, value in enumerate(column.tolist()):
         if value is None or (not isinstance(value, str) and pd.isna(value)):
             values.append(None)
