@@ -531,6 +531,28 @@ def test_bad_linkage_config_stops_before_writing_anything(tmp_path, entry, expec
     assert not (workdir / "results").exists()
 
 
+#: Elements beside the answer table's column (the rule graph) that its right-hand columns run into.
+OVERLAP_JS = """() => {
+  const table = document.querySelector('table.docutils');
+  let column = table;
+  while (column.parentElement && !column.parentElement.className.toString().includes('gap-3')) {
+    column = column.parentElement;
+  }
+  const t = table.getBoundingClientRect();
+  const hits = [];
+  for (const other of column.parentElement.children) {
+    if (other === column) continue;
+    for (const e of other.querySelectorAll('*')) {
+      const r = e.getBoundingClientRect();
+      if (r.width && r.height && r.left < t.right && t.left < r.right && r.top < t.bottom && t.top < r.bottom) {
+        hits.push(e.tagName + ' ' + (e.textContent || '').slice(0, 30));
+      }
+    }
+  }
+  return hits.slice(0, 5);
+}"""
+
+
 def test_the_report_opens_on_the_answer_in_a_browser(runs, tmp_path):
     """The report, in a real browser: no console error, and the landing page shows the headline numbers."""
     from conftest import open_in_browser
@@ -548,6 +570,8 @@ def test_the_report_opens_on_the_answer_in_a_browser(runs, tmp_path):
             assert deaths[column] in text, column
         assert "no interval shows it" in text  # the standing caveat
         assert page.evaluate("document.images.length") >= 1  # the figure, event beside event
+        # the answer table stays in its column: it ran under the rule graph drawn to its right
+        assert page.evaluate(OVERLAP_JS) == [], "the answer table overlaps the report's rule graph"
         assert not errors, errors
     finally:
         context.close()
