@@ -159,10 +159,10 @@ class LogHandler(LogHandlerBase):
                 self.running.pop(int(getattr(record, "job_id", -1)), None)
             elif event in (LogEvent.JOB_ERROR, LogEvent.GROUP_ERROR):
                 job = self.running.pop(int(getattr(record, "jobid", -1) or -1), None)
-                self._print(self.formatter.format(record) or record.getMessage())
+                self._print(self._format(record))
                 self._print_log_tail(getattr(record, "log", None) or (job or {}).get("logs") or ())
             elif record.levelno >= logging.WARNING or event == LogEvent.ERROR:
-                text = self.formatter.format(record) or record.getMessage()
+                text = self._format(record)
                 if text.strip():
                     self._print(text)
             elif event is None:
@@ -170,16 +170,35 @@ class LogHandler(LogHandlerBase):
                 if message and message.lstrip().startswith(KEEP):
                     self._print(message.strip())
 
+    def _format(self, record: logging.LogRecord) -> str:
+        """Snakemake's own text for a warning or an error; a plain line when a record lacks its fields."""
+        try:
+            text = self.formatter.format(record)
+        except (KeyError, AttributeError, TypeError):
+            text = ""
+        if text:
+            return text
+        if getattr(record, "event", None) in (LogEvent.JOB_ERROR, LogEvent.GROUP_ERROR):
+            rule = getattr(record, "rule_name", "?")
+            return (
+                f"Error in rule {rule} (jobid {getattr(record, 'jobid', '?')}) {record.getMessage()}".rstrip()
+            )
+        return record.getMessage()
+
     def _line(self) -> str:
         if self.total is None:
             return ""
         parts = [f"undercount: {self.done}/{self.total} jobs done"]
         if self.running:
             now = time.monotonic()
-            # the job running longest, with its own progress where it reports one
-            jobid, job = min(self.running.items(), key=lambda item: item[1]["since"])
+            # a job that reports its own progress first (the long computations do), else the one
+            # running longest
+            reports = {jobid: _progress_of(job) for jobid, job in self.running.items()}
+            jobid, job = min(
+                self.running.items(), key=lambda item: (reports[item[0]] is None, item[1]["since"])
+            )
             text = f"running {_describe(job)} ({now - job['since']:.0f} s"
-            found = _progress_of(job)
+            found = reports[jobid]
             if found is not None and float(found["total"]) > 0:
                 share = float(found["done"]) / float(found["total"])
                 text += (
