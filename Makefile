@@ -30,12 +30,13 @@ install: $(VENV)/.installed
 
 install-test: $(VENV)/.installed-test
 
+# --logger undercount: the short progress view (src/snakemake_logger_plugin_undercount), also for the report
 results: $(VENV)/.installed
 	$(BIN)/snakemake --profile profiles/default --configfile $(CONFIG)
-	$(BIN)/snakemake --configfile $(CONFIG) --report results/report.html
+	$(BIN)/snakemake --configfile $(CONFIG) --report results/report.html --logger undercount
 
 report: $(VENV)/.installed
-	$(BIN)/snakemake --configfile $(CONFIG) --report results/report.html
+	$(BIN)/snakemake --configfile $(CONFIG) --report results/report.html --logger undercount
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
