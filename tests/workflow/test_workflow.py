@@ -160,17 +160,27 @@ def test_outputs_exist_and_estimates_are_tidy(runs):
     assert totals.loc["stepwise-bca", "n_hat"] > 0 and pd.isna(totals.loc["mt", "n_hat"])
     draws = pd.read_csv(results / "jan2022" / "deaths" / "estimates" / "stepwise-bca.draws.csv")
     assert len(draws) == 1000
-    for e, p in [("jan2022", "deaths"), ("zhanaozen2011", "torture")]:
-        assert (results / "figures" / "residuals" / "stepwise-bca" / f"{e}_{p}.png").exists()
+    # per-table model figures: an image for every table the method estimated, none for the others
+    # (never a placeholder), and index.tsv naming each table with its file or its reason
+    assert (results / "figures" / "residuals" / "stepwise-bca" / "jan2022_deaths.png").exists()
+    for folder in ("residuals/stepwise-bca", "lcmcr/lcmcr", "dga/dga"):
+        index = pd.read_csv(results / "figures" / folder / "index.tsv", sep="\t", keep_default_na=False)
+        drawn = set(index.loc[index["file"] != "", "file"])
+        assert drawn == {p.name for p in (results / "figures" / folder).glob("*.png")}, folder
+        assert "zhanaozen2011_torture" in set(index.loc[index["file"] == "", "table"]), folder
+        assert (index.loc[index["file"] == "", "reason"] != "").all(), folder
     # Bayesian methods: posterior draws (LCMCR: 4 chains x 1,000; dga: 4,000 quantiles) added
-    # across strata; their diagnostics figures exist for every table, estimable or not
+    # across strata; their diagnostics figures exist for every table they estimated, and only those
     for method, size in (("lcmcr", 4000), ("dga", 4000)):
         assert totals.loc[method, "n_hat"] > 0
         assert len(pd.read_csv(results / "jan2022" / "deaths" / "estimates" / f"{method}.draws.csv")) == size
-    for e, p in [("jan2022", "deaths"), ("zhanaozen2011", "torture")]:
-        for name in ("trace", "density"):
-            assert (results / "figures" / "lcmcr" / "lcmcr" / f"{e}_{p}_{name}.png").stat().st_size > 10_000
-        assert (results / "figures" / "dga" / "dga" / f"{e}_{p}.png").stat().st_size > 10_000
+    for name in ("trace", "density"):
+        assert (
+            results / "figures" / "lcmcr" / "lcmcr" / f"jan2022_deaths_{name}.png"
+        ).stat().st_size > 10_000
+        assert not (results / "figures" / "lcmcr" / "lcmcr" / f"zhanaozen2011_torture_{name}.png").exists()
+    assert (results / "figures" / "dga" / "dga" / "jan2022_deaths.png").stat().st_size > 10_000
+    assert not (results / "figures" / "dga" / "dga" / "zhanaozen2011_torture.png").exists()
     trace = pd.read_csv(results / "figures" / "lcmcr" / "lcmcr" / "jan2022_deaths_trace.tsv", sep="\t")
     assert sorted(trace["chain"].unique()) == [1, 2, 3, 4] and len(trace) == 4000
     lcmcr = overall[(overall["method"] == "lcmcr") & overall["n_hat"].notna()]
