@@ -107,6 +107,7 @@ rule figure_linkage_sensitivity:
         threshold=LINKAGE["threshold"],
         level=CONFIG["level"],
         synthetic=SYNTHETIC,
+        event_labels=EVENT_LABELS,
     script:
         "../../scripts/figure_linkage_sensitivity.py"
 
@@ -138,5 +139,6 @@ rule linkage_accuracy:
         thresholds=THRESHOLDS,
         threshold=LINKAGE["threshold"],
         synthetic=SYNTHETIC,
+        event_labels=EVENT_LABELS,
     script:
         "../../scripts/linkage_accuracy.py"
