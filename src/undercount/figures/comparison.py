@@ -350,19 +350,18 @@ def strata_figure(data: pd.DataFrame, title: str, level: float, synthetic: bool)
         .filter(lambda g: (g["status"] == NOT_ESTIMABLE).all())
         .drop_duplicates("stratum")
     )
+    none = none.assign(text=[f"× {NOT_ESTIMABLE} {f}".rstrip() for f in none["flag"]])
     plot = (
         ggplot(data, aes(x="stratum"))
+        + geom_col(bars, aes(y="documented"), fill="#dddddd")
         + geom_text(
             none,
-            aes(y="documented", label="status"),
+            aes(y="documented", label="text"),
             va="bottom",
             size=7,
             color=NOT_ESTIMABLE_COLOUR,
             family="DejaVu Sans",
-            format_string="× {}",
-            nudge_y=0,
         )
-        + geom_col(bars, aes(y="documented"), fill="#dddddd")
         + geom_point(bars, aes(y="official"), shape="_", size=12)
         + geom_errorbar(aes(ymin="ci_low", ymax="ci_high", color="method"), width=0.2, position=dodge)
         + geom_point(aes(y="n_hat", color="method", shape="status"), size=3, position=dodge)
