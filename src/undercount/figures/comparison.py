@@ -481,6 +481,7 @@ def reported_vs_estimated_figure(
         + facet_wrap("event_label", scales="free", ncol=1)
         + scale_x_continuous(trans="log1p", breaks=[0, 1, 3, 7, 14, 30, 60, 120, 240, 365])
         + scale_shape_manual(values={"reported national total": "o", "unofficial claim (unverified)": "^"})
+        + people_scale("y", zero=False)
         + labs(
             x="days since the event began (log scale)",
             y="deaths",
