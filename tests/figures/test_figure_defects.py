@@ -310,3 +310,50 @@ def test_the_workflow_declares_no_per_table_placeholder():
     assert "no_estimate_panel" not in Path(ROOT / "src" / "undercount" / "figures" / "common.py").read_text(
         "utf-8"
     )
+
+
+# ------------------------------------------------------------ events_compared.png
+def _answers():
+    from undercount import landing
+    from undercount.results import EstimateResult
+    from undercount.results.result import not_estimable
+
+    out = []
+    for event, label in (("jan2022", "January 2022"), ("zhanaozen2011", "Zhanaozen")):
+        for population in ("deaths", "torture", "deaths_in_custody"):
+            estimable = population != "deaths_in_custody"
+            result = (
+                EstimateResult("lcmcr", ("a", "b", "c"), 300, 313.0, 306.0, 339.0)
+                if estimable
+                else not_estimable("lcmcr", ("a", "b", "c"), 2, "not estimable: fewer than two lists")
+            )
+            meta = {"lists": ["a", "b", "c"], "n_observed": result.n_observed, "people_per_list": {"a": 200}}
+            out.append(
+                landing.answer(
+                    event=event,
+                    event_label=label,
+                    population=population,
+                    meta=meta,
+                    results={"lcmcr": result},
+                    reported=None,
+                    official_source=None,
+                    synthetic=True,
+                )
+            )
+    return out
+
+
+def test_events_compared_names_every_panel_and_leaves_room_at_the_top():
+    from undercount.figures.answer import events_compared_figure
+
+    plot, data = events_compared_figure(_answers(), 0.95, synthetic=True)
+    panels = list(plot.data["panel"].cat.categories)
+    # every drawn row is in a named panel (a renamed population once fell into a panel titled 'nan')
+    assert plot.data["panel"].notna().all() and set(data["panel"]) == set(panels)
+    assert "January 2022\ndetainees alleging torture" in panels and not any("_" in p for p in panels)
+    y = _scale(plot, "y")
+    assert y.limits == (0, None) and y.breaks is whole_people_breaks
+    assert y.expand[2] >= 0.2  # the two-line value labels above the tallest bar stay inside the panel
+    grey = [layer for layer in plot.layers if layer.geom.aes_params.get("color") == NOT_ESTIMABLE_COLOUR]
+    assert len(grey) == 1 and len(grey[0].geom.data) == 2  # the two tables without an estimate
+    assert carries_synthetic_label(plot)

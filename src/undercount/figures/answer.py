@@ -35,7 +35,7 @@ def events_compared_data(answers: Sequence[Answer]) -> pd.DataFrame:
     """One row per table and kind: the official count, the documented count, the headline total."""
     rows = []
     for a in answers:
-        panel = f"{a.event_label}\n{a.population.replace('_', ' ')}"
+        panel = f"{a.event_label}\n{population_label(a.population).lower()}"
         r = a.result
         total = r.n_hat if r is not None and r.estimable else math.nan
         values = {
