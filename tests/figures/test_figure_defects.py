@@ -357,3 +357,14 @@ def test_events_compared_names_every_panel_and_leaves_room_at_the_top():
     grey = [layer for layer in plot.layers if layer.geom.aes_params.get("color") == NOT_ESTIMABLE_COLOUR]
     assert len(grey) == 1 and len(grey[0].geom.data) == 2  # the two tables without an estimate
     assert carries_synthetic_label(plot)
+
+
+def test_reported_versus_estimated_carries_the_synthetic_label():
+    """Its red estimate rests on the lists: from synthetic ones, the figure says so (it did not)."""
+    from undercount.figures.comparison import reported_vs_estimated_figure
+
+    reported = pd.read_csv(ROOT / "data" / "reported_figures.csv")
+    estimates = _estimates().assign(stratum="all").drop_duplicates("method")
+    for synthetic in (True, False):
+        plot, _ = reported_vs_estimated_figure(reported, estimates, EVENTS, "mt", 0.95, synthetic)
+        assert carries_synthetic_label(plot) is synthetic

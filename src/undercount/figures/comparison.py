@@ -487,6 +487,8 @@ def reported_vs_estimated_figure(
             y="deaths",
             shape="",
             title="Reported death tolls over time and the estimated total",
+            # the estimate rests on synthetic lists: the figure carries the label like every other
+            subtitle=SYNTHETIC_LABEL if synthetic else None,
             caption=(
                 "Black: real reported figures (data/reported_figures.csv, each cited). "
                 + estimate_note
