@@ -152,7 +152,12 @@ def test_outputs_exist_and_estimates_are_tidy(runs):
     } <= set(summary.columns)
     # built from synthetic lists: every row and every figure says so (the demo config has no switch)
     assert estimates["synthetic"].all() and summary["synthetic"].all()
-    for name in ("forest_deaths", "overlap_jan2022_deaths", "strata_jan2022_deaths_city"):
+    for name in (
+        "forest_deaths",
+        "overlap_jan2022_deaths",
+        "strata_jan2022_deaths_city",
+        "reported_vs_estimated",
+    ):
         assert png_description(results / "figures" / f"{name}.png") == SYNTHETIC_LABEL, name
     assert png_description(results / "figures" / "reported_tolls.png") is None  # real, cited figures
     # the frequentist total over strata adds bootstrap replicates (stepwise-bca has them, mt does not)
