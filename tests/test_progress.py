@@ -70,6 +70,9 @@ def test_a_jobs_warnings_go_to_its_log_not_the_terminal(tmp_path, capfd):
     import warnings
 
     log = tmp_path / "job.log"
+    # as in a job's fresh process: warnings not yet routed (another test's script_logger may have done it
+    # under that test's own warning capture)
+    logging.captureWarnings(False)
     logger = script_logger(log, "test")
     logger.info("42 rows")
     logging.getLogger("splink").warning("Level x not observed in dataset")
