@@ -1,6 +1,7 @@
 # undercount: two commands.
 #   make results   set up .venv if needed, run the whole workflow on config/config.yaml, write the report
 #   make test      set up .venv if needed, run every test (including a full workflow run)
+#   make docs      the API reference, generated from the docstrings, into docs/api/ (index.html)
 # Override the interpreter with `make PYTHON=/path/to/python3.11 ...`.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -8,7 +9,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CONFIG ?= config/config.yaml
 
-.PHONY: results test test-minimum report install install-test clean
+.PHONY: results test test-minimum report install install-test docs clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "undercount needs Python 3.11 or newer; run make PYTHON=/path/to/python3.11")'
@@ -29,15 +30,20 @@ install: $(VENV)/.installed
 
 install-test: $(VENV)/.installed-test
 
+# --logger undercount: the short progress view (src/snakemake_logger_plugin_undercount), also for the report
 results: $(VENV)/.installed
 	$(BIN)/snakemake --profile profiles/default --configfile $(CONFIG)
-	$(BIN)/snakemake --configfile $(CONFIG) --report results/report.html
+	$(BIN)/snakemake --configfile $(CONFIG) --report results/report.html --logger undercount
 
 report: $(VENV)/.installed
-	$(BIN)/snakemake --configfile $(CONFIG) --report results/report.html
+	$(BIN)/snakemake --configfile $(CONFIG) --report results/report.html --logger undercount
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
+
+# pdoc is in the docs extra (part of the test extra); the modules documented: undercount.apidoc.MODULES
+docs: $(VENV)/.installed-test
+	$(BIN)/python -m undercount.apidoc docs/api
 
 # The suite against the oldest supported versions (requirements/minimum.txt), in .venv-min.
 test-minimum:

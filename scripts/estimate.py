@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from undercount.histories import read_histories
-from undercount.logs import script_logger
+from undercount.logs import job_progress, script_logger
 from undercount.results import EstimateResult, estimate_table, workflow_settings, write_draws_csv
 
 
@@ -112,18 +112,20 @@ def _covariate_table(capture, persons, records, covariates, settings):
 
 
 if "snakemake" in globals():
-    main(
-        table=snakemake.input.table,
-        meta=snakemake.input.meta,
-        estimate=snakemake.output.estimate,
-        draws=snakemake.output.draws,
-        log=snakemake.log[0],
-        method=snakemake.params.method,
-        seed=snakemake.params.seed,
-        level=snakemake.params.level,
-        threads=snakemake.threads,
-        where="/".join(str(v) for v in snakemake.wildcards),
-        persons=getattr(snakemake.input, "persons", None),
-        records=list(getattr(snakemake.input, "records", [])),
-        covariates=dict(snakemake.params.covariates),
-    )
+    # long computations report their progress next to the log, for the terminal's progress view
+    with job_progress(snakemake.log[0]):
+        main(
+            table=snakemake.input.table,
+            meta=snakemake.input.meta,
+            estimate=snakemake.output.estimate,
+            draws=snakemake.output.draws,
+            log=snakemake.log[0],
+            method=snakemake.params.method,
+            seed=snakemake.params.seed,
+            level=snakemake.params.level,
+            threads=snakemake.threads,
+            where="/".join(str(v) for v in snakemake.wildcards),
+            persons=getattr(snakemake.input, "persons", None),
+            records=list(getattr(snakemake.input, "records", [])),
+            covariates=dict(snakemake.params.covariates),
+        )

@@ -9,7 +9,7 @@ import numpy as np
 
 from undercount.histories import read_histories
 from undercount.impute import estimate_imputations, imputation_seed, pool
-from undercount.logs import script_logger
+from undercount.logs import job_progress, script_logger
 from undercount.results import EstimateResult, workflow_settings, write_draws_csv
 
 
@@ -68,15 +68,17 @@ def main(
 
 
 if "snakemake" in globals():
-    main(
-        strata=snakemake.input.strata,
-        stratum=snakemake.wildcards.stratum,
-        estimate=snakemake.output.estimate,
-        draws=snakemake.output.draws,
-        imputations=snakemake.output.imputations,
-        log=snakemake.log[0],
-        method=snakemake.params.method,
-        seed=snakemake.params.seed,
-        level=snakemake.params.level,
-        threads=snakemake.threads,
-    )
+    # long computations report their progress next to the log, for the terminal's progress view
+    with job_progress(snakemake.log[0]):
+        main(
+            strata=snakemake.input.strata,
+            stratum=snakemake.wildcards.stratum,
+            estimate=snakemake.output.estimate,
+            draws=snakemake.output.draws,
+            imputations=snakemake.output.imputations,
+            log=snakemake.log[0],
+            method=snakemake.params.method,
+            seed=snakemake.params.seed,
+            level=snakemake.params.level,
+            threads=snakemake.threads,
+        )

@@ -1,5 +1,6 @@
 """Rule figure_forest: every method on every table of one population."""
 
+import math
 from collections.abc import Mapping
 
 import pandas as pd
@@ -22,10 +23,12 @@ def main(
     logger = script_logger(log, "figure_forest")
     frame = pd.read_csv(estimates)
     plot, data = forest_figure(frame, population, event_labels, level, synthetic)
-    tables = max(1, data.groupby("event")["table"].nunique().sum())
-    height = 2.5 + 0.32 * tables * max(1, data["method"].nunique()) ** 0.5
-    save_figure(plot, data, png, width=9, height=height)
-    logger.info("%d estimates drawn", len(data))
+    panels = max(1, data["panel"].nunique())
+    ncol = 1 if panels < 3 else 2
+    methods = max(1, data["method"].nunique())
+    height = 2.2 + math.ceil(panels / ncol) * (0.8 + 0.3 * methods)
+    save_figure(plot, data, png, width=10 if ncol == 2 else 8, height=height)
+    logger.info("%d estimates drawn in %d panels", len(data), panels)
 
 
 if "snakemake" in globals():

@@ -1,6 +1,6 @@
 """Rule figure_linkage_sensitivity: every table's estimates against the match threshold."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
@@ -10,11 +10,20 @@ from undercount.logs import script_logger
 
 
 def main(
-    *, sensitivity: Sequence[str], png: str, log: str, threshold: float, level: float, synthetic: bool
+    *,
+    sensitivity: Sequence[str],
+    png: str,
+    log: str,
+    threshold: float,
+    level: float,
+    synthetic: bool,
+    event_labels: Mapping[str, str] | None = None,
 ) -> None:
     logger = script_logger(log, "figure_linkage_sensitivity")
     frame = pd.concat([pd.read_csv(p) for p in sensitivity], ignore_index=True)
-    plot, data = linkage_sensitivity_figure(frame, threshold=threshold, level=level, synthetic=synthetic)
+    plot, data = linkage_sensitivity_figure(
+        frame, threshold=threshold, level=level, synthetic=synthetic, event_labels=event_labels
+    )
     panels = data["table"].nunique()
     save_figure(plot, data, png, width=9, height=2.2 + 2.3 * ((panels + 2) // 3))
     logger.info("%d tables, %d points drawn", panels, len(data))
@@ -28,4 +37,5 @@ if "snakemake" in globals():
         threshold=snakemake.params.threshold,
         level=snakemake.params.level,
         synthetic=snakemake.params.synthetic,
+        event_labels=snakemake.params.event_labels,
     )

@@ -72,9 +72,7 @@ def main(job) -> None:
     tabular.write_csv(
         estimated, job.output.label_accuracy, index=False, lineterminator="\n", float_format="%.6g"
     )
-    plot, data = match_weights_figure(
-        model, title=f"Match weights: {event} {population}", synthetic=job.params.synthetic
-    )
+    plot, data = match_weights_figure(model, title=job.params.title, synthetic=job.params.synthetic)
     save_figure(plot, data, job.output.chart, width=8, height=2 + 0.22 * max(len(data), 1))
 
 

@@ -50,7 +50,10 @@ def main(job) -> None:
         )
     tabular.write_csv(accuracy, job.output.table, index=False, lineterminator="\n", float_format="%.6g")
     plot, data = linkage_accuracy_figure(
-        accuracy, threshold=job.params.threshold, synthetic=job.params.synthetic
+        accuracy,
+        threshold=job.params.threshold,
+        synthetic=job.params.synthetic,
+        event_labels=getattr(job.params, "event_labels", None),
     )
     panels = max(data["table"].nunique(), 1)
     save_figure(plot, data, job.output.png, width=9, height=2.2 + 2.3 * ((panels + 2) // 3))

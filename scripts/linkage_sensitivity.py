@@ -5,7 +5,7 @@ import pandas as pd
 from undercount import tabular
 from undercount.figures.linkage import SENSITIVITY_COLUMNS
 from undercount.histories import build_histories
-from undercount.logs import script_logger
+from undercount.logs import job_progress, script_logger
 from undercount.results import estimate_table
 
 
@@ -63,4 +63,6 @@ def main(job) -> None:
 
 
 if "snakemake" in globals():
-    main(snakemake)
+    # long computations report their progress next to the log, for the terminal's progress view
+    with job_progress(snakemake.log[0]):
+        main(snakemake)

@@ -15,7 +15,8 @@ The public API, for a notebook::
     result.summary(); result.conf_int(0.9); result.to_frame()
 
 ``estimate``, ``CaptureTable``, the registry (``REGISTRY``, ``method_names``,
-``get_method``), ``EstimateResult``, ``read_result`` and ``combine`` are
+``get_method``), ``EstimateResult``, ``read_result``, ``combine`` and ``link``
+(records into persons; date columns as ISO text or pandas datetimes) are
 imported on first use, so that ``import undercount`` itself stays light (no
 numerical or plotting library is loaded by it).
 """
@@ -41,6 +42,7 @@ _PUBLIC = {
     "EstimateResult": "undercount.results",
     "read_result": "undercount.results",
     "combine": "undercount.results",
+    "link": "undercount.linkage",
 }
 
 __all__ = [
@@ -53,6 +55,7 @@ __all__ = [
     "combine",
     "estimate",
     "get_method",
+    "link",
     "method_names",
     "read_result",
 ]
@@ -60,6 +63,7 @@ __all__ = [
 if TYPE_CHECKING:
     from .estimators import REGISTRY, Method, Setting, estimate, get_method, method_names
     from .histories import CaptureTable
+    from .linkage import link
     from .results import EstimateResult, combine, read_result
 
 

@@ -32,6 +32,19 @@ POPULATIONS: dict[str, tuple[str, str | None]] = {
     "deaths_in_custody": ("detention", "died_in_custody"),
 }
 
+#: How titles, captions and tables name each population (never the raw id "deaths_in_custody").
+POPULATION_LABELS: dict[str, str] = {
+    "deaths": "Deaths",
+    "detentions": "Detentions",
+    "torture": "Detainees alleging torture",
+    "deaths_in_custody": "Deaths in custody",
+}
+
+
+def population_label(population: str) -> str:
+    """The readable name of ``population`` (:data:`POPULATION_LABELS`), for titles and tables."""
+    return POPULATION_LABELS.get(population, population.replace("_", " ").capitalize())
+
 
 @cache
 def config_schema() -> dict:

@@ -219,7 +219,16 @@ def _list_table(header: Sequence[str], rows: Sequence[Sequence[Any]], title: str
     return "\n".join(out) + "\n"
 
 
-def answers_table(answers: Sequence[Answer]) -> tuple[list[str], list[list[str]]]:
+def answers_table(
+    answers: Sequence[Answer], *, notes: list[str] | None = None
+) -> tuple[list[str], list[list[str]]]:
+    """The answer table: header and rows, one per table.
+
+    With ``notes`` (a list, filled here), each official count's citation goes into
+    ``notes`` and its cell says ``238 [1]``: the narrow form of the report's first
+    page, where the table must fit its column. Without, the citation is in the cell
+    (results/answer.tsv).
+    """
     header = [
         "event",
         "population",
@@ -244,11 +253,15 @@ def answers_table(answers: Sequence[Answer]) -> tuple[list[str], list[list[str]]
             if not math.isnan(u.point)
             else "not estimable"
         )
-        official = (
-            f"{count(a.official.value)} ({a.official.citation()})"
-            if a.official
-            else "none in the reported figures"
-        )
+        if a.official is None:
+            official = "none in the reported figures"
+        elif notes is None:
+            official = f"{count(a.official.value)} ({a.official.citation()})"
+        else:
+            citation = a.official.citation()
+            if citation not in notes:
+                notes.append(citation)
+            official = f"{count(a.official.value)} [{notes.index(citation) + 1}]"
         rows.append(
             [
                 a.event_label,
@@ -275,9 +288,13 @@ def landing_rst(
     parts = []
     # Snakemake's report centres its description vertically, which hides the top of a long one
     # (the answer): this static rule, ours and never data, starts the description at the top.
+    # Its description column is 32rem wide and the rule graph sits right of it: the answer table,
+    # wider than that, ran under the graph. The column gets room, and a table scrolls within it.
     parts.append(
         ".. raw:: html\n\n   <style>div.h-screen.overflow-auto.items-center "
-        "{ align-items: flex-start; }</style>\n"
+        "{ align-items: flex-start; }\n"
+        "   div.prose.max-w-lg { max-width: 44rem; }\n"
+        "   div.prose table.docutils { display: block; max-width: 100%; overflow-x: auto; }</style>\n"
     )
     parts.append(_heading("undercount: what the lists say", "="))
     if synthetic_tables:
@@ -288,8 +305,13 @@ def landing_rst(
             "real, cited public figures.\n"
         )
     parts.append(_heading("The answer", "-"))
-    header, rows = answers_table(answers)
+    sources: list[str] = []
+    header, rows = answers_table(answers, notes=sources)
     parts.append(_list_table(header, rows, "Official, documented, estimated and undocumented, by event"))
+    if sources:
+        parts.append("Official counts, as cited:\n")
+        parts.extend(f"{i}. {rst_text(c)}" for i, c in enumerate(sources, 1))
+        parts.append("")
     parts.append(
         rst_text(
             "The undocumented number is the estimated total minus the people documented by any list. "

@@ -165,3 +165,9 @@ def test_synthetic_lists_stay_labelled_whatever_the_config_says(tmp_path):
     assert sorted(meta["synthetic_sources"]) == ["official", "press", "residents"]
     for name in ("forest_deaths", "overlap_myevent_deaths", "deaths_documented_vs_estimated"):
         assert png_description(results / "figures" / f"{name}.png") == SYNTHETIC_LABEL, name
+    # the linkage's chart of match weights too (it followed the config's top-level flag)
+    assert (
+        png_description(results / "myevent" / "deaths" / "linkage" / "match_weights.png") == SYNTHETIC_LABEL
+    )
+    for png in (results / "figures").rglob("*.png"):
+        assert png_description(png) == SYNTHETIC_LABEL, png

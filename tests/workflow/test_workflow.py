@@ -42,8 +42,28 @@ def make_workdir(path: Path) -> Path:
 
 
 def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
-    cmd = [sys.executable, "-m", "snakemake", "--cores", "2", *args]
-    return subprocess.run(cmd, cwd=workdir, capture_output=True, text=True)
+    """Run Snakemake in ``workdir``; its short progress view (``--logger undercount``) is shown as it runs.
+
+    The progress lines go to the terminal past pytest's capture (a workflow run takes
+    minutes: the suite says what it is doing), and the whole standard error is kept in
+    the result for the test's assertions. ``--lint`` keeps Snakemake's own output.
+    """
+    import tempfile
+
+    view = [] if "--lint" in args else ["--logger", "undercount"]
+    cmd = [sys.executable, "-m", "snakemake", "--cores", "2", *view, *args]
+    lines = []
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as out:
+        with subprocess.Popen(cmd, cwd=workdir, stdout=out, stderr=subprocess.PIPE, text=True) as proc:
+            assert proc.stderr is not None
+            for line in proc.stderr:
+                lines.append(line)
+                if line.startswith("undercount: ") and " jobs done" in line:
+                    sys.__stderr__.write(f"  [{workdir.name}] {line}")
+                    sys.__stderr__.flush()
+        out.seek(0)
+        stdout = out.read()
+    return subprocess.CompletedProcess(cmd, proc.returncode, stdout, "".join(lines))
 
 
 @pytest.fixture(scope="module")
@@ -132,7 +152,12 @@ def test_outputs_exist_and_estimates_are_tidy(runs):
     } <= set(summary.columns)
     # built from synthetic lists: every row and every figure says so (the demo config has no switch)
     assert estimates["synthetic"].all() and summary["synthetic"].all()
-    for name in ("forest_deaths", "overlap_jan2022_deaths", "strata_jan2022_deaths_city"):
+    for name in (
+        "forest_deaths",
+        "overlap_jan2022_deaths",
+        "strata_jan2022_deaths_city",
+        "reported_vs_estimated",
+    ):
         assert png_description(results / "figures" / f"{name}.png") == SYNTHETIC_LABEL, name
     assert png_description(results / "figures" / "reported_tolls.png") is None  # real, cited figures
     # the frequentist total over strata adds bootstrap replicates (stepwise-bca has them, mt does not)
@@ -140,17 +165,27 @@ def test_outputs_exist_and_estimates_are_tidy(runs):
     assert totals.loc["stepwise-bca", "n_hat"] > 0 and pd.isna(totals.loc["mt", "n_hat"])
     draws = pd.read_csv(results / "jan2022" / "deaths" / "estimates" / "stepwise-bca.draws.csv")
     assert len(draws) == 1000
-    for e, p in [("jan2022", "deaths"), ("zhanaozen2011", "torture")]:
-        assert (results / "figures" / "residuals" / "stepwise-bca" / f"{e}_{p}.png").exists()
+    # per-table model figures: an image for every table the method estimated, none for the others
+    # (never a placeholder), and index.tsv naming each table with its file or its reason
+    assert (results / "figures" / "residuals" / "stepwise-bca" / "jan2022_deaths.png").exists()
+    for folder in ("residuals/stepwise-bca", "lcmcr/lcmcr", "dga/dga"):
+        index = pd.read_csv(results / "figures" / folder / "index.tsv", sep="\t", keep_default_na=False)
+        drawn = set(index.loc[index["file"] != "", "file"])
+        assert drawn == {p.name for p in (results / "figures" / folder).glob("*.png")}, folder
+        assert "zhanaozen2011_torture" in set(index.loc[index["file"] == "", "table"]), folder
+        assert (index.loc[index["file"] == "", "reason"] != "").all(), folder
     # Bayesian methods: posterior draws (LCMCR: 4 chains x 1,000; dga: 4,000 quantiles) added
-    # across strata; their diagnostics figures exist for every table, estimable or not
+    # across strata; their diagnostics figures exist for every table they estimated, and only those
     for method, size in (("lcmcr", 4000), ("dga", 4000)):
         assert totals.loc[method, "n_hat"] > 0
         assert len(pd.read_csv(results / "jan2022" / "deaths" / "estimates" / f"{method}.draws.csv")) == size
-    for e, p in [("jan2022", "deaths"), ("zhanaozen2011", "torture")]:
-        for name in ("trace", "density"):
-            assert (results / "figures" / "lcmcr" / "lcmcr" / f"{e}_{p}_{name}.png").stat().st_size > 10_000
-        assert (results / "figures" / "dga" / "dga" / f"{e}_{p}.png").stat().st_size > 10_000
+    for name in ("trace", "density"):
+        assert (
+            results / "figures" / "lcmcr" / "lcmcr" / f"jan2022_deaths_{name}.png"
+        ).stat().st_size > 10_000
+        assert not (results / "figures" / "lcmcr" / "lcmcr" / f"zhanaozen2011_torture_{name}.png").exists()
+    assert (results / "figures" / "dga" / "dga" / "jan2022_deaths.png").stat().st_size > 10_000
+    assert not (results / "figures" / "dga" / "dga" / "zhanaozen2011_torture.png").exists()
     trace = pd.read_csv(results / "figures" / "lcmcr" / "lcmcr" / "jan2022_deaths_trace.tsv", sep="\t")
     assert sorted(trace["chain"].unique()) == [1, 2, 3, 4] and len(trace) == 4000
     lcmcr = overall[(overall["method"] == "lcmcr") & overall["n_hat"].notna()]
@@ -511,6 +546,28 @@ def test_bad_linkage_config_stops_before_writing_anything(tmp_path, entry, expec
     assert not (workdir / "results").exists()
 
 
+#: Elements beside the answer table's column (the rule graph) that its right-hand columns run into.
+OVERLAP_JS = """() => {
+  const table = document.querySelector('table.docutils');
+  let column = table;
+  while (column.parentElement && !column.parentElement.className.toString().includes('gap-3')) {
+    column = column.parentElement;
+  }
+  const t = table.getBoundingClientRect();
+  const hits = [];
+  for (const other of column.parentElement.children) {
+    if (other === column) continue;
+    for (const e of other.querySelectorAll('*')) {
+      const r = e.getBoundingClientRect();
+      if (r.width && r.height && r.left < t.right && t.left < r.right && r.top < t.bottom && t.top < r.bottom) {
+        hits.push(e.tagName + ' ' + (e.textContent || '').slice(0, 30));
+      }
+    }
+  }
+  return hits.slice(0, 5);
+}"""
+
+
 def test_the_report_opens_on_the_answer_in_a_browser(runs, tmp_path):
     """The report, in a real browser: no console error, and the landing page shows the headline numbers."""
     from conftest import open_in_browser
@@ -528,6 +585,8 @@ def test_the_report_opens_on_the_answer_in_a_browser(runs, tmp_path):
             assert deaths[column] in text, column
         assert "no interval shows it" in text  # the standing caveat
         assert page.evaluate("document.images.length") >= 1  # the figure, event beside event
+        # the answer table stays in its column: it ran under the rule graph drawn to its right
+        assert page.evaluate(OVERLAP_JS) == [], "the answer table overlaps the report's rule graph"
         assert not errors, errors
     finally:
         context.close()

@@ -168,7 +168,15 @@ def event_source_labels(wildcards):
 
 def overlap_title(wildcards):
     return report_safe(
-        f"{CONFIG['events'][wildcards.event]['label']}: {wildcards.population}"
+        f"{CONFIG['events'][wildcards.event]['label']}: "
+        f"{uc.population_label(wildcards.population).lower()}"
+    )
+
+
+def match_weights_title(wildcards):
+    return report_safe(
+        f"Match weights: {CONFIG['events'][wildcards.event]['label']}, "
+        f"{uc.population_label(wildcards.population).lower()}"
     )
 
 
@@ -357,8 +365,8 @@ def official_of_event(wildcards):
 
 def strata_title(wildcards):
     return report_safe(
-        f"{CONFIG['events'][wildcards.event]['label']}: {wildcards.population} "
-        f"by {wildcards.scheme}"
+        f"{CONFIG['events'][wildcards.event]['label']}: "
+        f"{uc.population_label(wildcards.population).lower()} by {wildcards.scheme.replace('_', ' ')}"
     )
 
 
@@ -476,17 +484,9 @@ TABLE_NAMES = [f"{e}_{p}" for e, p in TABLES]
 
 
 def posterior_outputs():
-    out = [
-        f"results/figures/lcmcr/{label}/{t}_{f}.png"
-        for label in LCMCR_LABELS
-        for t in TABLE_NAMES
-        for f in ("trace", "density")
-    ]
-    out += [
-        f"results/figures/dga/{label}/{t}.png"
-        for label in DGA_LABELS
-        for t in TABLE_NAMES
-    ]
+    """One directory per Bayesian method: its figures of every estimable table, and index.tsv."""
+    out = [f"results/figures/lcmcr/{label}" for label in LCMCR_LABELS]
+    out += [f"results/figures/dga/{label}" for label in DGA_LABELS]
     return out
 
 
@@ -511,11 +511,7 @@ def all_outputs():
         for s in SCHEMES[(e, p)]
         if s in IMPUTED_SCHEMES
     ]
-    out += [
-        f"results/figures/residuals/{label}/{e}_{p}.png"
-        for label in RESIDUAL_LABELS
-        for e, p in TABLES
-    ]
+    out += [f"results/figures/residuals/{label}" for label in RESIDUAL_LABELS]
     out += posterior_outputs()
     if REPORTED_EVENTS:
         out.append("results/figures/reported_vs_estimated.png")

@@ -180,22 +180,19 @@ rule figure_list_sizes:
         "../../scripts/figure_list_sizes.py"
 
 
+# Per-table model figures go into one directory per method: an image for every table the
+# method estimated (never a placeholder for one it could not), and index.tsv naming every
+# table with its file or the reason it has none (the report's first page lists them too).
 rule figure_residuals:
     input:
         estimates=label_estimates,
     output:
-        png=report(
-            expand(
-                "results/figures/residuals/{{label}}/{table}.png",
-                table=[f"{e}_{p}" for e, p in TABLES],
-            ),
+        figures=report(
+            directory("results/figures/residuals/{label}"),
+            patterns=["{name}.png"],
             caption="../report/residuals.rst",
             category="Model fit",
             subcategory="{label}",
-        ),
-        tsv=expand(
-            "results/figures/residuals/{{label}}/{table}.tsv",
-            table=[f"{e}_{p}" for e, p in TABLES],
         ),
     log:
         "logs/figures/residuals_{label}.log",
@@ -213,20 +210,12 @@ rule figure_lcmcr:
     input:
         estimates=label_estimates,
     output:
-        png=report(
-            expand(
-                "results/figures/lcmcr/{{label}}/{table}_{figure}.png",
-                table=TABLE_NAMES,
-                figure=["trace", "density"],
-            ),
+        figures=report(
+            directory("results/figures/lcmcr/{label}"),
+            patterns=["{name}.png"],
             caption="../report/lcmcr.rst",
             category="Bayesian diagnostics",
             subcategory="{label}",
-        ),
-        tsv=expand(
-            "results/figures/lcmcr/{{label}}/{table}_{figure}.tsv",
-            table=TABLE_NAMES,
-            figure=["trace", "density"],
         ),
     log:
         "logs/figures/lcmcr_{label}.log",
@@ -244,13 +233,13 @@ rule figure_dga:
     input:
         estimates=label_estimates,
     output:
-        png=report(
-            expand("results/figures/dga/{{label}}/{table}.png", table=TABLE_NAMES),
+        figures=report(
+            directory("results/figures/dga/{label}"),
+            patterns=["{name}.png"],
             caption="../report/dga.rst",
             category="Bayesian diagnostics",
             subcategory="{label}",
         ),
-        tsv=expand("results/figures/dga/{{label}}/{table}.tsv", table=TABLE_NAMES),
     log:
         "logs/figures/dga_{label}.log",
     params:

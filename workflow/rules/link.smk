@@ -28,7 +28,9 @@ rule link_thresholds:
         other_sources=other_source_ids,
         thresholds=THRESHOLDS,
         linkage=LINKAGE_FIT,
-        synthetic=CONFIG["synthetic"],
+        # the label follows the lists (undercount.synthetic), never the config's top-level flag
+        synthetic=table_synthetic,
+        title=match_weights_title,
     script:
         "../../scripts/link_thresholds.py"
 
@@ -105,6 +107,7 @@ rule figure_linkage_sensitivity:
         threshold=LINKAGE["threshold"],
         level=CONFIG["level"],
         synthetic=SYNTHETIC,
+        event_labels=EVENT_LABELS,
     script:
         "../../scripts/figure_linkage_sensitivity.py"
 
@@ -136,5 +139,6 @@ rule linkage_accuracy:
         thresholds=THRESHOLDS,
         threshold=LINKAGE["threshold"],
         synthetic=SYNTHETIC,
+        event_labels=EVENT_LABELS,
     script:
         "../../scripts/linkage_accuracy.py"

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from scipy.special import ndtr, ndtri
 
+from ..progress import track
 from .base import Setting
 
 if TYPE_CHECKING:
@@ -153,7 +154,9 @@ def _evaluate(
 
     chunks = [tables[i : i + CHUNK] for i in range(0, len(tables), CHUNK)]
     results: list[np.ndarray | None] = [None] * len(chunks)
-    with tqdm(total=len(tables), desc=desc, disable=not progress, leave=False, unit="rep") as bar:
+    with tqdm(total=len(tables), desc=desc, disable=not progress, leave=False, unit="rep") as shown:
+        # the bar (when asked for) and the workflow's progress view (when one watches) count together
+        bar = track("bootstrap replicates", len(tables), shown)
         if workers <= 1 or len(chunks) == 1:
             for i, chunk in enumerate(chunks):
                 results[i] = _run_chunk(statistic, patterns, lists, chunk)

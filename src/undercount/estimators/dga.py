@@ -62,6 +62,7 @@ from scipy.special import gammaln, logsumexp, psi
 
 from ..errors import MethodError
 from ..histories import CaptureTable
+from ..progress import track
 from .base import (
     GRID_POSTERIOR,
     POSTERIOR_DRAWS,
@@ -845,7 +846,7 @@ def dga_posterior(
     w = _Weights(table, graphs, delta, prior)
     G = w.n_graphs
     log_eps = math.log(PRUNED_MASS / 2)  # budget for each of: coarse pairs, fine pairs
-    bar = _progress(progress)
+    bar = track("dga passes over the grid", 4.0, _progress(progress))
 
     # 1. every graph at probe points from 0 to far beyond the grid
     reach = (max(cap, lo) if max_missing is None else int(max_missing)) * _PROBE_REACH

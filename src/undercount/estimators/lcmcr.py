@@ -52,6 +52,7 @@ import numpy as np
 
 from ..errors import MethodError
 from ..histories import CaptureTable
+from ..progress import track
 from . import diagnostics
 from .base import CHAINS, POSTERIOR_DRAWS, ChainsSummary, Draws, EstimateResult, Method, Setting
 
@@ -331,11 +332,15 @@ def _run_chains(tasks: list[dict], workers: int, progress: bool) -> list[dict]:
                 leave=False,
             )
 
+    # the workflow's progress view reads the tracker; the bar is for a terminal, when asked for
+    tracker = track("MCMC sweeps", total)
     if workers <= 1:
         if progress:
             bar = make_bar()
+        if progress or tracker.active:
+            tracker.bar = bar
             for t in tasks:
-                t["report"] = bar.update
+                t["report"] = tracker.update
         try:
             return [_run_chain(t) for t in tasks]
         finally:
@@ -347,7 +352,7 @@ def _run_chains(tasks: list[dict], workers: int, progress: bool) -> list[dict]:
     from concurrent.futures import ProcessPoolExecutor
 
     ctx = _pool_context()
-    queue = ctx.Queue() if progress else None
+    queue = ctx.Queue() if (progress or tracker.active) else None
     with ProcessPoolExecutor(
         max_workers=workers, mp_context=ctx, initializer=_set_progress_queue, initargs=(queue,)
     ) as pool:
@@ -355,15 +360,15 @@ def _run_chains(tasks: list[dict], workers: int, progress: bool) -> list[dict]:
         if queue is not None:
             import queue as queue_module
 
-            bar = make_bar()
+            tracker.bar = make_bar() if progress else None
             try:
                 while not all(f.done() for f in futures):
                     try:
-                        bar.update(queue.get(timeout=0.2))
+                        tracker.update(queue.get(timeout=0.2))
                     except queue_module.Empty:
                         pass
             finally:
-                bar.close()
+                tracker.close()
         return [f.result() for f in futures]
 
 

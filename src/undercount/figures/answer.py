@@ -6,11 +6,11 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-import numpy as np
 import pandas as pd
 from plotnine import (
     aes,
     facet_wrap,
+    geom_blank,
     geom_col,
     geom_errorbar,
     geom_point,
@@ -18,11 +18,11 @@ from plotnine import (
     ggplot,
     labs,
     scale_fill_manual,
-    scale_y_continuous,
     theme,
 )
 
-from .common import SYNTHETIC_LABEL, theme_undercount
+from ..config import population_label
+from .common import NOT_ESTIMABLE_COLOUR, SYNTHETIC_LABEL, people_scale, theme_undercount
 
 if TYPE_CHECKING:
     from ..landing import Answer
@@ -35,7 +35,7 @@ def events_compared_data(answers: Sequence[Answer]) -> pd.DataFrame:
     """One row per table and kind: the official count, the documented count, the headline total."""
     rows = []
     for a in answers:
-        panel = f"{a.event_label}\n{a.population.replace('_', ' ')}"
+        panel = f"{a.event_label}\n{population_label(a.population).lower()}"
         r = a.result
         total = r.n_hat if r is not None and r.estimable else math.nan
         values = {
@@ -65,15 +65,6 @@ def events_compared_data(answers: Sequence[Answer]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _whole_people(limits):
-    """Breaks at whole numbers of people, never below zero."""
-    low, high = max(0.0, limits[0]), max(1.0, limits[1])
-    step = max(1, int(10 ** math.floor(math.log10(max(high - low, 1)))))
-    if (high - low) / step < 3:
-        step = max(1, step // 2)
-    return list(np.arange(0, high + step, step))
-
-
 def events_compared_figure(answers: Sequence[Answer], level: float, synthetic: bool):
     """(plot, data): per event and population, official, documented and estimated side by side."""
     data = events_compared_data(answers)
@@ -83,7 +74,7 @@ def events_compared_figure(answers: Sequence[Answer], level: float, synthetic: b
     panels = []
     for population in dict.fromkeys(a.population for a in answers):
         panels += [
-            f"{a.event_label}\n{a.population.replace('_', ' ')}"
+            f"{a.event_label}\n{population_label(a.population).lower()}"
             for a in answers
             if a.population == population
         ]
@@ -111,7 +102,17 @@ def events_compared_figure(answers: Sequence[Answer], level: float, synthetic: b
         - set(est["panel"].str.replace("\n", ", "))
     )
     if missing:
-        caption += "\nNo estimate (not estimable): " + "; ".join(missing) + "."
+        caption += "\nNo estimate (not estimable, grey): " + "; ".join(missing) + "."
+    # a panel without an estimate says so in grey where the estimate would be
+    none = pd.DataFrame(
+        {"panel": [p for p in drawn["panel"].cat.categories if p.replace("\n", ", ") in missing]}
+    ).assign(kind="estimated total", value=0.0, text="not\nestimable")
+    none["kind"] = pd.Categorical(none["kind"], categories=list(KINDS))
+    none["panel"] = pd.Categorical(none["panel"], categories=drawn["panel"].cat.categories)
+    # every panel spans at least one whole person from 0 (a panel of zeros is never centred on 0)
+    floor = pd.DataFrame({"panel": drawn["panel"].cat.categories, "kind": KINDS[0], "value": 1.0})
+    floor["panel"] = pd.Categorical(floor["panel"], categories=drawn["panel"].cat.categories)
+    floor["kind"] = pd.Categorical(floor["kind"], categories=list(KINDS))
     plot = (
         ggplot(drawn, aes("kind", "value", fill="kind"))
         + geom_col(bars, width=0.6)
@@ -120,9 +121,14 @@ def events_compared_figure(answers: Sequence[Answer], level: float, synthetic: b
         )
         + geom_point(est, size=3, color=COLOURS["estimated total"])
         + geom_text(aes(label="text"), va="bottom", nudge_x=0.32, ha="left", size=6.5, family="DejaVu Sans")
+        + geom_text(
+            none, aes(label="text"), va="bottom", size=6.5, color=NOT_ESTIMABLE_COLOUR, family="DejaVu Sans"
+        )
+        + geom_blank(floor)
         + facet_wrap("panel", scales="free_y", ncol=2)
         + scale_fill_manual(values=COLOURS)
-        + scale_y_continuous(breaks=_whole_people, labels=lambda b: [f"{x:,.0f}" for x in b])
+        # room above the tallest bar or interval for its two-line label: nothing clips at the panel's top
+        + people_scale("y", zero=True, expand=(0, 0, 0.22, 0))
         + labs(
             x="",
             y="people",

@@ -10,6 +10,7 @@ import pandas as pd
 from plotnine import (
     aes,
     facet_wrap,
+    geom_blank,
     geom_col,
     geom_errorbar,
     geom_hline,
@@ -26,7 +27,15 @@ from plotnine import (
     theme,
 )
 
-from .common import SYNTHETIC_LABEL, theme_undercount, warning_footnotes
+from ..config import population_label
+from .common import (
+    NOT_ESTIMABLE,
+    NOT_ESTIMABLE_COLOUR,
+    SYNTHETIC_LABEL,
+    footnotes,
+    people_scale,
+    theme_undercount,
+)
 from .reported import reported_tolls_data
 
 WARN = "with warnings"
@@ -42,28 +51,62 @@ def _caption(lines: list[str], synthetic: bool) -> str:
 
 
 # ---------------------------------------------------------------- forest plot
+def table_title(stratum: str) -> str:
+    """How a forest panel names its table: the whole population, a stratum, or a total over strata."""
+    if stratum == "all":
+        return "whole population"
+    scheme, _, name = stratum.partition(":")
+    if name == "total":
+        return f"total over the {scheme.replace('_', ' ')} strata"
+    return f"{scheme.replace('_', ' ')}: {name}"
+
+
 def forest_data(estimates: pd.DataFrame, population: str, event_labels: Mapping[str, str]) -> pd.DataFrame:
-    """One row per (event, stratum, method) of a population, warnings flagged."""
+    """One row per (event, stratum, method) of a population, warnings flagged.
+
+    Each table (event and stratum) is its own panel (``panel``), the methods its
+    rows, so no panel holds more rows than there are methods. Marks (``flag``)
+    are for the notes that differ between the drawn estimates; the notes every
+    row shares are in the caption once (:func:`~undercount.figures.common.footnotes`).
+    """
     rows = estimates[estimates["population"] == population].copy()
     rows["warnings"] = rows["warnings"].fillna("")
+    rows["caveats"] = rows["caveats"].fillna("") if "caveats" in rows else ""
     rows["event_label"] = rows["event"].map(lambda e: event_labels.get(e, e))
     rows["status"] = np.where(
-        rows["n_hat"].isna(), "not estimable", np.where(rows["warnings"] != "", WARN, CLEAN)
+        rows["n_hat"].isna(), NOT_ESTIMABLE, np.where(rows["warnings"] != "", WARN, CLEAN)
     )
     rows["table"] = rows["stratum"]
     rows["x"] = rows["n_hat"].where(rows["n_hat"].notna(), rows["n_observed"])
-    cap = rows["n_hat"].max() * 3 if rows["n_hat"].notna().any() else rows["n_observed"].max()
+    rows = rows.sort_values(["event", "table", "method"]).reset_index(drop=True)
+    events = list(dict.fromkeys(event_labels)) + sorted(set(rows["event"]) - set(event_labels))
+    order = {e: i for i, e in enumerate(events)}
+    rows["panel"] = [f"{lab}: {table_title(t)}" for lab, t in zip(rows["event_label"], rows["table"])]
+    rows["panel_order"] = [
+        (order.get(e, len(order)), 0 if t == "all" else (2 if t.endswith(":total") else 1), t)
+        for e, t in zip(rows["event"], rows["table"])
+    ]
+    rows = rows.sort_values(["panel_order", "method"], kind="stable").reset_index(drop=True)
+    # per panel, the drawn upper end of an unbounded interval: three times the panel's largest estimate
+    caps = rows.groupby("panel")["n_hat"].transform("max") * 3
+    caps = caps.where(caps.notna(), rows.groupby("panel")["n_observed"].transform("max"))
     rows["high_drawn"] = [
-        h if _finite(h) else (cap if (h is not None and not pd.isna(h)) else np.nan) for h in rows["ci_high"]
+        h if _finite(h) else (c if (h is not None and not pd.isna(h)) else np.nan)
+        for h, c in zip(rows["ci_high"], caps)
     ]
     rows["row"] = rows["table"] + "  ·  " + rows["method"]
-    rows = rows.sort_values(["event", "table", "method"]).reset_index(drop=True)
-    rows["flag"], _ = warning_footnotes(rows["warnings"])
+    notes = footnotes(rows["warnings"], rows["caveats"])
+    rows["flag"] = notes.marks
+    rows["text"] = [
+        " ".join(x for x in ((NOT_ESTIMABLE if st == NOT_ESTIMABLE else ""), f) if x)
+        for st, f in zip(rows["status"], rows["flag"])
+    ]
     cols = [
         "event",
         "event_label",
         "population",
         "table",
+        "panel",
         "method",
         "row",
         "n_observed",
@@ -74,7 +117,9 @@ def forest_data(estimates: pd.DataFrame, population: str, event_labels: Mapping[
         "x",
         "status",
         "flag",
+        "text",
         "warnings",
+        "caveats",
     ]
     return rows[cols]
 
@@ -82,29 +127,64 @@ def forest_data(estimates: pd.DataFrame, population: str, event_labels: Mapping[
 def forest_figure(
     estimates: pd.DataFrame, population: str, event_labels: Mapping[str, str], level: float, synthetic: bool
 ):
-    """(plot, data): every method on every table of one population, with intervals."""
+    """(plot, data): every method on every table of one population, with intervals.
+
+    One panel per table (each with its own scale of people, from 0 never below),
+    estimates in the method's colour, tables without an estimate as a grey cross
+    at the documented count with the words "not estimable".
+    """
     data = forest_data(estimates, population, event_labels)
     drawn = data.copy()
-    drawn["row"] = pd.Categorical(drawn["row"], categories=sorted(drawn["row"].unique(), reverse=True))
+    drawn["panel"] = pd.Categorical(drawn["panel"], categories=list(dict.fromkeys(drawn["panel"])))
+    drawn["method"] = pd.Categorical(
+        drawn["method"], categories=sorted(drawn["method"].unique(), reverse=True)
+    )
+    est = drawn[drawn["status"] != NOT_ESTIMABLE]
+    none = drawn[drawn["status"] == NOT_ESTIMABLE]
+    notes = footnotes(data["warnings"], data["caveats"])
+    ncol = 1 if drawn["panel"].nunique() < 3 else 2
+    # the words "not estimable" go to the side of the cross with room in its panel
+    right_end = drawn.groupby("panel", observed=True)[["x", "high_drawn"]].transform("max").max(axis=1)
+    none = none.assign(text_left=none["x"] > 0.5 * right_end[none.index])
+    # an estimate's marks: left of its interval in the right half of the panel, right of it otherwise
+    est_left = est["x"] > 0.5 * right_end[est.index]
+    est = est.assign(
+        text_left=est_left,
+        text_x=np.where(est_left, est["ci_low"].fillna(est["x"]), est["high_drawn"].fillna(est["x"])),
+    )
+    floor = drawn.drop_duplicates("panel").assign(x=1.0)
+    est_text = {"size": 6.5, "color": "#444444", "family": "DejaVu Sans"}
+    none_text = {"size": 6.5, "color": NOT_ESTIMABLE_COLOUR, "family": "DejaVu Sans"}
     plot = (
-        ggplot(drawn, aes(y="row", x="x", color="method", shape="status"))
-        + geom_segment(aes(x="ci_low", xend="high_drawn", yend="row"), size=0.8)
-        + geom_point(size=2.6, fill="white")
-        + geom_text(aes(x="x", label="flag"), nudge_y=0.38, size=6.5, color="#444444", family="DejaVu Sans")
-        + facet_wrap("event_label", scales="free", ncol=1)
-        + scale_shape_manual(values={CLEAN: "o", WARN: "^", "not estimable": "x"})
+        ggplot(drawn, aes(y="method", x="x"))
+        + geom_segment(est, aes(x="ci_low", xend="high_drawn", yend="method", color="method"), size=0.8)
+        + geom_point(est, aes(color="method", shape="status"), size=2.6, fill="white")
+        + geom_point(none, aes(shape="status"), size=2.6, color=NOT_ESTIMABLE_COLOUR)
+        + geom_text(
+            est[~est["text_left"]], aes(x="text_x", label="text"), ha="left", **est_text, format_string="  {}"
+        )
+        + geom_text(
+            est[est["text_left"]], aes(x="text_x", label="text"), ha="right", **est_text, format_string="{}  "
+        )
+        + geom_text(none[~none["text_left"]], aes(label="text"), ha="left", **none_text, format_string="  {}")
+        + geom_text(none[none["text_left"]], aes(label="text"), ha="right", **none_text, format_string="{}  ")
+        # a panel of nothing but zeros still spans whole people from 0, never a centred or negative axis
+        + geom_blank(floor, aes(x="x", y="method"), inherit_aes=False)
+        + facet_wrap("panel", scales="free", ncol=ncol)
+        + scale_shape_manual(values={CLEAN: "o", WARN: "^", NOT_ESTIMABLE: "x"})
+        + people_scale("x", zero=True)
         + labs(
             x="people",
-            y="table (stratum)  ·  method",
+            y="method",
             color="method",
             shape="",
-            title=f"{population.capitalize()}: every method on every table",
+            title=f"{population_label(population)}: every method on every table",
             caption=_caption(
                 [
-                    f"Points: estimates; lines: {round(100 * level)}% intervals (unbounded ends drawn to the edge). "
-                    "Triangles carry warnings, crosses are not estimable (drawn at the documented count).",
-                    "Warnings (⚠n next to an estimate):",
-                    warning_footnotes(data["warnings"])[1],
+                    f"Points: estimates; lines: {round(100 * level)}% intervals (unbounded ends drawn to the "
+                    "edge). Triangles carry notes of their own (⚠n); grey crosses are not estimable, drawn at "
+                    "the documented count. Each panel has its own scale.",
+                    *notes.caption_lines(),
                 ],
                 synthetic,
             ),
@@ -154,6 +234,7 @@ def coverage_data(
                     "share_low": count / est["ci_high"] if _finite(est["ci_high"]) else 0.0,
                     "share_high": min(1.0, count / est["ci_low"]) if _finite(est["ci_low"]) else 1.0,
                     "warnings": est["warnings"] if isinstance(est["warnings"], str) else "",
+                    "caveats": est["caveats"] if isinstance(est.get("caveats"), str) else "",
                 }
             )
     return pd.DataFrame(
@@ -169,13 +250,15 @@ def coverage_data(
             "share_low",
             "share_high",
             "warnings",
+            "caveats",
         ],
     )
 
 
 def coverage_figure(data: pd.DataFrame, level: float, synthetic: bool):
     data = data.copy()
-    data["flag"], footnotes = warning_footnotes(data["warnings"])
+    notes = footnotes(data["warnings"], data["caveats"] if "caveats" in data else None)
+    data["flag"] = notes.marks
     plot = (
         ggplot(data, aes("method", "share", ymin="share_low", ymax="share_high"))
         + geom_pointrange(color="#c0392b")
@@ -191,8 +274,7 @@ def coverage_figure(data: pd.DataFrame, level: float, synthetic: bool):
                 [
                     f"Lines: {round(100 * level)}% intervals (the official count divided by the "
                     "interval ends of the estimated total). Dashed: complete coverage.",
-                    "Warnings of the estimates (⚠n):",
-                    footnotes,
+                    *notes.caption_lines(),
                 ],
                 synthetic,
             ),
@@ -235,6 +317,7 @@ def strata_data(
                     if not _finite(est["n_hat"])
                     else (WARN if isinstance(est["warnings"], str) and est["warnings"] else CLEAN),
                     "warnings": est["warnings"] if isinstance(est["warnings"], str) else "",
+                    "caveats": est["caveats"] if isinstance(est.get("caveats"), str) else "",
                 }
             )
     data = pd.DataFrame(
@@ -250,18 +333,35 @@ def strata_data(
             "undercount",
             "status",
             "warnings",
+            "caveats",
         ],
     )
-    data["flag"], _ = warning_footnotes(data["warnings"])
+    data["flag"] = footnotes(data["warnings"], data["caveats"]).marks
     return data
 
 
 def strata_figure(data: pd.DataFrame, title: str, level: float, synthetic: bool):
     bars = data.drop_duplicates("stratum")
     dodge = position_dodge(width=0.6)
+    notes = footnotes(data["warnings"], data["caveats"])
+    # a stratum without any estimate says so in grey above its bar, never as a red (or coloured) mark
+    none = (
+        data.groupby("stratum")
+        .filter(lambda g: (g["status"] == NOT_ESTIMABLE).all())
+        .drop_duplicates("stratum")
+    )
+    none = none.assign(text=[f"× {NOT_ESTIMABLE} {f}".rstrip() for f in none["flag"]])
     plot = (
         ggplot(data, aes(x="stratum"))
         + geom_col(bars, aes(y="documented"), fill="#dddddd")
+        + geom_text(
+            none,
+            aes(y="documented", label="text"),
+            va="bottom",
+            size=7,
+            color=NOT_ESTIMABLE_COLOUR,
+            family="DejaVu Sans",
+        )
         + geom_point(bars, aes(y="official"), shape="_", size=12)
         + geom_errorbar(aes(ymin="ci_low", ymax="ci_high", color="method"), width=0.2, position=dodge)
         + geom_point(aes(y="n_hat", color="method", shape="status"), size=3, position=dodge)
@@ -284,13 +384,13 @@ def strata_figure(data: pd.DataFrame, title: str, level: float, synthetic: bool)
                     "Grey bars: documented by any list; black dashes: on the official list; points and lines: "
                     f"estimates with {round(100 * level)}% intervals.",
                     "The gap between bar and estimate is the undocumented part; strata failing the usable-stratum "
-                    "rule have no estimate.",
-                    "Warnings (⚠n):",
-                    warning_footnotes(data["warnings"])[1],
+                    "rule have no estimate (grey: not estimable).",
+                    *notes.caption_lines(),
                 ],
                 synthetic,
             ),
         )
+        + people_scale("y", zero=True)
         + theme_undercount()
     )
     return plot, data
@@ -322,6 +422,7 @@ def reported_vs_estimated_data(
                     "ci_low": est["ci_low"],
                     "ci_high": est["ci_high"],
                     "warnings": est["warnings"] if isinstance(est["warnings"], str) else "",
+                    "caveats": est["caveats"] if isinstance(est.get("caveats"), str) else "",
                 }
             )
     return tolls, pd.DataFrame(
@@ -335,6 +436,7 @@ def reported_vs_estimated_data(
             "ci_low",
             "ci_high",
             "warnings",
+            "caveats",
         ],
     )
 
@@ -349,7 +451,8 @@ def reported_vs_estimated_figure(
 ):
     tolls, est = reported_vs_estimated_data(reported, estimates, events, method)
     est = est.copy()
-    flags, footnotes = warning_footnotes(est["warnings"])
+    notes = footnotes(est["warnings"], est["caveats"])
+    flags = notes.marks
     est["label"] = [f"{m} {f}".strip() for m, f in zip(est["method"], flags)]
     est_ok = est[est["n_hat"].notna()]
     estimate_note = f"Red: estimated total ({method}, {round(100 * level)}% interval) from " + (
@@ -378,16 +481,18 @@ def reported_vs_estimated_figure(
         + facet_wrap("event_label", scales="free", ncol=1)
         + scale_x_continuous(trans="log1p", breaks=[0, 1, 3, 7, 14, 30, 60, 120, 240, 365])
         + scale_shape_manual(values={"reported national total": "o", "unofficial claim (unverified)": "^"})
+        + people_scale("y", zero=False)
         + labs(
             x="days since the event began (log scale)",
             y="deaths",
             shape="",
             title="Reported death tolls over time and the estimated total",
+            # the estimate rests on synthetic lists: the figure carries the label like every other
+            subtitle=SYNTHETIC_LABEL if synthetic else None,
             caption=(
                 "Black: real reported figures (data/reported_figures.csv, each cited). "
                 + estimate_note
-                + "\nWarnings of the estimate (⚠n):\n"
-                + footnotes
+                + "".join("\n" + line for line in notes.caption_lines())
             ),
         )
         + theme_undercount()

@@ -22,7 +22,7 @@ from plotnine import (
     theme,
 )
 
-from .common import SYNTHETIC_LABEL, theme_undercount
+from .common import SYNTHETIC_LABEL, people_scale, theme_undercount
 
 if TYPE_CHECKING:
     from ..results import EstimateResult
@@ -110,6 +110,7 @@ def dga_figure(result: EstimateResult, *, title: str | None = None, synthetic: b
         + geom_area(position="stack", alpha=0.9)
         + geom_vline(marks[marks["what"] == "median"], aes(xintercept="N"), linetype="solid")
         + geom_vline(marks[marks["what"] == "interval"], aes(xintercept="N"), linetype="dashed")
+        + people_scale("x", zero=False)
         + scale_fill_manual(values=colours, breaks=labels)
         + labs(
             x="total N (documented + undocumented)",

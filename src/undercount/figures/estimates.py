@@ -15,12 +15,25 @@ from plotnine import (
     ggplot,
     labs,
     scale_color_manual,
-    scale_x_continuous,
+    scale_shape_manual,
 )
 
-from .common import SYNTHETIC_LABEL, theme_undercount, warning_footnotes
+from ..config import population_label
+from .common import (
+    NOT_ESTIMABLE,
+    NOT_ESTIMABLE_COLOUR,
+    SYNTHETIC_LABEL,
+    footnotes,
+    people_scale,
+    theme_undercount,
+)
 
-KIND_COLOURS = {"one source": "#7f7f7f", "documented (any source)": "#222222", "estimated total": "#c0392b"}
+KIND_COLOURS = {
+    "one source": "#7f7f7f",
+    "documented (any source)": "#222222",
+    "estimated total": "#c0392b",
+    NOT_ESTIMABLE: NOT_ESTIMABLE_COLOUR,
+}
 
 
 def documented_vs_estimated_data(
@@ -52,6 +65,7 @@ def documented_vs_estimated_data(
                     "low": math.nan,
                     "high": math.nan,
                     "warnings": "",
+                    "caveats": "",
                     "flag": "",
                 }
             )
@@ -67,6 +81,7 @@ def documented_vs_estimated_data(
                 "low": math.nan,
                 "high": math.nan,
                 "warnings": "",
+                "caveats": "",
                 "flag": "",
             }
         )
@@ -74,7 +89,8 @@ def documented_vs_estimated_data(
             order += 1
             warnings = est["warnings"] if isinstance(est["warnings"], str) else ""
             estimable = not pd.isna(est["n_hat"])
-            flag = "" if estimable else "not estimable"
+            flag = "" if estimable else NOT_ESTIMABLE
+            caveats = est.get("caveats", "")
             open_ended = str(est.get("upper_uninformative", False)).strip().lower() == "true"
             rows.append(
                 {
@@ -88,12 +104,16 @@ def documented_vs_estimated_data(
                     "high": est["ci_high"],
                     "open_ended": open_ended,
                     "warnings": warnings,
+                    "caveats": caveats if isinstance(caveats, str) else "",
                     "flag": flag,
                 }
             )
     data = pd.DataFrame(rows)
     data["open_ended"] = data.get("open_ended", pd.Series(False, index=data.index)).eq(True)
-    labels, _ = warning_footnotes(data["warnings"])
+    # marks only on the estimates, for what differs between them; what they share is in the caption
+    is_estimate = data["kind"] == "estimated total"
+    marks = iter(footnotes(data.loc[is_estimate, "warnings"], data.loc[is_estimate, "caveats"]).marks)
+    labels = [next(marks) if e else "" for e in is_estimate]
     data["flag"] = [" ".join(x for x in (f, lab) if x) for f, lab in zip(data["flag"], labels)]
     data["y"] = [f"{e}|{o:02d}|{i}" for e, o, i in zip(data["event"], data["order"], data["item"])]
     return data
@@ -102,6 +122,9 @@ def documented_vs_estimated_data(
 def documented_vs_estimated_figure(data: pd.DataFrame, population: str, level: float, synthetic: bool):
     """(plot, data) from :func:`documented_vs_estimated_data`."""
     plot_data = data.copy()
+    estimates = plot_data["kind"] == "estimated total"
+    # a table without an estimate is drawn in grey with its own marker, never in the estimates' red
+    plot_data.loc[estimates & plot_data["flag"].str.startswith(NOT_ESTIMABLE), "kind"] = NOT_ESTIMABLE
     finite_high = plot_data["high"].where(
         plot_data["high"].apply(lambda v: not pd.isna(v) and math.isfinite(v))
     )
@@ -117,12 +140,11 @@ def documented_vs_estimated_figure(data: pd.DataFrame, population: str, level: f
     plot_data["y"] = pd.Categorical(plot_data["y"], categories=order)
     labels = dict(zip(plot_data["y"].astype(str), plot_data["item"]))
     intervals = plot_data[plot_data["low"].notna()]
-    _, footnotes = warning_footnotes(plot_data["warnings"])
     notes = [
         f"Lines: {round(100 * level)}% intervals; methods and settings in results/estimates.csv. "
-        "A line that runs to the edge has no informative upper end.",
-        "Warnings of the estimates (⚠n next to an estimate):",
-        footnotes,
+        "A line that runs to the edge has no informative upper end. Grey crosses: not estimable "
+        "(drawn at the documented count).",
+        *footnotes(plot_data.loc[estimates, "warnings"], plot_data.loc[estimates, "caveats"]).caption_lines(),
     ]
     if synthetic:
         notes.insert(0, SYNTHETIC_LABEL)
@@ -134,16 +156,25 @@ def documented_vs_estimated_figure(data: pd.DataFrame, population: str, level: f
             color=KIND_COLOURS["estimated total"],
             size=1,
         )
-        + geom_point(aes(x="value", color="kind"), size=3)
+        + geom_point(aes(x="value", color="kind", shape="kind"), size=3)
         + geom_text(aes(x="value", label="flag"), nudge_y=0.38, size=8, ha="center", family="DejaVu Sans")
         + facet_wrap("event_label", scales="free", ncol=1)
         + scale_color_manual(values=KIND_COLOURS)
-        + scale_x_continuous(limits=(0, None))  # type: ignore[arg-type]  # None: the data's maximum
+        + scale_shape_manual(
+            values={
+                "one source": "o",
+                "documented (any source)": "o",
+                "estimated total": "o",
+                NOT_ESTIMABLE: "x",
+            }
+        )
+        + people_scale("x", zero=True)
         + labs(
             x="people",
             y="",
             color="",
-            title=f"{population.capitalize()}: documented and estimated",
+            shape="",
+            title=f"{population_label(population)}: documented and estimated",
             caption="\n".join(notes),
         )
         + theme_undercount()

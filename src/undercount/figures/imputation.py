@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from .common import SYNTHETIC_LABEL, theme_undercount
+from .common import SYNTHETIC_LABEL, people_scale, theme_undercount
 
 #: Columns of the figure's data (the .tsv next to it).
 COLUMNS = ["method", "stratum", "what", "imputation", "n_observed", "n_hat", "ci_low", "ci_high"]
@@ -74,6 +74,7 @@ def imputation_figure(data: pd.DataFrame, title: str, level: float, m: int, synt
         plot
         + geom_point(data=points, color="black", size=2.5, fill="white" if nothing else "black")
         + facet_wrap("method", scales="free_x")
+        + people_scale("x", zero=False)
         + labs(
             x="estimated total (documented and undocumented)",
             y="stratum",

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from plotnine import aes, geom_line, geom_step, geom_vline, ggplot, labs, scale_color_manual, theme
 
-from .common import SYNTHETIC_LABEL, theme_undercount, wrap
+from .common import SYNTHETIC_LABEL, people_scale, theme_undercount, wrap
 
 if TYPE_CHECKING:
     from ..results import EstimateResult
@@ -76,6 +76,7 @@ def lcmcr_trace(result: EstimateResult, *, title: str | None = None, synthetic: 
         + geom_line(alpha=0.7, size=0.3)
         + _marks(res, horizontal=True)
         + scale_color_manual(values=_colours(chains))
+        + people_scale("y", zero=False)
         + labs(
             x="kept draw (after burn-in and thinning)",
             y="total N",
@@ -146,6 +147,7 @@ def lcmcr_density(result: EstimateResult, *, title: str | None = None, synthetic
         + geom_step(sizes[sizes["chain"] == "all"], size=0.9)
         + _marks(res, horizontal=False)
         + scale_color_manual(values=colours)
+        + people_scale("x", zero=False)
         + labs(
             x="total N (documented + undocumented)",
             y="posterior density",

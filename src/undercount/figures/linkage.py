@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -20,6 +21,7 @@ from plotnine import (
     scale_x_log10,
 )
 
+from ..config import population_label
 from .common import SYNTHETIC_LABEL, theme_undercount
 
 METRIC_COLOURS = {
@@ -30,8 +32,11 @@ METRIC_COLOURS = {
 }
 
 
-def _table_label(frame: pd.DataFrame) -> pd.Series:
-    return frame["event"].astype(str) + ": " + frame["population"].astype(str)
+def _table_label(frame: pd.DataFrame, event_labels: Mapping[str, str] | None = None) -> pd.Series:
+    """A panel's title: the event's label (the config's, when given) and the population's, never ids."""
+    labels = event_labels or {}
+    events = frame["event"].astype(str).map(lambda e: labels.get(e, e))
+    return events + ": " + frame["population"].astype(str).map(lambda p: population_label(p).lower())
 
 
 def _odds_axis(thresholds) -> scale_x_log10:
@@ -44,7 +49,9 @@ def _odds_axis(thresholds) -> scale_x_log10:
     )
 
 
-def linkage_accuracy_data(accuracy: pd.DataFrame) -> pd.DataFrame:
+def linkage_accuracy_data(
+    accuracy: pd.DataFrame, event_labels: Mapping[str, str] | None = None
+) -> pd.DataFrame:
     """Long table for the accuracy figure from rows of results/linkage/accuracy.csv.
 
     One row per table, threshold and metric: pairwise precision, recall, F1,
@@ -68,13 +75,19 @@ def linkage_accuracy_data(accuracy: pd.DataFrame) -> pd.DataFrame:
         ):
             rows.append(base | {"metric": metric, "value": float(value)})
     data = pd.DataFrame(rows, columns=["event", "population", "threshold", "odds", "metric", "value"])
-    data["table"] = _table_label(data)
+    data["table"] = _table_label(data, event_labels)
     return data
 
 
-def linkage_accuracy_figure(accuracy: pd.DataFrame, *, threshold: float, synthetic: bool):
+def linkage_accuracy_figure(
+    accuracy: pd.DataFrame,
+    *,
+    threshold: float,
+    synthetic: bool,
+    event_labels: Mapping[str, str] | None = None,
+):
     """(plot, data): precision, recall, F1 and persons found per threshold, one panel per table."""
-    data = linkage_accuracy_data(accuracy)
+    data = linkage_accuracy_data(accuracy, event_labels)
     plot_data = data.assign(metric=pd.Categorical(data["metric"], categories=list(METRIC_COLOURS)))
     notes = [
         f"Pairwise over all records of each table, against the known true person of every record. "
@@ -111,7 +124,9 @@ SENSITIVITY_COLUMNS = [
 ]
 
 
-def linkage_sensitivity_data(sensitivity: pd.DataFrame) -> pd.DataFrame:
+def linkage_sensitivity_data(
+    sensitivity: pd.DataFrame, event_labels: Mapping[str, str] | None = None
+) -> pd.DataFrame:
     """Rows for the sensitivity figure: estimates with intervals and the documented persons.
 
     ``sensitivity`` holds rows of every results/{event}/{population}/linkage_sensitivity.csv.
@@ -156,13 +171,20 @@ def linkage_sensitivity_data(sensitivity: pd.DataFrame) -> pd.DataFrame:
     data = pd.DataFrame(
         rows, columns=["event", "population", "threshold", "odds", "kind", "series", "value", "low", "high"]
     )
-    data["table"] = _table_label(data)
+    data["table"] = _table_label(data, event_labels)
     return data
 
 
-def linkage_sensitivity_figure(sensitivity: pd.DataFrame, *, threshold: float, level: float, synthetic: bool):
+def linkage_sensitivity_figure(
+    sensitivity: pd.DataFrame,
+    *,
+    threshold: float,
+    level: float,
+    synthetic: bool,
+    event_labels: Mapping[str, str] | None = None,
+):
     """(plot, data): each estimate (with its interval) and the documented count against the threshold."""
-    data = linkage_sensitivity_data(sensitivity)
+    data = linkage_sensitivity_data(sensitivity, event_labels)
     notes = [
         f"Bars: {round(100 * level)}% intervals. Dashed line: the threshold of the main results "
         f"({threshold:g}). A higher threshold links fewer records: more documented persons, "

@@ -16,12 +16,11 @@ from plotnine import (
     labs,
     scale_color_manual,
     scale_x_discrete,
-    scale_y_continuous,
     theme,
 )
 
 from ..histories import CaptureTable
-from .common import SYNTHETIC_LABEL, theme_undercount
+from .common import SYNTHETIC_LABEL, people_scale, theme_undercount
 
 
 def overlap_data(table: CaptureTable, labels: Mapping[str, str] | None = None) -> pd.DataFrame:
@@ -75,7 +74,7 @@ def overlap_figure(
         ggplot(bars, aes("x", "count"))
         + geom_col(fill="#3b5b92")
         + geom_text(aes(label="count"), va="bottom", size=7, nudge_y=0.5)
-        + scale_y_continuous(expand=(0, 0, 0.12, 0))
+        + people_scale("y", zero=True, expand=(0, 0, 0.12, 0))
         + labs(x="", y="people", title=title, subtitle=(SYNTHETIC_LABEL if synthetic else None))
         + theme_undercount()
         + theme(axis_text_x=element_blank(), axis_ticks_major_x=element_blank())

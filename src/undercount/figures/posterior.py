@@ -3,16 +3,15 @@
 ``lcmcr``: the trace of N per chain and its posterior density
 (:mod:`undercount.figures.lcmcr`); ``dga``: the posterior of N with its most
 probable graphs (:mod:`undercount.figures.dga`). A table the method could not
-estimate gets a panel that says why, so every configured table has its figure.
+estimate has no figure: :class:`~undercount.figures.common.NothingToDraw` says why,
+and the workflow lists it in the directory's ``index.tsv``.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from .common import no_estimate_panel
+from .common import NothingToDraw
 
 if TYPE_CHECKING:
     from ..results import EstimateResult
@@ -22,12 +21,17 @@ FIGURES = ("trace", "density", "posterior")
 
 
 def posterior_figure(result: EstimateResult, figure: str, *, title: str, synthetic: bool):
-    """(plot, data) of one figure of :data:`FIGURES` for one estimate."""
+    """(plot, data) of one figure of :data:`FIGURES` for one estimate.
+
+    Raises
+    ------
+    NothingToDraw
+        The method gave no estimate for this table, or no draws to trace.
+    """
     if figure not in FIGURES:
         raise ValueError(f"unknown posterior figure {figure!r}; known: {', '.join(FIGURES)}")
     if not result.estimable or (figure != "posterior" and result.draws is None):
-        reason = (result.warnings or ("no estimate",))[-1]
-        return no_estimate_panel(title, reason, synthetic), pd.DataFrame({"reason": [reason]})
+        raise NothingToDraw((result.warnings or ("no estimate",))[-1])
     if figure == "trace":
         from .lcmcr import lcmcr_trace
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from datetime import date
 
+import numpy as np
 import pandas as pd
 from plotnine import (
     aes,
@@ -15,11 +17,10 @@ from plotnine import (
     labs,
     scale_shape_manual,
     scale_x_continuous,
-    scale_y_continuous,
 )
 
 from ..errors import UndercountError
-from .common import theme_undercount
+from .common import people_scale, place_labels, theme_undercount
 
 SOURCE_NOTE = "Source: data/reported_figures.csv (real published figures, each row cited with its publisher)."
 
@@ -65,7 +66,38 @@ def reported_tolls_data(reported: pd.DataFrame, events: Mapping[str, tuple[str, 
         "reported_by",
         "publisher",
     ]
-    return rows[cols].sort_values(["event", "as_of", "value"]).reset_index(drop=True)
+    rows = rows[cols].sort_values(["event", "as_of", "value"]).reset_index(drop=True)
+    return with_label_places(rows)
+
+
+#: The panel of one event in the figure, in inches (8 x 7 inches, one panel per event, legend at the right).
+PANEL_IN = (5.0, 2.3)
+#: The axes' expansion (the scales below): x 5% each side, y 10% below and 20% above.
+EXPAND = (1.1, 1.3)
+
+
+def with_label_places(rows: pd.DataFrame) -> pd.DataFrame:
+    """``label_x``, ``label_y`` and ``label_where``: each value label beside its point, none overlapping.
+
+    Labels of points close in time (241 and 238, eight weeks apart) would merge
+    into one number if all sat above their points; :func:`place_labels` moves a
+    label below, right or left of its point where the place above is taken.
+    """
+    rows = rows.copy()
+    rows["label_x"], rows["label_y"], rows["label_where"] = math.nan, math.nan, ""
+    for _event, panel in rows.groupby("event", sort=False):
+        drawn_x = np.log1p(panel["days_since_start"].astype(float))
+        places = place_labels(
+            drawn_x,
+            panel["value"].astype(float),
+            panel["label"],
+            width_in=PANEL_IN[0] / EXPAND[0],
+            height_in=PANEL_IN[1] / EXPAND[1],
+        )
+        rows.loc[panel.index, "label_x"] = np.expm1(drawn_x + [p["dx"] for p in places])
+        rows.loc[panel.index, "label_y"] = panel["value"].astype(float) + [p["dy"] for p in places]
+        rows.loc[panel.index, "label_where"] = [p["where"] for p in places]
+    return rows
 
 
 def events_without_tolls(data: pd.DataFrame, events: Mapping[str, tuple[str, str]]) -> list[str]:
@@ -99,10 +131,10 @@ def reported_tolls_figure(reported: pd.DataFrame, events: Mapping[str, tuple[str
     plot = (
         ggplot(data, aes("days_since_start", "value", shape="class"))
         + geom_point(size=2.5)
-        + geom_text(aes(label="label"), nudge_y=0.04, size=7, va="bottom", family="DejaVu Sans")
+        + geom_text(aes(x="label_x", y="label_y", label="label"), size=7, va="center", family="DejaVu Sans")
         + facet_wrap("event_label", scales="free", ncol=1)
         + scale_shape_manual(values={"reported national total": "o", "unofficial claim (unverified)": "^"})
-        + scale_y_continuous(expand=(0.1, 0, 0.2, 0))
+        + people_scale("y", zero=False, expand=(0.1, 0, 0.2, 0))
         + scale_x_continuous(trans="log1p", breaks=[0, 1, 3, 7, 14, 30, 60, 120, 240, 365])
         + labs(
             x="days since the event began (log scale)",

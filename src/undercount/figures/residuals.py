@@ -29,7 +29,7 @@ from plotnine import (
 )
 
 from ..results.details import LoglinearFit
-from .common import SYNTHETIC_LABEL, no_estimate_panel, theme_undercount
+from .common import SYNTHETIC_LABEL, NothingToDraw, theme_undercount
 
 if TYPE_CHECKING:
     from ..results import EstimateResult
@@ -136,22 +136,15 @@ def residuals_figure(
 def residuals_or_reason(
     result: EstimateResult, *, synthetic: bool, title: str, labels: Mapping[str, str] | None = None
 ):
-    """(plot, data) of :func:`residuals_figure`, or a panel saying why there is no fit to show."""
+    """(plot, data) of :func:`residuals_figure`.
+
+    Raises
+    ------
+    NothingToDraw
+        The method has no fitted model for this table (not estimable): the reason
+        is the result's last warning. No placeholder image is drawn.
+    """
     try:
         return residuals_figure(result, synthetic=synthetic, title=title, labels=labels)
-    except ValueError:
-        reason = (result.warnings or ("no estimate",))[-1]
-        plot = no_estimate_panel(title, reason, synthetic)
-        return plot, pd.DataFrame(
-            columns=[
-                "order",
-                "pattern",
-                "lists_on",
-                "n_lists",
-                "observed",
-                "fitted",
-                "pearson",
-                "deleted",
-                "kind",
-            ]
-        )
+    except ValueError as exc:
+        raise NothingToDraw((result.warnings or ("no estimate",))[-1]) from exc

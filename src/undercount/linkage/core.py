@@ -399,6 +399,59 @@ def sorted_records(records: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, lis
     return records.iloc[by_key].reset_index(drop=True), order, [keys[k] for k in by_key]
 
 
+def dates_as_iso(records: pd.DataFrame, date_column: str) -> pd.DataFrame:
+    """``records`` with ``date_column`` as ISO dates (``2022-01-05``) or None, whatever pandas type it had.
+
+    Canonical records hold dates as ISO text; a notebook user's frame often holds
+    a pandas datetime column instead (``datetime64``, time-zone aware or not, with
+    ``NaT`` for unknown), or Python ``date``/``datetime`` objects. Each becomes
+    its calendar date, in the column's own time zone when it has one (a death at
+    01:00 on 5 January in Almaty is on 5 January), and ``NaT`` becomes unknown.
+    Text is left as it is. The input frame is not changed.
+
+    Raises
+    ------
+    ValueError
+        A value of the column is neither a date, a datetime, text nor missing
+        (the message names the column and the row).
+    """
+    import datetime as dt
+
+    if date_column not in records.columns:
+        return records
+    column = records[date_column]
+    if pd.api.types.is_datetime64_any_dtype(column.dtype):
+        iso = [d if known else None for d, known in zip(column.dt.strftime("%Y-%m-%d"), column.notna())]
+        return records.assign(**{date_column: pd.Series(iso, index=column.index, dtype=object)})
+    if not (pd.api.types.is_object_dtype(column.dtype) or pd.api.types.is_string_dtype(column.dtype)):
+        if column.isna().all():
+            return records.assign(
+                **{date_column: pd.Series([None] * len(column), index=column.index, dtype=object)}
+            )
+        raise ValueError(
+            f"column {date_column!r}: dates must be ISO text (2022-01-05) or a pandas datetime column, "
+            f"not {column.dtype}"
+        )
+    values: list[str | None] = []
+    for row, value in enumerate(column.tolist()):
+        if value is None or (not isinstance(value, str) and pd.isna(value)):
+            values.append(None)
+        elif isinstance(value, pd.Timestamp | dt.datetime):
+            values.append(value.strftime("%Y-%m-%d"))
+        elif isinstance(value, dt.date):
+            values.append(value.isoformat())
+        elif isinstance(value, str):
+            values.append(value)
+        else:
+            raise ValueError(
+                f"column {date_column!r}, row {row + 1}: not a date ({type(value).__name__}); "
+                "give ISO text (2022-01-05) or a pandas datetime column"
+            )
+    if all(a is b or a == b for a, b in zip(values, column.tolist())):
+        return records
+    return records.assign(**{date_column: pd.Series(values, index=column.index, dtype=object)})
+
+
 def fit_linkage(
     records: pd.DataFrame,
     *,
@@ -422,6 +475,7 @@ def fit_linkage(
     records, or no candidate pair, there is no model and every record is its own
     person.
     """
+    records = dates_as_iso(records, date_column)
     place = place if place is not None else place_column(date_column)
     conflicts = conflicts or Conflicts()
     if method == "probabilistic":
@@ -740,7 +794,9 @@ def link(
         ``source``, ``record_id``, ``full_name``, ``sex``, ``age``, the date
         column and (if present) the place column.
     date_column
-        ``date_of_death`` or ``date_detained``.
+        ``date_of_death`` or ``date_detained``: ISO text (``2022-01-05``) or a
+        pandas datetime column, time-zone aware or not, ``NaT`` for unknown
+        (:func:`dates_as_iso`).
     method
         ``splink`` (the default), ``probabilistic`` (the numpy Fellegi-Sunter
         engine) or ``deterministic`` (v0).
@@ -764,6 +820,7 @@ def link(
         raise ValueError(f"unknown linkage method {method!r}; known: {METHODS}")
     if not 0 < threshold < 1:
         raise ValueError(f"the match threshold must be between 0 and 1, got {threshold}")
+    records = dates_as_iso(records, date_column)
     sources = records["source"].astype(str).tolist()
     record_ids = records["record_id"].astype(str).tolist()
     keys = [f"{s}\x1f{r}" for s, r in zip(sources, record_ids)]
