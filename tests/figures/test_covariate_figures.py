@@ -6,12 +6,14 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from undercount.estimators import estimate
 from undercount.estimators.sensitivity import sensitivity_curve
 from undercount.figures import save_figure
-from undercount.figures.common import carries_synthetic_label
+from undercount.figures.common import NothingToDraw, carries_synthetic_label
 from undercount.figures.covariates import catchability_figure, sensitivity_figure
+from undercount.results.result import not_estimable
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "estimators"))
 from test_loglinear_cov import simulate  # noqa: E402
@@ -49,3 +51,12 @@ def test_catchability_figure_draws_the_shares_and_the_weights(tmp_path):
     assert list(weights["weight"]) == [m["weight"] for m in result.details.extra["top_models"]]
     save_figure(plot, data, tmp_path / "c.png", width=9, height=9)
     assert (tmp_path / "c.png").stat().st_size > 10_000
+
+
+def test_no_estimate_means_no_figure_never_a_placeholder():
+    """A table without an estimate raises NothingToDraw with the reason; the workflow's index says it."""
+    result = not_estimable("loglinear-cov", ("A", "B", "C"), 40, "no one with sex f is on list B", level=0.95)
+    with pytest.raises(NothingToDraw, match="no one with sex f"):
+        catchability_figure(result, title="t", synthetic=False)
+    with pytest.raises(NothingToDraw, match="no one with sex f"):
+        sensitivity_figure(pd.DataFrame(), result, title="t", synthetic=False)

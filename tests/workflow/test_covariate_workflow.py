@@ -109,9 +109,9 @@ def test_sensitivity_and_covariate_figures(workdir):
         # N(xi) = n + exp(xi) * (N-hat - n)
         expected = est["n_observed"] + np.exp(curve["xi"]) * (est["n_hat"] - est["n_observed"])
         assert np.allclose(curve["n_hat"], expected, rtol=1e-12)
-        png = work / f"results/figures/sensitivity/{label}/linked2020_deaths.png"
+        png = work / f"results/figures/sensitivity/{label}/linked2020_deaths/linked2020_deaths.png"
         assert png_description(png) == SYNTHETIC_LABEL
-    figure = work / "results/figures/covariates/loglinear-cov/linked2020_deaths.png"
+    figure = work / "results/figures/covariates/loglinear-cov/linked2020_deaths/linked2020_deaths.png"
     assert png_description(figure) == SYNTHETIC_LABEL
     drawn = pd.read_csv(figure.with_suffix(".tsv"), sep="\t")
     weights = drawn[drawn["panel"] == "weights"]

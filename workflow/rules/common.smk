@@ -440,19 +440,19 @@ COVARIATE_LABELS = [
 
 
 def sensitivity_outputs():
-    """The sensitivity curves and figures, and the covariate models' figures."""
+    """The sensitivity curves and figure directories, and the covariate models' figure directories."""
     out = [
         f"results/{e}/{p}/sensitivity/{label}.csv"
         for label in SENSITIVITY_LABELS
         for e, p in TABLES
     ]
     out += [
-        f"results/figures/sensitivity/{label}/{e}_{p}.png"
+        f"results/figures/sensitivity/{label}/{e}_{p}"
         for label in SENSITIVITY_LABELS
         for e, p in TABLES
     ]
     out += [
-        f"results/figures/covariates/{label}/{e}_{p}.png"
+        f"results/figures/covariates/{label}/{e}_{p}"
         for label in COVARIATE_LABELS
         for e, p in TABLES
     ]
@@ -460,7 +460,10 @@ def sensitivity_outputs():
 
 
 def table_title(wildcards):
-    return f"{EVENT_LABELS[wildcards.event]}: {wildcards.population}, {wildcards.label}"
+    return (
+        f"{EVENT_LABELS[wildcards.event]}: "
+        f"{uc.population_label(wildcards.population).lower()}, {wildcards.label}"
+    )
 
 
 def label_estimates(wildcards):

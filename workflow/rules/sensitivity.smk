@@ -7,13 +7,13 @@ rule sensitivity:
         estimate="results/{event}/{population}/estimates/{label}.json",
     output:
         csv="results/{event}/{population}/sensitivity/{label}.csv",
-        png=report(
-            "results/figures/sensitivity/{label}/{event}_{population}.png",
+        figure=report(
+            directory("results/figures/sensitivity/{label}/{event}_{population}"),
+            patterns=["{name}.png"],
             caption="../report/sensitivity.rst",
             category="Identifying assumption",
             subcategory="{label}",
         ),
-        tsv="results/figures/sensitivity/{label}/{event}_{population}.tsv",
     log:
         "logs/sensitivity/{event}/{population}/{label}.log",
     params:
@@ -28,13 +28,13 @@ rule figure_covariates:
     input:
         estimate="results/{event}/{population}/estimates/{label}.json",
     output:
-        png=report(
-            "results/figures/covariates/{label}/{event}_{population}.png",
+        figure=report(
+            directory("results/figures/covariates/{label}/{event}_{population}"),
+            patterns=["{name}.png"],
             caption="../report/covariates.rst",
             category="Covariate model",
             subcategory="{label}",
         ),
-        tsv="results/figures/covariates/{label}/{event}_{population}.tsv",
     log:
         "logs/figures/covariates/{event}/{population}/{label}.log",
     params:

@@ -33,14 +33,19 @@ from plotnine import (
 
 from ..estimators.sensitivity import EXPLANATION
 from ..results.result import EstimateResult
-from .common import SYNTHETIC_LABEL, no_estimate_panel, theme_undercount
+from .common import SYNTHETIC_LABEL, NothingToDraw, theme_undercount
 
 
 def sensitivity_figure(curve: pd.DataFrame, result: EstimateResult, *, title: str, synthetic: bool):
-    """(plot, data): the total across the range of the sensitivity parameter."""
+    """(plot, data): the total across the range of the sensitivity parameter.
+
+    Raises
+    ------
+    NothingToDraw
+        The estimate has no curve (not estimable): no placeholder image is made.
+    """
     if curve.empty:
-        reason = result.warnings[-1] if result.warnings else "no estimate"
-        return no_estimate_panel(title, reason, synthetic), curve
+        raise NothingToDraw(result.warnings[-1] if result.warnings else "no estimate")
     data = curve.copy()
     finite_high = data["ci_high"].replace(math.inf, float("nan"))
     data["ci_high_drawn"] = finite_high.fillna(data["n_hat"].max() * 10)
@@ -90,10 +95,15 @@ def catchability_data(result: EstimateResult) -> tuple[pd.DataFrame, pd.DataFram
 
 
 def catchability_figure(result: EstimateResult, *, title: str, synthetic: bool):
-    """(plot, data): who each list documents, by covariate level, and the models' weights."""
+    """(plot, data): who each list documents, by covariate level, and the models' weights.
+
+    Raises
+    ------
+    NothingToDraw
+        The model gave no estimate: no placeholder image is made.
+    """
     if not result.estimable:
-        reason = result.warnings[-1] if result.warnings else "no estimate"
-        return no_estimate_panel(title, reason, synthetic), pd.DataFrame()
+        raise NothingToDraw(result.warnings[-1] if result.warnings else "no estimate")
     catch, weights = catchability_data(result)
     catch = catch.assign(level=catch["level"].astype(str))
     order = list(dict.fromkeys(catch["level"]))
