@@ -540,7 +540,10 @@ def imputed_strata(
     answer for imputation ``j``; ``counts[stratum][field][j]`` the persons of that
     stratum whose ``field`` was imputed in imputation ``j``. Every stratum of any
     imputation is in every ``tables[j]`` (an empty table where no one fell in it),
-    and every person is in exactly one stratum: none is dropped.
+    and every person is in exactly one stratum: none is dropped. Each table's meta
+    also gives ``imputed_stratum``: how many of its people are in it by an imputed
+    value (a field of the scheme that was missing), for the documented-versus-estimated
+    figure.
     """
     from .histories import CaptureTable
     from .strata import assign_strata, stratify
@@ -548,13 +551,22 @@ def imputed_strata(
     per: list[dict[str, tuple[Any, dict]]] = []
     labels = []
     total = persons["person_id"].nunique()
+    used = scheme_fields(scheme.by)
+    by_imputation = np.zeros(len(imputation.completed[0]) if imputation.completed else 0, dtype=bool)
+    for f in imputation.fields:
+        if f in used:
+            by_imputation |= imputation.missing[f]
     for frame in imputation.completed:
-        tables = stratify(persons, frame, scheme, lists, caveats)
+        these = assign_strata(frame, scheme)
+        tables = stratify(persons, frame, scheme, lists, caveats, labels_of_attributes=these)
         placed = sum(meta["n_observed"] for _, meta in tables.values())
         if placed != total:  # pragma: no cover - stratify puts every person in one stratum
             raise RuntimeError(f"{total - placed} persons fell in no stratum")
+        imputed_here = these[by_imputation].value_counts()
+        for s, (_table, meta) in tables.items():
+            meta["imputed_stratum"] = int(imputed_here.get(s, 0))
         per.append(tables)
-        labels.append(assign_strata(frame, scheme))
+        labels.append(these)
     names = sorted({s for tables in per for s in tables})
     for tables in per:
         for s in names:
@@ -571,6 +583,7 @@ def imputed_strata(
                         "people_per_list": {},
                         "records_per_list": {},
                         "n_observed": 0,
+                        "imputed_stratum": 0,
                         "notes": [*caveats, "no one falls in this stratum in this imputation"],
                     },
                 )
@@ -633,7 +646,9 @@ def imputation_summary_meta(
 
     ``n_observed`` and ``people_per_list`` are means over the imputations (people
     whose stratum was imputed are counted in the stratum they were imputed to);
-    ``imputed`` gives, per field, the mean, least and most values imputed.
+    ``imputed`` gives, per field, the mean, least and most values imputed;
+    ``imputed_stratum`` the mean, least and most people in the stratum by an
+    imputed value (a person with both sex and age imputed counts once).
     """
     first = metas[0]
     m = len(metas)
@@ -653,6 +668,9 @@ def imputation_summary_meta(
             name: float(np.mean([meta["people_per_list"].get(name, 0) for meta in metas])) for name in lists
         },
         "imputed": imputed_summary(counts),
+        "imputed_stratum": imputed_summary(
+            {"persons": [int(meta.get("imputed_stratum", 0)) for meta in metas]}
+        )["persons"],
         "usable": all(meta["usable"] for meta in metas),
         "usable_in": int(sum(bool(meta["usable"]) for meta in metas)),
         "notes": list(first["notes"]) + ([note] if note else []),

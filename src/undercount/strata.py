@@ -279,16 +279,19 @@ def stratify(
     scheme: Scheme,
     lists: Sequence[str],
     caveats: Sequence[str] = (),
+    labels_of_attributes: pd.Series | None = None,
 ) -> dict[str, tuple[Any, dict]]:
     """Capture-history tables per stratum: ``{stratum: (CaptureTable, meta)}``.
 
     Every person falls in exactly one stratum; the union of the strata is the
     unstratified table. ``meta`` is :func:`~undercount.histories.build_histories`'s
-    summary plus ``stratum`` and ``scheme``.
+    summary plus ``stratum`` and ``scheme``. ``labels_of_attributes``: the
+    strata of ``attributes``' rows when the caller has them already
+    (:func:`assign_strata`'s answer), so they are not computed twice.
     """
     from .histories import build_histories
 
-    strata = assign_strata(attributes, scheme)
+    strata = assign_strata(attributes, scheme) if labels_of_attributes is None else labels_of_attributes
     person_stratum = dict(zip(attributes["person_id"], strata))
     labels = persons["person_id"].map(person_stratum)
     out = {}
