@@ -115,6 +115,25 @@ def test_every_person_is_in_one_stratum_of_every_imputation(table):
             assert sum(counts[s][f][j] for s in counts) == total
     without = assign_strata(attributes, scheme)
     assert (without.str.contains("unknown")).sum() > 0  # what imputation removes
+    # people placed by an imputed value: those with sex or age missing, each once, in their imputed stratum
+    placed = (attributes["sex"].isna() | attributes["age"].isna()).to_numpy()
+    assert 0 < placed.sum() < sum(imputation.counts().values())  # some miss both: counted once, not twice
+    for j, tables in enumerate(per):
+        assert sum(meta["imputed_stratum"] for _, meta in tables.values()) == placed.sum()
+        labels = assign_strata(imputation.completed[j], scheme)
+        for s, (_table, meta) in tables.items():
+            assert meta["imputed_stratum"] == int((labels[placed] == s).sum()) <= meta["n_observed"]
+    from undercount.impute import imputation_summary_meta
+
+    s = sorted(per[0])[0]
+    metas = [{**tables[s][1], "usable": True} for tables in per]
+    summary = imputation_summary_meta(metas, counts[s], LISTS)
+    each = [meta["imputed_stratum"] for meta in metas]
+    assert summary["imputed_stratum"] == {"mean": float(np.mean(each)), "min": min(each), "max": max(each)}
+    # a scheme by sex only: a missing age does not move anyone's stratum
+    by_sex = Scheme.from_config("s", {"by": ["sex"]}, "2020-01-01")
+    per_sex, _ = imputed_strata(persons, imputation, by_sex, LISTS)
+    assert sum(meta["imputed_stratum"] for _, meta in per_sex[0].values()) == attributes["sex"].isna().sum()
 
 
 def result(n_hat, low, high, draws=None, lists=("A", "B", "C"), warnings=()):
