@@ -93,8 +93,8 @@ def test_imputed_sex_follows_the_lists_not_the_margin():
 
 def test_refusals(table):
     attributes, members = _inputs(table)
-    with pytest.raises(ConfigError, match="cannot impute 'date'"):
-        impute(attributes, members, ["date"], m=2, seed=1)
+    with pytest.raises(ConfigError, match="cannot impute 'date_of_death'.*imputed as 'date'"):
+        impute(attributes, members, ["date_of_death"], m=2, seed=1)
     with pytest.raises(ConfigError, match="no person has a known region"):
         impute(attributes, members, ["region"], m=2, seed=1)
 
@@ -209,3 +209,93 @@ def test_condensed_warnings_group_kinds_differing_only_in_numbers():
         "in 2 of 3 imputations (1, 2), as imputation 1: grid stopped at N = 14,948",
         "imputation 3: other",
     ]
+
+
+# ------------------------------------------------------------------ dates
+def _dated(seed=3, n=3000):
+    """Persons on lists A, B, C whose date of death depends on the lists, with B-only dates blank.
+
+    List A documents mostly the first days (0-6 after 2022-01-02), list B mostly
+    the later ones (7-27); list B often omits the date (40% of its people),
+    the others at 5%, so the gaps are mostly of people who died later. Returns
+    the table, the true day numbers and which dates are blank.
+    """
+    from datetime import date, timedelta
+
+    rng = np.random.default_rng(seed)
+    late = rng.random(n) < 0.5
+    day = np.where(late, rng.integers(7, 28, n), rng.integers(0, 7, n))
+    caps = np.column_stack(
+        [
+            rng.random(n) < np.where(late, 0.15, 0.6),
+            rng.random(n) < np.where(late, 0.6, 0.15),
+            rng.random(n) < 0.4,
+        ]
+    ).astype(np.int8)
+    seen = caps.any(axis=1)
+    caps, day = caps[seen], day[seen]
+    frame = pd.DataFrame({"person_id": [f"p{i:05d}" for i in range(len(day))]})
+    for j, name in enumerate(LISTS):
+        frame[name] = caps[:, j]
+    dates = [(date(2022, 1, 2) + timedelta(days=int(d))).isoformat() for d in day]
+    blank = rng.random(len(day)) < np.where(caps[:, 1] == 1, 0.4, 0.05)
+    frame["date_of_death"] = [None if b else d for d, b in zip(dates, blank)]
+    frame["sex"] = None
+    frame["age"] = pd.array([None] * len(day), dtype="Int64")
+    for name in ("place", "region", "victim_group"):
+        frame[name] = None
+    return frame, np.asarray(day), blank
+
+
+def test_dates_are_imputed_from_donors_and_their_periods_follow_the_lists():
+    frame, day, blank = _dated()
+    attributes, members = _inputs(frame)
+    order = np.argsort(frame["person_id"].to_numpy(), kind="stable")  # linked_attributes sorts by id
+    day, blank = day[order], blank[order]
+    imputation = impute(attributes, members, ["date"], m=10, iterations=3, seed=4)
+    assert imputation.counts() == {"date": int(blank.sum())}
+    observed = set(attributes["date"].dropna())
+    late_known = (day[~blank] >= 7).mean()
+    late_gap = (day[blank] >= 7).mean()
+    share = []
+    for completed in imputation.completed:
+        dates = completed["date"].to_numpy()
+        assert (dates[~blank] == attributes["date"].to_numpy()[~blank]).all()  # known dates untouched
+        assert set(dates[blank]) <= observed  # predictive mean matching copies real dates
+        days = np.array([(pd.Timestamp(d) - pd.Timestamp("2022-01-02")).days for d in dates[blank]])
+        share.append((days >= 7).mean())
+    se = math.sqrt(late_gap * (1 - late_gap) / blank.sum())
+    assert abs(np.mean(share) - late_gap) < 4 * se  # the lists say who died later
+    assert abs(late_known - late_gap) > 4 * se  # a model that ignored the lists would miss it
+
+    persons = linked_persons(frame, LISTS)
+    scheme = Scheme.from_config(
+        "weeks", {"by": ["period"], "periods": {"week-1": [0, 6], "later": [7, 27]}}, "2022-01-02"
+    )
+    assert (assign_strata(attributes, scheme) == "period-unknown").sum() == blank.sum()
+    per, counts = imputed_strata(persons, imputation, scheme, LISTS)
+    assert sorted(per[0]) == ["period-later", "period-week-1"]  # no unknown period left
+    for j, tables in enumerate(per):
+        assert sum(meta["n_observed"] for _, meta in tables.values()) == len(frame)
+        assert sum(meta["imputed_stratum"] for _, meta in tables.values()) == blank.sum()
+        assert sum(counts[s]["date"][j] for s in counts) == blank.sum()
+
+
+def test_a_date_that_is_not_iso_is_refused_without_showing_it():
+    frame, _day, blank = _dated(n=300)
+    attributes, members = _inputs(frame)
+    k = int(np.flatnonzero(attributes["date"].notna().to_numpy())[3])
+    attributes.loc[k, "date"] = "05.01.2022"
+    with pytest.raises(ConfigError, match=rf"the date of person {k + 1} .* is not an ISO date") as err:
+        impute(attributes, members, ["date"], m=2, seed=1)
+    assert "05.01.2022" not in str(err.value)
+
+
+def test_period_schemes_are_imputed_when_the_date_is():
+    from undercount.config import imputed_schemes
+
+    config = {
+        "impute": {"fields": ["date"]},
+        "strata": {"weeks": {"by": ["period"]}, "sex": {"by": ["sex"]}},
+    }
+    assert imputed_schemes(config) == ["weeks"]
