@@ -299,3 +299,42 @@ def test_period_schemes_are_imputed_when_the_date_is():
         "strata": {"weeks": {"by": ["period"]}, "sex": {"by": ["sex"]}},
     }
     assert imputed_schemes(config) == ["weeks"]
+
+
+def test_a_pattern_with_no_observed_value_is_not_left_to_chance(monkeypatch):
+    """A list that records a field for no one: its people alone (pattern C only) have none observed.
+
+    The seven list terms (intercept, three lists, three pairs) then have one direction
+    the observed patterns do not fix. Predictive mean matching leaves the aliased term
+    out, as R's ``lm`` does, so the pattern's prediction is additive in the lists and its
+    donors are the people predicted nearest: here, with y = 50 + 10 A + 20 B + 5 C + e
+    (e ~ N(0, 1)), those on A only, about 60, in every imputation (their mean varies by
+    1 / sqrt(donor draws), hundredths). Kept in, that direction's posterior is as wide
+    as the numerical ridge allows and the pattern lands anywhere between 60 and 85.
+    """
+    import undercount.impute as module
+    from undercount.impute import _list_terms, _pmm
+
+    rng = np.random.default_rng(0)
+    lists = rng.random((3000, 3)) < 0.5
+    lists = lists[lists.any(axis=1)].astype(float)
+    y = 50 + 10 * lists[:, 0] + 20 * lists[:, 1] + 5 * lists[:, 2] + rng.normal(0, 1, len(lists))
+    only_c = (lists[:, 2] == 1) & (lists[:, :2].sum(axis=1) == 0)
+    X = _list_terms(lists)
+
+    def means():
+        return np.array([_pmm(X, y, only_c, 5, np.random.default_rng(s)).mean() for s in range(20)])
+
+    fixed = means()
+    assert np.all(np.abs(fixed - 60) < 0.5) and fixed.std() < 0.2
+    monkeypatch.setattr(module, "_independent_columns", lambda X, tol=1e-8: np.arange(X.shape[1]))
+    assert means().max() > 70  # every term kept: left to the ridge's chance
+
+
+def test_independent_columns_drop_what_earlier_columns_span():
+    from undercount.impute import _independent_columns
+
+    rng = np.random.default_rng(0)
+    a, b = rng.random(50), rng.random(50)
+    X = np.column_stack([np.ones(50), a, b, a + 2 * b, np.zeros(50), a * b])
+    assert list(_independent_columns(X)) == [0, 1, 2, 5]

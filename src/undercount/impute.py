@@ -395,7 +395,18 @@ def _fit_mnl(
 
 
 def _pmm(X: np.ndarray, y: np.ndarray, gap: np.ndarray, donors: int, rng: np.random.Generator) -> np.ndarray:
-    """Predictive mean matching (type 1) of the missing values of a numeric field."""
+    """Predictive mean matching (type 1) of the missing values of a numeric field.
+
+    Predictors that the observed rows cannot tell apart from earlier ones are
+    left out (:func:`_independent_columns`), as R's ``lm`` and ``mice`` do:
+    when a list records the field for no one, the people on that list alone
+    form a capture pattern with no observed value, and the list terms, one per
+    list and pair, then have one direction the data do not fix. Kept in, that
+    direction's posterior is as wide as the numerical ridge allows, and every
+    imputation would place those people at a random end of the predicted range.
+    """
+    keep = _independent_columns(X[~gap])
+    X = X[:, keep]
     Xo, yo = X[~gap], y[~gap]
     n, p = Xo.shape
     XtX = Xo.T @ Xo + 1e-6 * np.eye(p)
@@ -420,6 +431,29 @@ def _pmm(X: np.ndarray, y: np.ndarray, gap: np.ndarray, donors: int, rng: np.ran
     hi = np.searchsorted(sorted_mean, target + dth + 1e-12, side="right")
     pick = lo + np.floor(rng.random(len(target)) * (hi - lo)).astype(int)
     return sorted_y[np.minimum(pick, n - 1)]
+
+
+def _independent_columns(X: np.ndarray, tol: float = 1e-8) -> np.ndarray:
+    """Indices of the columns of ``X`` kept, in order, dropping each that earlier kept ones span.
+
+    A column is dropped when its residual after projection on the kept ones has
+    a norm below ``tol`` times its own (a relative test, as R's ``lm.fit``
+    ``tol = 1e-7`` is; columns of zeros are dropped too).
+    """
+    kept: list[int] = []
+    basis = np.zeros((X.shape[0], 0))
+    for j in range(X.shape[1]):
+        column = X[:, j].astype(float)
+        norm = float(np.linalg.norm(column))
+        if norm == 0.0:
+            continue
+        residual = column - basis @ (basis.T @ column) if basis.shape[1] else column
+        residual = residual - basis @ (basis.T @ residual) if basis.shape[1] else residual  # re-orthogonalise
+        r = float(np.linalg.norm(residual))
+        if r > tol * norm:
+            kept.append(j)
+            basis = np.column_stack([basis, residual / r])
+    return np.asarray(kept, dtype=int)
 
 
 # -------------------------------------------------------------- strata per imputation
