@@ -405,11 +405,13 @@ def _pmm(X: np.ndarray, y: np.ndarray, gap: np.ndarray, donors: int, rng: np.ran
     direction's posterior is as wide as the numerical ridge allows, and every
     imputation would place those people at a random end of the predicted range.
     """
-    keep = _independent_columns(X[~gap])
-    X = X[:, keep]
     Xo, yo = X[~gap], y[~gap]
+    gram = Xo.T @ Xo
+    keep = _independent_columns(gram)
+    if len(keep) < X.shape[1]:
+        X, Xo, gram = X[:, keep], Xo[:, keep], gram[np.ix_(keep, keep)]
     n, p = Xo.shape
-    XtX = Xo.T @ Xo + 1e-6 * np.eye(p)
+    XtX = gram + 1e-6 * np.eye(p)
     L = np.linalg.cholesky(XtX)
     beta = np.linalg.solve(XtX, Xo.T @ yo)
     rss = float(np.sum((yo - Xo @ beta) ** 2))
@@ -433,26 +435,29 @@ def _pmm(X: np.ndarray, y: np.ndarray, gap: np.ndarray, donors: int, rng: np.ran
     return sorted_y[np.minimum(pick, n - 1)]
 
 
-def _independent_columns(X: np.ndarray, tol: float = 1e-8) -> np.ndarray:
-    """Indices of the columns of ``X`` kept, in order, dropping each that earlier kept ones span.
+def _independent_columns(gram: np.ndarray, tol: float = 1e-9) -> np.ndarray:
+    """Indices of the columns kept, in order, dropping each that earlier kept ones span.
 
-    A column is dropped when its residual after projection on the kept ones has
-    a norm below ``tol`` times its own (a relative test, as R's ``lm.fit``
-    ``tol = 1e-7`` is; columns of zeros are dropped too).
+    ``gram`` is ``X'X`` of the observed rows; column ``j``'s squared distance to the
+    span of the kept ones is its Schur complement in ``gram``. It is dropped when
+    that is below ``tol`` times its squared norm (the predictors are 0/1 terms and
+    standardised fields, so aliasing is exact and the complement is at rounding
+    level; columns of zeros go too). On the Gram matrix, so the check costs
+    nothing next to the regression.
     """
     kept: list[int] = []
-    basis = np.zeros((X.shape[0], 0))
-    for j in range(X.shape[1]):
-        column = X[:, j].astype(float)
-        norm = float(np.linalg.norm(column))
-        if norm == 0.0:
+    for j in range(gram.shape[0]):
+        norm2 = float(gram[j, j])
+        if norm2 <= 0.0:
             continue
-        residual = column - basis @ (basis.T @ column) if basis.shape[1] else column
-        residual = residual - basis @ (basis.T @ residual) if basis.shape[1] else residual  # re-orthogonalise
-        r = float(np.linalg.norm(residual))
-        if r > tol * norm:
+        if kept:
+            G = gram[np.ix_(kept, kept)]
+            g = gram[kept, j]
+            residual2 = norm2 - float(g @ np.linalg.solve(G, g))
+        else:
+            residual2 = norm2
+        if residual2 > tol * norm2:
             kept.append(j)
-            basis = np.column_stack([basis, residual / r])
     return np.asarray(kept, dtype=int)
 
 
