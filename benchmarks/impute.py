@@ -153,7 +153,7 @@ def report(rows: list[dict], args: argparse.Namespace) -> None:
     )
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -168,7 +168,7 @@ def main() -> None:
         help="dga (draws: the total over strata) or mt (the true model here, no draws: strata only)",
     )
     parser.add_argument("--jobs", type=int, default=1)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     start = time.perf_counter()
     tasks = [(i, args.n, args.m, args.draws, args.method) for i in range(args.datasets)]
     with ProcessPoolExecutor(args.jobs) as pool:
