@@ -326,21 +326,20 @@ def strata_figure(data: pd.DataFrame, title: str, level: float, synthetic: bool)
     bars = data.drop_duplicates("stratum")
     segments = strata_bars(data)
     dodge = position_dodge(width=0.6)
-    if "imputed_stratum" in data:
-        documented = [
-            geom_col(segments, aes(y="people", fill="part", linetype="part"), color="#888888", size=0.3),
-            scale_fill_manual(
-                values={KNOWN_STRATUM: "#dddddd", IMPUTED_STRATUM: "#f4f4f4"}, name="documented"
-            ),
-            scale_linetype_manual(
-                values={KNOWN_STRATUM: "solid", IMPUTED_STRATUM: "dashed"}, name="documented"
-            ),
-        ]
-    else:
-        documented = [geom_col(bars, aes(y="documented"), fill="#dddddd")]
     plot = ggplot(data, aes(x="stratum"))
-    for layer in documented:
-        plot = plot + layer
+    if "imputed_stratum" in data:
+        plot = (
+            plot
+            + geom_col(segments, aes(y="people", fill="part", linetype="part"), color="#888888", size=0.3)
+            + scale_fill_manual(
+                values={KNOWN_STRATUM: "#dddddd", IMPUTED_STRATUM: "#f4f4f4"}, name="documented"
+            )
+            + scale_linetype_manual(
+                values={KNOWN_STRATUM: "solid", IMPUTED_STRATUM: "dashed"}, name="documented"
+            )
+        )
+    else:
+        plot = plot + geom_col(bars, aes(y="documented"), fill="#dddddd")
     plot = (
         plot
         + geom_point(bars, aes(y="official"), shape="_", size=12)
