@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     from undercount.impute import (
         estimate_imputations,
         imputation_seed,
@@ -40,7 +40,7 @@ def main() -> None:
     )
     parser.add_argument("--m", type=int, default=20)
     parser.add_argument("--persons", type=int, default=30000, help="documented persons (about)")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     rows = []
     lists = ["A", "B", "C"]
 

@@ -356,6 +356,20 @@ def test_estimate_person_table_plain_and_errors(capsys, person_csv, tmp_path):
     assert code == 0 and json.loads(out)["n_observed"] == len(frame) and json.loads(out)["strata"] == {}
     code, _, err = run(capsys, "estimate", str(path), "--lists", "A,B,C", "--impute", "sex", "--method", "mt")
     assert code == EXIT_BAD_INPUT and "give the strata too" in err
+    argv = [
+        "estimate",
+        str(path),
+        "--lists",
+        "A,B,C",
+        "--strata",
+        "sex",
+        "--impute",
+        "sex,date",
+        "--method",
+        "mt",
+    ]
+    code, _, err = run(capsys, *argv)
+    assert code == EXIT_BAD_INPUT and "imputed for period strata only" in err
     code, _, err = run(capsys, "estimate", str(path), "--method", "mt")
     assert code == EXIT_BAD_INPUT and "--lists A,B,C" in err
     bad = tmp_path / "bad.csv"

@@ -180,6 +180,11 @@ def _estimate_persons(args: argparse.Namespace) -> int:
     fields = _split(args.impute)
     if "period" in strata:
         raise UndercountError("--strata period needs an event's start date: use a config (config/README.md)")
+    if "date" in fields:
+        raise UndercountError(
+            "--impute date: the date is imputed for period strata only, which need an event's start date: "
+            "use a config (config/README.md, 'Multiple imputation')"
+        )
     spec = SourceSpec(id="persons", path=args.table, kind=LINKED, lists=tuple(lists), sheet=args.sheet)
     frame = read_source(spec)
     ignored = ignored_text(frame)

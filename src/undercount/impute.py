@@ -27,12 +27,17 @@ predictive mean matching on it can only copy whole rows. Here each field gets
 the model of its type, as R's ``mice`` does (``pmm``, ``logreg``,
 ``polyreg``):
 
-* **age**: predictive mean matching (``mice.impute.pmm``, type-1 matching): a
-  linear regression of age on the predictors, its coefficients and variance
-  drawn from their posterior (flat prior); each missing age is the observed
-  age of a person drawn at random among the ``donors`` (5) observed whose
-  predicted ages are nearest (ties included), so imputed ages are real ages
-  of people alike in lists and fields.
+* **age** and **date** (of death, or of detention: the date a ``period``
+  scheme reads): predictive mean matching (``mice.impute.pmm``, type-1
+  matching): a linear regression of the field (age in years, the date as a day
+  number) on the predictors, its coefficients and variance drawn from their
+  posterior (flat prior); each missing value is the observed value of a person
+  drawn at random among the ``donors`` (5) observed whose predicted values are
+  nearest (ties included), so imputed ages and dates are real ones, of people
+  alike in lists and fields. A date is imputed as a day, and the person's
+  period (the config's windows of days, weeks or months) follows from it in
+  each completed data set; as a predictor of the other fields a date enters,
+  like age, standardised and squared.
 * **sex, region, place, victim group**: multinomial logistic regression
   (logistic for two values), fitted by Newton's method with a N(0, 1) prior on
   every coefficient but the intercepts (a ridge that keeps the fit finite when
@@ -42,7 +47,9 @@ the model of its type, as R's ``mice`` does (``pmm``, ``logreg``,
 
 Region and place stand in for each other as in
 :class:`~undercount.strata.Scheme`: a person with a place but no region is not
-missing a region. The date of death is not imputed.
+missing a region. The date is imputed only when it is named under ``fields``
+(``date``); a ``period`` scheme without it keeps the stratum ``unknown`` for
+undated people, which the usable-stratum rule then judges like any other.
 
 Pooling
 -------
@@ -68,7 +75,9 @@ import pandas as pd
 from .errors import ConfigError, MethodError
 
 #: Fields that can be imputed, as :func:`undercount.strata.person_attributes` names them.
-IMPUTABLE = ("sex", "age", "region", "place", "victim_group")
+IMPUTABLE = ("sex", "age", "date", "region", "place", "victim_group")
+#: Numeric fields (predictive mean matching); the others are categories.
+NUMERIC = ("age", "date")
 #: The field each stratification attribute is made from.
 ATTRIBUTE_FIELD = {
     "sex": "sex",
@@ -139,8 +148,14 @@ def check_fields(fields: Sequence[str]) -> tuple[str, ...]:
     """The fields, checked: known, not repeated (ConfigError otherwise)."""
     unknown = [f for f in fields if f not in IMPUTABLE]
     if unknown:
+        hint = (
+            " (the date of death, or of detention, is imputed as 'date': the field a period scheme reads)"
+            if any(f.startswith("date_") for f in unknown)
+            else ""
+        )
         raise ConfigError(
             f"cannot impute {', '.join(map(repr, unknown))}: the fields that can be are {', '.join(IMPUTABLE)}"
+            + hint
         )
     if len(set(fields)) != len(fields):
         raise ConfigError("a field to impute is named twice")
@@ -203,7 +218,7 @@ def impute(
     codes: dict[str, np.ndarray] = {}
     levels: dict[str, list[Any]] = {}
     for f in fields:
-        if f == "age":
+        if f in NUMERIC:
             continue
         known = values[f][~missing[f]]
         levels[f] = sorted({str(v) for v in known})
@@ -214,17 +229,20 @@ def impute(
             )
         index = {v: i for i, v in enumerate(levels[f])}
         codes[f] = np.array([index[str(v)] if ok else -1 for v, ok in zip(values[f], ~missing[f])], dtype=int)
-    ages = None
+    numbers: dict[str, np.ndarray] = {}
     if "age" in fields:
-        ages = np.array([float(v) if ok else np.nan for v, ok in zip(values["age"], ~missing["age"])])
+        numbers["age"] = np.array(
+            [float(v) if ok else np.nan for v, ok in zip(values["age"], ~missing["age"])]
+        )
+    if "date" in fields:
+        numbers["date"] = _day_numbers(values["date"], ~missing["date"])
     base = _list_terms(memberships)
     completed = []
     for j in range(m):
         rng = np.random.default_rng(imputation_seed(seed, "imputation", j + 1))
         current: dict[str, np.ndarray] = {}
         for f in fields:  # start from random draws of the observed values (hot deck)
-            source = ages if f == "age" else codes[f]
-            assert source is not None
+            source = numbers[f] if f in NUMERIC else codes[f]
             filled = source.copy()
             gap = missing[f]
             if gap.any():
@@ -237,7 +255,7 @@ def impute(
                 if not gap.any():
                     continue
                 X = np.hstack([base, *(_encode(g, current[g], levels.get(g)) for g in fields if g != f)])
-                if f == "age":
+                if f in NUMERIC:
                     current[f][gap] = _pmm(X, current[f], gap, donors, rng)
                 else:
                     drawn, warm[f] = _polyreg(X, current[f], gap, len(levels[f]), rng, warm.get(f))
@@ -246,6 +264,11 @@ def impute(
         for f in fields:
             if f == "age":
                 frame["age"] = pd.array(np.rint(current["age"]).astype(int), dtype="Int64")
+            elif f == "date":  # the known dates stay as they were; the gaps get a donor's date (ISO text)
+                dates = attributes["date"].astype(object).to_numpy(copy=True)
+                gap = missing["date"]
+                dates[gap] = [_iso_day(x) for x in current["date"][gap]]
+                frame["date"] = dates
             else:
                 frame[f] = np.array([levels[f][c] for c in current[f]], dtype=object)
         completed.append(frame)
@@ -257,6 +280,35 @@ def impute(
         missing=missing,
         settings={"m": m, "iterations": iterations, "donors": donors, "seed": int(seed)},
     )
+
+
+def _day_numbers(values: pd.Series, known: np.ndarray) -> np.ndarray:
+    """Known dates as day numbers (proleptic Gregorian ordinals), NaN elsewhere.
+
+    Dates reach here validated (ISO ``YYYY-MM-DD`` text or :class:`datetime.date`);
+    a value that is neither is refused, naming the person's position only (dates are
+    not shown: with a place they can identify someone).
+    """
+    from datetime import date
+
+    out = np.full(len(values), np.nan)
+    for i, (value, ok) in enumerate(zip(values, known)):
+        if not ok:
+            continue
+        try:
+            out[i] = float(date.fromisoformat(str(value)).toordinal())
+        except ValueError:
+            raise ConfigError(
+                f"the date of person {i + 1} (in the order of the person table) is not an ISO date "
+                "(YYYY-MM-DD), so it cannot be used to impute the missing dates"
+            ) from None
+    return out
+
+
+def _iso_day(number: float) -> str:
+    from datetime import date
+
+    return date.fromordinal(int(round(float(number)))).isoformat()
 
 
 def _list_terms(memberships: np.ndarray) -> np.ndarray:
@@ -273,8 +325,8 @@ def _list_terms(memberships: np.ndarray) -> np.ndarray:
 
 
 def _encode(name: str, current: np.ndarray, levels: list[Any] | None) -> np.ndarray:
-    """A predictor's columns: age standardised (and squared), a category one-hot (first dropped)."""
-    if name == "age":
+    """A predictor's columns: age or date standardised (and squared), a category one-hot (first dropped)."""
+    if name in NUMERIC:
         sd = float(np.std(current)) or 1.0
         z = (current - float(np.mean(current))) / sd
         return np.column_stack([z, z**2])
@@ -343,10 +395,23 @@ def _fit_mnl(
 
 
 def _pmm(X: np.ndarray, y: np.ndarray, gap: np.ndarray, donors: int, rng: np.random.Generator) -> np.ndarray:
-    """Predictive mean matching (type 1) of the missing values of a numeric field."""
+    """Predictive mean matching (type 1) of the missing values of a numeric field.
+
+    Predictors that the observed rows cannot tell apart from earlier ones are
+    left out (:func:`_independent_columns`), as R's ``lm`` and ``mice`` do:
+    when a list records the field for no one, the people on that list alone
+    form a capture pattern with no observed value, and the list terms, one per
+    list and pair, then have one direction the data do not fix. Kept in, that
+    direction's posterior is as wide as the numerical ridge allows, and every
+    imputation would place those people at a random end of the predicted range.
+    """
     Xo, yo = X[~gap], y[~gap]
+    gram = Xo.T @ Xo
+    keep = _independent_columns(gram)
+    if len(keep) < X.shape[1]:
+        X, Xo, gram = X[:, keep], Xo[:, keep], gram[np.ix_(keep, keep)]
     n, p = Xo.shape
-    XtX = Xo.T @ Xo + 1e-6 * np.eye(p)
+    XtX = gram + 1e-6 * np.eye(p)
     L = np.linalg.cholesky(XtX)
     beta = np.linalg.solve(XtX, Xo.T @ yo)
     rss = float(np.sum((yo - Xo @ beta) ** 2))
@@ -368,6 +433,32 @@ def _pmm(X: np.ndarray, y: np.ndarray, gap: np.ndarray, donors: int, rng: np.ran
     hi = np.searchsorted(sorted_mean, target + dth + 1e-12, side="right")
     pick = lo + np.floor(rng.random(len(target)) * (hi - lo)).astype(int)
     return sorted_y[np.minimum(pick, n - 1)]
+
+
+def _independent_columns(gram: np.ndarray, tol: float = 1e-9) -> np.ndarray:
+    """Indices of the columns kept, in order, dropping each that earlier kept ones span.
+
+    ``gram`` is ``X'X`` of the observed rows; column ``j``'s squared distance to the
+    span of the kept ones is its Schur complement in ``gram``. It is dropped when
+    that is below ``tol`` times its squared norm (the predictors are 0/1 terms and
+    standardised fields, so aliasing is exact and the complement is at rounding
+    level; columns of zeros go too). On the Gram matrix, so the check costs
+    nothing next to the regression.
+    """
+    kept: list[int] = []
+    for j in range(gram.shape[0]):
+        norm2 = float(gram[j, j])
+        if norm2 <= 0.0:
+            continue
+        if kept:
+            G = gram[np.ix_(kept, kept)]
+            g = gram[kept, j]
+            residual2 = norm2 - float(g @ np.linalg.solve(G, g))
+        else:
+            residual2 = norm2
+        if residual2 > tol * norm2:
+            kept.append(j)
+    return np.asarray(kept, dtype=int)
 
 
 # -------------------------------------------------------------- strata per imputation
@@ -540,7 +631,10 @@ def imputed_strata(
     answer for imputation ``j``; ``counts[stratum][field][j]`` the persons of that
     stratum whose ``field`` was imputed in imputation ``j``. Every stratum of any
     imputation is in every ``tables[j]`` (an empty table where no one fell in it),
-    and every person is in exactly one stratum: none is dropped.
+    and every person is in exactly one stratum: none is dropped. Each table's meta
+    also gives ``imputed_stratum``: how many of its people are in it by an imputed
+    value (a field of the scheme that was missing), for the documented-versus-estimated
+    figure.
     """
     from .histories import CaptureTable
     from .strata import assign_strata, stratify
@@ -548,13 +642,22 @@ def imputed_strata(
     per: list[dict[str, tuple[Any, dict]]] = []
     labels = []
     total = persons["person_id"].nunique()
+    used = scheme_fields(scheme.by)
+    by_imputation = np.zeros(len(imputation.completed[0]) if imputation.completed else 0, dtype=bool)
+    for f in imputation.fields:
+        if f in used:
+            by_imputation |= imputation.missing[f]
     for frame in imputation.completed:
-        tables = stratify(persons, frame, scheme, lists, caveats)
+        these = assign_strata(frame, scheme)
+        tables = stratify(persons, frame, scheme, lists, caveats, labels_of_attributes=these)
         placed = sum(meta["n_observed"] for _, meta in tables.values())
         if placed != total:  # pragma: no cover - stratify puts every person in one stratum
             raise RuntimeError(f"{total - placed} persons fell in no stratum")
+        imputed_here = these[by_imputation].value_counts()
+        for s, (_table, meta) in tables.items():
+            meta["imputed_stratum"] = int(imputed_here.get(s, 0))
         per.append(tables)
-        labels.append(assign_strata(frame, scheme))
+        labels.append(these)
     names = sorted({s for tables in per for s in tables})
     for tables in per:
         for s in names:
@@ -571,6 +674,7 @@ def imputed_strata(
                         "people_per_list": {},
                         "records_per_list": {},
                         "n_observed": 0,
+                        "imputed_stratum": 0,
                         "notes": [*caveats, "no one falls in this stratum in this imputation"],
                     },
                 )
@@ -633,7 +737,9 @@ def imputation_summary_meta(
 
     ``n_observed`` and ``people_per_list`` are means over the imputations (people
     whose stratum was imputed are counted in the stratum they were imputed to);
-    ``imputed`` gives, per field, the mean, least and most values imputed.
+    ``imputed`` gives, per field, the mean, least and most values imputed;
+    ``imputed_stratum`` the mean, least and most people in the stratum by an
+    imputed value (a person with both sex and age imputed counts once).
     """
     first = metas[0]
     m = len(metas)
@@ -653,6 +759,9 @@ def imputation_summary_meta(
             name: float(np.mean([meta["people_per_list"].get(name, 0) for meta in metas])) for name in lists
         },
         "imputed": imputed_summary(counts),
+        "imputed_stratum": imputed_summary(
+            {"persons": [int(meta.get("imputed_stratum", 0)) for meta in metas]}
+        )["persons"],
         "usable": all(meta["usable"] for meta in metas),
         "usable_in": int(sum(bool(meta["usable"]) for meta in metas)),
         "notes": list(first["notes"]) + ([note] if note else []),

@@ -938,6 +938,7 @@ def simulate_person_table(
     share_male: float = 0.6,
     sex_missing: tuple[float, float] = (0.20, 0.03),
     age_missing_other: float = 0.03,
+    gaps: bool = True,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A linked person table whose catchability differs by sex and age band, with gaps in both.
 
@@ -950,7 +951,9 @@ def simulate_person_table(
     probability ``sex_missing[0]`` on the first list, else ``sex_missing[1]``.
 
     Returns ``(table, truth)``: the table (person_id, lists, sex, age), and the true
-    number of people per (sex, band) with their observed counts.
+    number of people per (sex, band) with their observed counts. ``gaps=False``
+    gives the same table from the same generator state with no field blanked (the
+    random numbers are drawn all the same): what the analyst would have without gaps.
     """
     sex = np.where(rng.random(n) < share_male, "M", "F")
     age = rng.integers(0, 90, n)
@@ -967,8 +970,9 @@ def simulate_person_table(
     only_last = (table[lists[-1]].to_numpy() == 1) & (caps[seen, :-1].sum(axis=1) == 0)
     blank_age = only_last | (rng.random(len(table)) < age_missing_other)
     blank_sex = rng.random(len(table)) < np.where(on_first, sex_missing[0], sex_missing[1])
-    table.loc[blank_age, "age"] = pd.NA
-    table.loc[blank_sex, "sex"] = None
+    if gaps:
+        table.loc[blank_age, "age"] = pd.NA
+        table.loc[blank_sex, "sex"] = None
     for name in ("date_of_death", "place", "region", "victim_group"):
         table[name] = None
     truth = (

@@ -76,6 +76,44 @@ def test_strata_data_pairs_counts_with_estimates():
     assert data.loc["unknown", "status"] == "not estimable" and math.isnan(data.loc["unknown", "undercount"])
 
 
+def test_strata_figure_counts_imputed_people_in_their_imputed_strata_and_marks_them():
+    from undercount.figures.comparison import IMPUTED_STRATUM, KNOWN_STRATUM, strata_bars, strata_figure
+
+    frame = estimates()
+    frame.loc[frame["stratum"] == "city:unknown", "stratum"] = "city:other"
+    meta = {  # imputation_summary_meta's shape: means over 20 imputations
+        "almaty": {
+            "n_observed": 150.0,
+            "people_per_list": {"official": 120.0},
+            "imputations": 20,
+            "imputed_stratum": {"mean": 12.5, "min": 10, "max": 15},
+        },
+        "other": {
+            "n_observed": 3.0,
+            "people_per_list": {},
+            "imputations": 20,
+            "imputed_stratum": {"mean": 0.0, "min": 0, "max": 0},
+        },
+    }
+    data = strata_data(frame, meta, "official", "jan2022", "deaths", "city").set_index("stratum")
+    assert data.loc["almaty", "imputed_stratum"] == 12.5 and data.loc["almaty", "documented"] == 150.0
+    assert data.loc["almaty", "imputations"] == 20 and data.loc["other", "imputed_stratum"] == 0.0
+    bars = strata_bars(data.reset_index()).set_index(["stratum", "part"])["people"]
+    assert bars[("almaty", KNOWN_STRATUM)] == 137.5 and bars[("almaty", IMPUTED_STRATUM)] == 12.5
+    assert bars[("other", KNOWN_STRATUM)] == 3.0 and bars[("other", IMPUTED_STRATUM)] == 0.0
+    plot, _ = strata_figure(data.reset_index(), "t", 0.95, synthetic=True)
+    assert "12.5 in all (the mean over 20 imputations)" in plot.labels.caption
+    # without imputation: one bar per stratum, no imputed column, no such caption
+    plain = {
+        k: {"n_observed": int(v["n_observed"]), "people_per_list": v["people_per_list"]}
+        for k, v in meta.items()
+    }
+    data = strata_data(frame, plain, "official", "jan2022", "deaths", "city")
+    assert "imputed_stratum" not in data and list(strata_bars(data)["part"].unique()) == [KNOWN_STRATUM]
+    plot, _ = strata_figure(data, "t", 0.95, synthetic=True)
+    assert "imputed value" not in plot.labels.caption
+
+
 def test_reported_vs_estimated_places_estimate_after_last_report():
     reported = pd.read_csv(ROOT / "data" / "reported_figures.csv")
     tolls, est = reported_vs_estimated_data(reported, estimates(), {"jan2022": ("Jan", "2022-01-02")}, "mt")

@@ -22,8 +22,15 @@ CONFIG = {
     "reported_figures": None,
     "populations": ["deaths"],
     "linkage": {"method": "deterministic"},
-    "strata": {"sex_age": {"by": ["sex", "age_band"], "age_bands": [0, 18, 35, 60, 121]}},
-    "impute": {"fields": ["sex", "age"], "m": M, "iterations": 3},
+    "strata": {
+        "sex_age": {"by": ["sex", "age_band"], "age_bands": [0, 18, 35, 60, 121]},
+        "weeks": {
+            "by": ["period"],
+            "periods": {"week-1": [0, 6], "after": [7, 30]},
+            "events": ["linked2020"],
+        },
+    },
+    "impute": {"fields": ["sex", "age", "date"], "m": M, "iterations": 3},
     "methods": {"mt": {}, "dga": {"settings": {"draws": 1000}}},
     "events": {
         "linked2020": {
@@ -36,7 +43,7 @@ CONFIG = {
                     "path": "data/persons.csv",
                     "synthetic": True,
                     "lists": ["Список 1", "List B", "List C"],
-                    "columns": {"ID": "person_id", "Пол": "sex", "Возраст": "age"},
+                    "columns": {"ID": "person_id", "Пол": "sex", "Возраст": "age", "Дата": "date_of_death"},
                     "values": {"sex": {"муж": "M", "жен": "F"}},
                 }
             },
@@ -75,8 +82,11 @@ def workdir(tmp_path_factory):
         columns={"person_id": "ID", "A": "Список 1", "B": "List B", "C": "List C", "age": "Возраст"}
     )
     frame["Пол"] = frame.pop("sex").map({"M": "муж", "F": "жен"})
+    rng = np.random.default_rng(9)
+    days = pd.to_datetime("2020-01-01") + pd.to_timedelta(rng.integers(0, 21, len(frame)), unit="D")
+    frame["Дата"] = np.where(rng.random(len(frame)) < 0.15, "", days.strftime("%Y-%m-%d"))
     frame["Comment"] = ""
-    frame[["ID", "Список 1", "List B", "List C", "Пол", "Возраст", "Comment"]].to_csv(
+    frame[["ID", "Список 1", "List B", "List C", "Пол", "Возраст", "Дата", "Comment"]].to_csv(
         work / "data/persons.csv", index=False
     )
     (work / "config/linked.yaml").write_text(yaml.safe_dump(CONFIG, allow_unicode=True), encoding="utf-8")
@@ -111,12 +121,13 @@ def test_histories_and_logs_say_what_was_imputed(workdir):
     assert info["imputed"] == {
         "sex": int(persons["Пол"].isna().sum()),
         "age": int(persons["Возраст"].isna().sum()),
+        "date": int(persons["Дата"].isna().sum()),
     }
     for stratum, counts in info["by_stratum"].items():
         meta = json.loads((base / "tables" / stratum / "histories.json").read_text())
         assert meta["imputations"] == M and meta["imputed"] == counts
         assert len(list((base / "tables" / stratum / "imputations").glob("*.csv"))) == M
-    sums = {f: sum(c[f]["mean"] for c in info["by_stratum"].values()) for f in ("sex", "age")}
+    sums = {f: sum(c[f]["mean"] for c in info["by_stratum"].values()) for f in info["imputed"]}
     assert sums == pytest.approx(info["imputed"])  # every imputed person is in one stratum
     log = (workdir / "logs/stratify/linked2020/deaths/sex_age.log").read_text()
     assert "values imputed: sex" in log and "imputation 3 of 3 done" in log
@@ -125,6 +136,12 @@ def test_histories_and_logs_say_what_was_imputed(workdir):
     figure = pd.read_csv(workdir / "results/figures/imputations_linked2020_deaths_sex_age.tsv", sep="\t")
     assert set(figure["method"]) == {"mt", "dga"}
     assert (figure[figure["what"] == "imputation"].groupby(["method", "stratum"]).size() == M).all()
+    # the strata figure counts people in their imputed strata, each once, and says how many
+    strata = pd.read_csv(workdir / "results/figures/strata_linked2020_deaths_sex_age.tsv", sep="\t")
+    bars = strata.drop_duplicates("stratum")
+    placed = int((persons["Пол"].isna() | persons["Возраст"].isna()).sum())
+    assert bars["imputed_stratum"].sum() == pytest.approx(placed) and (bars["imputations"] == M).all()
+    assert bars["documented"].sum() == pytest.approx(len(persons))
     from test_workflow import png_description
 
     from undercount.figures import SYNTHETIC_LABEL
@@ -133,6 +150,20 @@ def test_histories_and_logs_say_what_was_imputed(workdir):
         png_description(workdir / "results/figures/imputations_linked2020_deaths_sex_age.png")
         == SYNTHETIC_LABEL
     )
+
+
+def test_dates_are_imputed_for_period_strata(workdir):
+    est = pd.read_csv(workdir / "results/estimates.csv")
+    weeks = est[(est["event"] == "linked2020") & est["stratum"].str.startswith("weeks:")]
+    assert set(weeks["stratum"]) == {"weeks:period-week-1", "weeks:period-after", "weeks:total"}
+    dga = weeks[(weeks["stratum"] == "weeks:period-after") & (weeks["method"] == "dga")].iloc[0]
+    assert "imputed date" in dga["warnings"] and dga["n_hat"] >= dga["n_observed"]
+    info = json.loads((workdir / "results/linked2020/deaths/strata/weeks/tables/imputation.json").read_text())
+    persons = pd.read_csv(workdir / "data/persons.csv")
+    assert info["imputed"]["date"] == int(persons["Дата"].isna().sum()) > 0
+    strata = pd.read_csv(workdir / "results/figures/strata_linked2020_deaths_weeks.tsv", sep="\t")
+    bars = strata.drop_duplicates("stratum")
+    assert bars["imputed_stratum"].sum() == pytest.approx(int(persons["Дата"].isna().sum()))
 
 
 def test_rerun_is_byte_identical(workdir):

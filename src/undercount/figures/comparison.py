@@ -21,6 +21,8 @@ from plotnine import (
     ggplot,
     labs,
     position_dodge,
+    scale_fill_manual,
+    scale_linetype_manual,
     scale_shape_manual,
     scale_x_continuous,
     scale_y_continuous,
@@ -293,8 +295,17 @@ def strata_data(
     population: str,
     scheme: str,
 ) -> pd.DataFrame:
-    """Per stratum of one scheme: documented, on the official list, and estimated."""
+    """Per stratum of one scheme: documented, on the official list, and estimated.
+
+    For a scheme estimated by multiple imputation (its ``histories.json`` has
+    ``imputed_stratum``, from :func:`undercount.impute.imputation_summary_meta`),
+    ``documented`` is the mean over imputations of the people in the stratum,
+    those placed there by an imputed value included, and ``imputed_stratum`` the
+    mean of those so placed; ``imputations`` is the number of imputations. The two
+    columns appear only then, so the data of schemes without imputation keep their shape.
+    """
     rows = []
+    imputed = any("imputed_stratum" in meta for meta in strata_meta.values())
     sel = estimates[
         (estimates["event"] == event)
         & (estimates["population"] == population)
@@ -318,6 +329,14 @@ def strata_data(
                     else (WARN if isinstance(est["warnings"], str) and est["warnings"] else CLEAN),
                     "warnings": est["warnings"] if isinstance(est["warnings"], str) else "",
                     "caveats": est["caveats"] if isinstance(est.get("caveats"), str) else "",
+                    **(
+                        {
+                            "imputed_stratum": float((meta.get("imputed_stratum") or {}).get("mean", 0.0)),
+                            "imputations": int(meta.get("imputations", 0)),
+                        }
+                        if imputed
+                        else {}
+                    ),
                 }
             )
     data = pd.DataFrame(
@@ -334,14 +353,62 @@ def strata_data(
             "status",
             "warnings",
             "caveats",
+            *(["imputed_stratum", "imputations"] if imputed else []),
         ],
     )
     data["flag"] = footnotes(data["warnings"], data["caveats"]).marks
     return data
 
 
+#: The documented bar's two parts when strata were imputed: drawn in this order, bottom up.
+KNOWN_STRATUM = "stratum recorded"
+IMPUTED_STRATUM = "stratum imputed"
+
+
+def strata_bars(data: pd.DataFrame) -> pd.DataFrame:
+    """The documented bars of :func:`strata_figure`: one segment per stratum, two when strata were imputed.
+
+    ``part`` is :data:`KNOWN_STRATUM` (people whose stratum every list recorded)
+    or :data:`IMPUTED_STRATUM` (placed there by an imputed value: the mean over
+    imputations); ``people`` is the segment's height, and the segments of a
+    stratum add up to its ``documented`` count.
+    """
+    bars = data.drop_duplicates("stratum")
+    imputed = (
+        bars["imputed_stratum"].to_numpy(dtype=float)
+        if "imputed_stratum" in bars
+        else np.zeros(len(bars), dtype=float)
+    )
+    documented = bars["documented"].to_numpy(dtype=float)
+    parts = [
+        pd.DataFrame(
+            {"stratum": bars["stratum"].to_numpy(), "part": KNOWN_STRATUM, "people": documented - imputed}
+        )
+    ]
+    if "imputed_stratum" in bars:
+        parts.append(
+            pd.DataFrame({"stratum": bars["stratum"].to_numpy(), "part": IMPUTED_STRATUM, "people": imputed})
+        )
+    out = pd.concat(parts, ignore_index=True)
+    out["part"] = pd.Categorical(out["part"], categories=[IMPUTED_STRATUM, KNOWN_STRATUM], ordered=True)
+    return out
+
+
+def _imputed_caption(data: pd.DataFrame) -> list[str]:
+    if "imputed_stratum" not in data:
+        return []
+    bars = data.drop_duplicates("stratum")
+    total = float(bars["imputed_stratum"].sum())
+    m = int(bars["imputations"].max()) if len(bars) else 0
+    return [
+        f"Light bar tops (dashed outline): people placed in the stratum by an imputed value, {total:,.1f} in all "
+        f"(the mean over {m} imputations); the bars count them in their imputed strata."
+    ]
+
+
 def strata_figure(data: pd.DataFrame, title: str, level: float, synthetic: bool):
     bars = data.drop_duplicates("stratum")
+    segments = strata_bars(data)
     dodge = position_dodge(width=0.6)
     notes = footnotes(data["warnings"], data["caveats"])
     # a stratum without any estimate says so in grey above its bar, never as a red (or coloured) mark
@@ -351,9 +418,22 @@ def strata_figure(data: pd.DataFrame, title: str, level: float, synthetic: bool)
         .drop_duplicates("stratum")
     )
     none = none.assign(text=[f"× {NOT_ESTIMABLE} {f}".rstrip() for f in none["flag"]])
+    plot = ggplot(data, aes(x="stratum"))
+    if "imputed_stratum" in data:
+        plot = (
+            plot
+            + geom_col(segments, aes(y="people", fill="part", linetype="part"), color="#888888", size=0.3)
+            + scale_fill_manual(
+                values={KNOWN_STRATUM: "#dddddd", IMPUTED_STRATUM: "#f4f4f4"}, name="documented"
+            )
+            + scale_linetype_manual(
+                values={KNOWN_STRATUM: "solid", IMPUTED_STRATUM: "dashed"}, name="documented"
+            )
+        )
+    else:
+        plot = plot + geom_col(bars, aes(y="documented"), fill="#dddddd")
     plot = (
-        ggplot(data, aes(x="stratum"))
-        + geom_col(bars, aes(y="documented"), fill="#dddddd")
+        plot
         + geom_text(
             none,
             aes(y="documented", label="text"),
@@ -385,6 +465,7 @@ def strata_figure(data: pd.DataFrame, title: str, level: float, synthetic: bool)
                     f"estimates with {round(100 * level)}% intervals.",
                     "The gap between bar and estimate is the undocumented part; strata failing the usable-stratum "
                     "rule have no estimate (grey: not estimable).",
+                    *_imputed_caption(data),
                     *notes.caption_lines(),
                 ],
                 synthetic,
