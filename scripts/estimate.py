@@ -127,5 +127,6 @@ if "snakemake" in globals():
             where="/".join(str(v) for v in snakemake.wildcards),
             persons=getattr(snakemake.input, "persons", None),
             records=list(getattr(snakemake.input, "records", [])),
-            covariates=dict(snakemake.params.covariates),
+            # only rule estimate has covariates (per-stratum covariate models are not built)
+            covariates=dict(getattr(snakemake.params, "covariates", {})),
         )
