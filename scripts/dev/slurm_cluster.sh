@@ -21,8 +21,9 @@
 # need no cgroups (proctrack/linuxproc, task/none), so it runs in a container. There is no
 # accounting database (AccountingStorageType=accounting_storage/none): sacct cannot answer, so
 # profiles/slurm asks squeue for job states, and MinJobAge keeps finished jobs visible to squeue
-# for 10 minutes (the SLURM executor plugin uses squeue only when MinJobAge is at least three
-# times its first status-check interval). Memory is scheduled but not enforced (no cgroups).
+# for a day (the SLURM executor plugin uses squeue only when MinJobAge is at least three times
+# its first status-check interval; the tests ask slurmctld about every job of a run). Memory is
+# scheduled but not enforced (no cgroups).
 #
 # Ports: slurmctld 6817 and slurmd 6818 unless UNDERCOUNT_SLURMCTLD_PORT / UNDERCOUNT_SLURMD_PORT
 # say otherwise; a port already taken stops `start` with a message naming it.
@@ -116,7 +117,7 @@ ReturnToService=2
 AccountingStorageType=accounting_storage/none
 JobAcctGatherType=jobacct_gather/none
 JobCompType=jobcomp/none
-MinJobAge=600
+MinJobAge=86400
 KillWait=5
 InactiveLimit=0
 MailProg=/bin/true

@@ -37,6 +37,7 @@ ON_TEST_CLUSTER = [
     "--max-threads",
     "2",
 ]
+LABELS = ("mt", "chapman", "stepwise-bca", "lcmcr", "dga")  # the demo's methods
 SUBMITTED = re.compile(r"Job (\d+) has been submitted with SLURM jobid (\d+)")
 
 
@@ -113,45 +114,68 @@ def test_the_demo_through_the_slurm_profile_writes_the_local_numbers(slurm_clust
         "COMPLETED"
     }
     # threads from the profile became SLURM CPUs: 2 (capped) for chains, 1 for a closed form
-    cpus = {
-        j["comment"].rsplit("label=", 1)[-1]: j["cpus"]
-        for j in jobs.values()
-        if "rule_estimate_" in j["comment"]
-    }
-    assert cpus["lcmcr"] == cpus["stepwise-bca"] == "2" and cpus["mt"] == cpus["dga"] == "1"
+    estimates = [j for j in jobs.values() if j["comment"].startswith("rule_estimate_wildcards_")]
+    cpus = {label: {j["cpus"] for j in estimates if j["comment"].endswith(f"_{label}")} for label in LABELS}
+    assert cpus == {"mt": {"1"}, "chapman": {"1"}, "dga": {"1"}, "lcmcr": {"2"}, "stepwise-bca": {"2"}}
     assert assert_same_bytes(workdir / "results", _fixture()) > 60
 
 
+LCMCR_JOB = "rule_estimate_wildcards_zhanaozen2011_deaths_lcmcr"  # the small config's lcmcr job
+
+
 def small_config(workdir: Path) -> Path:
-    """The demo config cut to one event, one population and two methods (mt and lcmcr).
+    """The demo config cut to one event, its three death lists and two methods (mt and lcmcr).
 
     Enough for a killed job: what is tested is that a cancelled SLURM job fails its rule and
     that Snakemake picks the run up again, which does not depend on the demo's breadth (the
     test above runs all of it). lcmcr's job runs long enough (its chains) to be killed mid-run.
     """
     config = yaml.safe_load((workdir / "config" / "config.yaml").read_text("utf-8"))
-    config["events"] = {"zhanaozen2011": config["events"]["zhanaozen2011"]}
+    event = config["events"]["zhanaozen2011"]
+    event["sources"] = {name: spec for name, spec in event["sources"].items() if spec["kind"] == "casualty"}
+    config["events"] = {"zhanaozen2011": event}
     config["populations"] = ["deaths"]
     config["methods"] = {"mt": {}, "lcmcr": {}}
     config["strata"] = {}
+    config["reported_figures"] = None
     path = workdir / "config" / "small.yaml"
     path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), "utf-8")
     return path
 
 
-def kill_when_running(proc: subprocess.Popen, env: dict, comment: str, timeout: float = 600) -> str:
-    """scancel the SLURM job whose comment contains ``comment`` once it runs; its SLURM id."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, "snakemake ended before the job to kill ran"
-        running = [j for j in slurm_jobs(env) if comment in j["comment"] and j["state"] == "RUNNING"]
-        if running:
-            time.sleep(2)  # mid-run: the job has started its script
-            subprocess.run(["scancel", running[0]["id"]], env=env, check=True)
-            return running[0]["id"]
-        time.sleep(0.5)
-    proc.kill()
-    raise AssertionError(f"no SLURM job with comment {comment!r} ran within {timeout} s")
+def run_and_kill(workdir: Path, env: dict, *args: str, timeout: float = 900) -> tuple[int, str, str]:
+    """Run through the profile, scancel the lcmcr job once it runs: exit status, its SLURM id, the log.
+
+    Snakemake's output goes to a file (a pipe nobody reads would fill and stop it). The job
+    is killed a few seconds after SLURM starts it: mid-run, before its outputs exist.
+    """
+    log = workdir / "snakemake-slurm.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            slurm_command(*args), cwd=workdir, env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+        try:
+            deadline = time.monotonic() + timeout
+            killed = None
+            while killed is None and time.monotonic() < deadline:
+                assert proc.poll() is None, (
+                    "snakemake ended before the lcmcr job ran:\n" + log.read_text()[-4000:]
+                )
+                running = [
+                    j for j in slurm_jobs(env) if j["comment"] == LCMCR_JOB and j["state"] == "RUNNING"
+                ]
+                if running:
+                    time.sleep(2)
+                    subprocess.run(["scancel", running[0]["id"]], env=env, check=True)
+                    killed = running[0]["id"]
+                time.sleep(0.5)
+            assert killed is not None, f"no SLURM job {LCMCR_JOB} ran within {timeout} s"
+            returncode = proc.wait(timeout=timeout)
+        finally:
+            if proc.poll() is None:
+                proc.terminate()  # Snakemake cancels its SLURM jobs on the way out
+                proc.wait(timeout=60)
+    return returncode, killed, log.read_text()
 
 
 @pytest.fixture(scope="module")
@@ -163,61 +187,48 @@ def small_local(tmp_path_factory) -> Path:
     return local / "results"
 
 
-def test_a_cancelled_job_fails_its_rule_and_a_rerun_completes_with_the_same_numbers(
-    slurm_cluster, small_local, tmp_path
-):
-    """scancel one running job: the run fails (no retries), the rerun completes, numbers unchanged.
+def test_the_profile_resubmits_a_cancelled_job_and_the_numbers_stay(slurm_cluster, small_local, tmp_path):
+    """scancel a running job: the profile (retries: 1) submits it again, the run completes.
 
-    With the profile's ``retries: 1`` the cancelled job is submitted again in the same run;
-    ``--retries 0`` here shows the other path, a run that stops and is resumed by running
-    the same command again (README, "resume"). The numbers are those of a local run of the
-    same config, byte for byte.
+    A rerun of the same command then has nothing to do, and the numbers are those of a local
+    run of the same config, byte for byte.
     """
     workdir = make_workdir(tmp_path / "slurm")
-    config = small_config(workdir)
-    args = ["--configfile", str(config), "--retries", "0"]
-    with subprocess.Popen(
-        slurm_command(*args),
-        cwd=workdir,
-        env=slurm_cluster,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    ) as first:
-        killed = kill_when_running(first, slurm_cluster, "label=lcmcr")
-        _, stderr = first.communicate(timeout=900)
-    assert first.returncode != 0
-    assert f"SLURM-job '{killed}' failed, SLURM status is: 'CANCELLED'" in stderr
-    assert not (workdir / "results" / "zhanaozen2011" / "deaths" / "estimates" / "lcmcr.json").exists()
-    assert not (workdir / "results" / "estimates.csv").exists()
-
+    args = ["--configfile", str(small_config(workdir))]
+    returncode, killed, log = run_and_kill(workdir, slurm_cluster, *args)
+    assert returncode == 0, log[-6000:]
+    assert f"SLURM-job '{killed}' failed, SLURM status is: 'CANCELLED'" in log
+    jobs = {j["id"]: j for j in slurm_jobs(slurm_cluster)}
+    lcmcr = [s for _, s in SUBMITTED.findall(log) if jobs[s]["comment"] == LCMCR_JOB]
+    # submitted twice: the killed job, then once more, which completed
+    assert lcmcr[0] == killed and len(lcmcr) == 2 and jobs[lcmcr[1]]["state"] == "COMPLETED"
     again = run_on_slurm(workdir, slurm_cluster, *args)
-    assert again.returncode == 0, again.stderr[-6000:]
-    resubmitted = [s for j, s in SUBMITTED.findall(again.stderr)]
-    assert killed not in resubmitted and resubmitted  # the killed job ran again, and only what was missing
-    assert "rule estimate:" in again.stderr and "rule ingest:" not in again.stderr
+    assert again.returncode == 0 and "Nothing to be done" in again.stderr, again.stderr[-4000:]
+    assert not SUBMITTED.findall(again.stderr)
     assert_same_bytes(workdir / "results", small_local)
 
 
-def test_the_profile_resubmits_a_cancelled_job(slurm_cluster, small_local, tmp_path):
-    """With the profile as it is (retries: 1), a cancelled job is submitted again and the run completes."""
+def test_without_retries_the_run_fails_and_running_it_again_completes_it(
+    slurm_cluster, small_local, tmp_path
+):
+    """With ``--retries 0`` the cancelled job fails the run; the same command again completes it.
+
+    This is how an analyst resumes a stopped run (README, "Resuming"): only what is missing
+    is submitted, and the numbers are still the local run's, byte for byte.
+    """
     workdir = make_workdir(tmp_path / "slurm")
-    config = small_config(workdir)
-    with subprocess.Popen(
-        slurm_command("--configfile", str(config)),
-        cwd=workdir,
-        env=slurm_cluster,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    ) as run:
-        killed = kill_when_running(run, slurm_cluster, "label=lcmcr")
-        _, stderr = run.communicate(timeout=900)
-    assert run.returncode == 0, stderr[-6000:]
-    assert f"SLURM-job '{killed}' failed, SLURM status is: 'CANCELLED'" in stderr
-    lcmcr = [s for j, s in SUBMITTED.findall(stderr) if s != killed]
+    args = ["--configfile", str(small_config(workdir)), "--retries", "0"]
+    returncode, killed, log = run_and_kill(workdir, slurm_cluster, *args)
+    assert returncode != 0
+    assert f"SLURM-job '{killed}' failed, SLURM status is: 'CANCELLED'" in log
+    assert not (workdir / "results" / "zhanaozen2011" / "deaths" / "estimates" / "lcmcr.json").exists()
+    assert not (workdir / "results" / "estimates.csv").exists()
+    again = run_on_slurm(workdir, slurm_cluster, *args)
+    assert again.returncode == 0, again.stderr[-6000:]
+    submitted = {s for _, s in SUBMITTED.findall(again.stderr)}
     jobs = {j["id"]: j for j in slurm_jobs(slurm_cluster)}
-    # the same rule and wildcards, submitted once more after the cancel, and completed
-    again = [s for s in lcmcr if jobs[s]["comment"] == jobs[killed]["comment"]]
-    assert len(again) == 1 and jobs[again[0]]["state"] == "COMPLETED"
+    rules = {jobs[s]["comment"].split("_wildcards_")[0] for s in submitted}
+    # the killed estimate and what depends on it ran again; linkage and tables did not
+    assert LCMCR_JOB in {jobs[s]["comment"] for s in submitted} and killed not in submitted
+    assert not rules & {"rule_ingest", "rule_link_thresholds", "rule_link", "rule_histories"}
     assert_same_bytes(workdir / "results", small_local)
