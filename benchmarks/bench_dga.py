@@ -12,6 +12,7 @@ needs up to 2.3 GB on Ned_5 (the issue's figure).
     python benchmarks/bench_dga.py              # every table, k = 3..7, both priors
     python benchmarks/bench_dga.py --quick      # real tables only, one repeat
     python benchmarks/bench_dga.py --cold       # also the first run with an empty numba cache
+    python benchmarks/bench_dga.py --sparse     # only the sparse 7-list case (issue 19, item 7)
 
 The machine is shared: compare ratios measured in one run, and rerun when the
 load average (printed) is high.
@@ -64,6 +65,23 @@ def simulated_table(k: int, population: int = 10_000, seed: int = 1):
     return CaptureTable.from_arrays([chr(65 + j) for j in range(k)], patterns, counts)
 
 
+def sparse_table(population: int = 1000, seed: int = 7):
+    """A sparse 7-list table like the real one of issue 19 (185 people, 164 on the 7 lists kept,
+    most overlaps empty), which is not in the repository: lists documenting 1%-5% of a population
+    of 1,000 independently. Seed 7 gives 158 people in 13 of the 127 capture patterns, 6 of them
+    on more than one list. The posterior is wide and the automatic grid runs to 100 n."""
+    import numpy as np
+
+    from undercount.histories import CaptureTable
+
+    rng = np.random.default_rng(seed)
+    p = np.array([0.05, 0.03, 0.02, 0.02, 0.015, 0.01, 0.01])
+    x = rng.random((population, 7)) < p
+    seen = x.any(axis=1)
+    patterns, counts = np.unique(x[seen].astype(np.int8), axis=0, return_counts=True)
+    return CaptureTable.from_arrays([chr(65 + j) for j in range(7)], patterns, counts)
+
+
 def run_case(name: str, prior: str, grid: str, repeat: int) -> dict:
     """Inside the child process: time one case."""
     import resource
@@ -73,11 +91,12 @@ def run_case(name: str, prior: str, grid: str, repeat: int) -> dict:
     from undercount.estimators.dga import dga_posterior, parse_grid_end
     from undercount.histories import CaptureTable
 
-    table = (
-        simulated_table(int(name[3:]))
-        if name.startswith("sim")
-        else CaptureTable.from_csv(TABLES / f"{name}.csv")
-    )
+    if name == "sparse7":
+        table = sparse_table()
+    elif name.startswith("sim"):
+        table = simulated_table(int(name[3:]))
+    else:
+        table = CaptureTable.from_csv(TABLES / f"{name}.csv")
     decomposable_graphs(table.k)
     startup = time.perf_counter() - t0
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -144,6 +163,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="timed calls per case (fastest shown)")
     parser.add_argument("--cold", action="store_true", help="also time a first run with an empty numba cache")
     parser.add_argument("--auto", action="store_true", help="also time the automatic grid")
+    parser.add_argument("--sparse", action="store_true", help="only the sparse 7-list case, automatic grid")
     args = parser.parse_args()
     if args.child:
         name, prior, grid, repeat = args.child
@@ -167,6 +187,8 @@ def main() -> None:
         cases += [(f"sim{k}", prior, "20n") for k in range(3, 8) for prior in ("lognormal", "invN")]
     if args.auto:
         cases += [(name, prior, "auto") for name in REAL for prior in ("lognormal", "invN")]
+    sparse = [("sparse7", prior, "auto") for prior in ("invN", "lognormal")]
+    cases = sparse if args.sparse else cases + ([] if args.quick else sparse)
     header = (
         "| table | k | n | prior | grid | grid points | terms computed / all | time (s) | CPU (s) "
         "| R (s) | R / ours | peak RSS (MB) | RSS before (MB) | median (95%) |"

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import os
+import subprocess
 from pathlib import Path
 
 import pandas as pd
@@ -118,3 +120,32 @@ def open_in_browser(path: Path, profile: Path, *, width: int = 1400, height: int
     page.goto(path.resolve().as_uri())
     page.wait_for_load_state("load")
     return pw, context, page, errors
+
+
+#: A single-node SLURM cluster on localhost (munged, slurmctld, slurmd), started by this script.
+SLURM_CLUSTER = ROOT / "scripts" / "dev" / "slurm_cluster.sh"
+
+
+@pytest.fixture(scope="session")
+def slurm_cluster(tmp_path_factory):
+    """A real SLURM cluster for the session: the environment that points SLURM's commands at it.
+
+    ``scripts/dev/slurm_cluster.sh start`` runs the three daemons as root with everything
+    (slurm.conf, munge key and socket, state, logs) in a temporary directory, and waits until
+    ``sinfo`` shows the node idle; the cluster is stopped after the last test. Skipped, with the
+    script's own reason, when it cannot start (not root, slurm-wlm or munge not installed, the
+    SLURM executor plugin missing); in CI (UNDERCOUNT_REQUIRE_ENGINES=1) that is a failure.
+    """
+    if importlib.util.find_spec("snakemake_executor_plugin_slurm") is None:
+        skip_or_fail(
+            "the SLURM executor plugin is not installed (pip install -e '.[cluster]'; make install-test does)"
+        )
+    directory = tmp_path_factory.mktemp("slurm")
+    env = {**os.environ, "UNDERCOUNT_SLURM_DIR": str(directory)}
+    started = subprocess.run(["bash", str(SLURM_CLUSTER), "start"], env=env, capture_output=True, text=True)
+    if started.returncode != 0:
+        skip_or_fail(f"the SLURM test cluster did not start:\n{started.stderr.strip()[-3000:]}")
+    try:
+        yield {**os.environ, "SLURM_CONF": str(directory / "etc" / "slurm.conf")}
+    finally:
+        subprocess.run(["bash", str(SLURM_CLUSTER), "stop"], env=env, capture_output=True, text=True)
