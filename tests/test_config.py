@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 import yaml
 from conftest import ROOT
@@ -214,3 +216,18 @@ def test_check_inputs_refuses_a_malformed_reported_figures_file(tmp_path, monkey
     config["reported_figures"] = str(bad)
     with pytest.raises(InputError, match=r"row 4, column 'as_of': not an ISO date"):
         check_inputs(validate_config(config))
+
+
+def test_the_workflow_schemas_are_the_package_schemas():
+    """workflow/schemas/ is what Snakemake validates with, src/undercount/schemas/ what the library does.
+
+    They must be the same files: a key added to one copy only (issue 18's ``sensitivity``) passed the
+    library's check and was then refused by Snakemake's.
+    """
+    root = Path(__file__).resolve().parents[1]
+    package = sorted(p.name for p in (root / "src/undercount/schemas").glob("*.schema.yaml"))
+    assert package == sorted(p.name for p in (root / "workflow/schemas").glob("*.schema.yaml"))
+    for name in package:
+        assert (root / "workflow/schemas" / name).read_bytes() == (
+            root / "src/undercount/schemas" / name
+        ).read_bytes(), f"workflow/schemas/{name} differs from src/undercount/schemas/{name}"
