@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from test_workflow import _fixture, make_workdir, snakemake
+from test_workflow import DEMO_COMPARED_FLOOR, _fixture, make_workdir, snakemake
 
 # make test leaves these out (-m "not slurm"); make test-slurm and CI run them
 pytestmark = [pytest.mark.workflow, pytest.mark.slurm]
@@ -118,7 +118,7 @@ def test_the_demo_through_the_slurm_profile_writes_the_local_numbers(slurm_clust
     estimates = [j for j in jobs.values() if j["comment"].startswith("rule_estimate_wildcards_")]
     cpus = {label: {j["cpus"] for j in estimates if j["comment"].endswith(f"_{label}")} for label in LABELS}
     assert cpus == {"mt": {"1"}, "chapman": {"1"}, "dga": {"1"}, "lcmcr": {"2"}, "stepwise-bca": {"2"}}
-    assert assert_same_bytes(workdir / "results", _fixture()) > 60
+    assert assert_same_bytes(workdir / "results", _fixture()) > DEMO_COMPARED_FLOOR
 
 
 LCMCR_JOB = "rule_estimate_wildcards_zhanaozen2011_deaths_lcmcr"  # the small config's lcmcr job
