@@ -70,6 +70,7 @@ from ..errors import MethodError, TableError
 from ..histories import CaptureTable, observable_patterns
 from . import _kernels as K
 from .base import BOOTSTRAP_DRAWS, CELLS, Cell, EstimateResult, LoglinearFit, Method, Setting, not_estimable
+from .bootstrap import BOOTSTRAP_SETTINGS
 from .loglinear import FIT_MAX_ITER, FIT_TOL, Term, existence, pattern_key, sort_terms, term_label
 from .search import CRITERIA, MAX_EXHAUSTIVE_LISTS, hierarchical_models
 
@@ -1104,16 +1105,7 @@ METHODS = (
                 f"auto (exhaustive up to {MAX_EXHAUSTIVE} candidates, else greedy), exhaustive or greedy",
                 choices=_search_choices(),
             ),
-            Setting("nboot", int, 1000, "bootstrap replicates", minimum=20),
-            Setting("workers", int, 0, "worker processes (0: one per available core)", minimum=0),
-            Setting("progress", bool, True, "show a progress bar on stderr"),
-            Setting(
-                "max_hours",
-                float,
-                1.0,
-                "refuse, before starting, a bootstrap predicted to take longer",
-                minimum=0.0,
-            ),
+            *BOOTSTRAP_SETTINGS,
             Setting(
                 "dominated_ratio",
                 float,
