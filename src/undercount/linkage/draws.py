@@ -339,7 +339,7 @@ def draw_partitions(
     uf = _UnionFind(n)
     for a, b in sorted(must):
         uf.union(a, b)
-    block_of = np.array([uf.find(r) for r in range(n)])
+    block_of = np.array([uf.find(r) for r in range(n)])  # the smallest record of each block
 
     # components of the graph of pairs that may be one person
     ci = np.asarray(linkage.i, dtype=np.int64)
@@ -376,7 +376,8 @@ def draw_partitions(
             scored = np.zeros(len(missing))
         raw.update({pq: float(p) for pq, p in zip(missing, scored)})
 
-    labels = np.tile(np.arange(n, dtype=np.int64), (R, 1))
+    # a record outside every sampled component is its block (labelled matches), in every draw
+    labels = np.tile(block_of.astype(np.int64), (R, 1))
     exact = gibbs = largest = 0
     for g in sorted(components):
         largest = max(largest, len(g))
