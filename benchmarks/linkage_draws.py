@@ -113,28 +113,20 @@ def _quiet_splink() -> None:
     logging.getLogger("splink").setLevel(logging.ERROR)
 
 
-def run_dataset(
+def link_and_draw(
     seed: np.random.SeedSequence,
     noise: str,
     R: int,  # noqa: N803
-    nboot: int,
     near: int = 20,
     per_band: int = 5,
     evidence: str = "tree",
-) -> tuple[list[dict], pd.DataFrame]:
-    """Rows of estimates (one per method x linkage) and the pairs' calibration data of one dataset."""
+) -> dict:
+    """Simulate, link, label, recalibrate and draw one dataset; the pairs' calibration data."""
     import contextlib
     import io
 
-    from undercount.estimators import estimate
-    from undercount.histories import table_from_memberships
-    from undercount.linkage import draw_partitions, fit_linkage, fit_recalibration, memberships
-    from undercount.linkage.draws import (
-        draw_tables,
-        estimate_draw_tables,
-        pool_over_linkages,
-        review_sample,
-    )
+    from undercount.linkage import draw_partitions, fit_linkage, fit_recalibration
+    from undercount.linkage.draws import review_sample
 
     link_seed, draw_seed, est_seed = (int(c.generate_state(1)[0]) for c in seed.spawn(3))
     records = simulate_records(seed, noise)
@@ -165,6 +157,37 @@ def run_dataset(
             "true": true,
         }
     )[unlabelled]
+    return {
+        "records": len(records),
+        "fitted": fitted,
+        "person": person,
+        "chosen": chosen,
+        "recalibration": cal,
+        "before": before,
+        "after": after,
+        "pairs": pairs,
+        "est_seed": est_seed,
+    }
+
+
+def run_dataset(
+    seed: np.random.SeedSequence,
+    noise: str,
+    R: int,  # noqa: N803
+    nboot: int,
+    near: int = 20,
+    per_band: int = 5,
+    evidence: str = "tree",
+) -> tuple[list[dict], pd.DataFrame]:
+    """Rows of estimates (one per method x linkage) and the pairs' calibration data of one dataset."""
+    from undercount.estimators import estimate
+    from undercount.histories import table_from_memberships
+    from undercount.linkage import memberships
+    from undercount.linkage.draws import draw_tables, estimate_draw_tables, pool_over_linkages
+
+    got = link_and_draw(seed, noise, R, near, per_band, evidence)
+    fitted, person, chosen, after, pairs = (got[k] for k in ("fitted", "person", "chosen", "after", "pairs"))
+    est_seed = got["est_seed"]
     lists = sorted(set(fitted.sources))
     single_persons = fitted.persons(THRESHOLD)
     single = table_from_memberships(lists, memberships(single_persons, lists).values())
@@ -186,7 +209,7 @@ def run_dataset(
         "evidence": evidence,
         "noise": noise,
         "true_n": TRUE_N,
-        "records": len(records),
+        "records": got["records"],
         "labels": len(chosen),
         **diagnostics,
         "R": R,
