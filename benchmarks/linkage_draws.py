@@ -342,26 +342,52 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--figure", required=True, help="PNG of the calibration figure (its data beside it)")
     parser.add_argument("--out", help="TSV of every estimate (one row per dataset x method x linkage)")
+    parser.add_argument("--pairs-out", help="TSV of every unlabelled candidate pair's calibration data")
+    parser.add_argument("--first", type=int, default=0, help="index of the first dataset (to run in parts)")
+    parser.add_argument(
+        "--combine",
+        nargs="+",
+        metavar="PREFIX",
+        help="summarise earlier parts instead of running: PREFIX.rows.tsv and PREFIX.pairs.tsv of each",
+    )
     args = parser.parse_args(argv)
+    if args.combine:
+        frame = pd.concat([pd.read_csv(f"{x}.rows.tsv", sep="\t") for x in args.combine], ignore_index=True)
+        pairs = [pd.read_csv(f"{x}.pairs.tsv", sep="\t") for x in args.combine]
+        report(frame, pairs, args)
+        return
     _quiet_splink()
     rows: list[dict] = []
     pairs = []
     start = time.perf_counter()
     for noise in args.noise:
-        for d in range(args.datasets):
+        for d in range(args.first, args.first + args.datasets):
             ss = np.random.SeedSequence(args.seed, spawn_key=(NOISE.index(noise), d))
             got, pair_rows = run_dataset(ss, noise, args.R, args.nboot, evidence=args.evidence)
             for r in got:
                 r["dataset"] = d
             rows += got
-            pairs.append(pair_rows)
+            pairs.append(pair_rows.assign(dataset=d))
             print(
-                f"# {noise} dataset {d + 1}/{args.datasets} done, {time.perf_counter() - start:.0f} s",
+                f"# {noise} dataset {d + 1 - args.first}/{args.datasets} done, {time.perf_counter() - start:.0f} s",
                 file=sys.stderr,
                 flush=True,
             )
     frame = pd.DataFrame(rows)
-    table = calibration_tables(pd.concat(pairs, ignore_index=True), args.R)
+    if args.out:
+        frame.to_csv(args.out, sep="\t", index=False, lineterminator="\n")  # full precision: parts recombine
+    if args.pairs_out:
+        pd.concat(pairs, ignore_index=True).to_csv(args.pairs_out, sep="\t", index=False, lineterminator="\n")
+    report(frame, pairs, args)
+
+
+def report(frame: pd.DataFrame, pairs: list[pd.DataFrame], args: argparse.Namespace) -> None:
+    """Print the tables and draw the figure."""
+    R = int(frame["R"].iloc[0])  # noqa: N806
+    nboot = args.nboot
+    evidence = str(frame["evidence"].iloc[0])
+    datasets = frame.drop_duplicates(["noise", "dataset"]).groupby("noise", sort=False).size().to_dict()
+    table = calibration_tables(pd.concat(pairs, ignore_index=True), R)
     per = frame.drop_duplicates(["noise", "dataset"]).groupby("noise", sort=False)
     print(
         "## Linkage per dataset (medians): records, true persons, single linkage, draws; true pairs blocking missed"
@@ -386,13 +412,11 @@ def main(argv: list[str] | None = None) -> None:
     print(table.round(3).to_string(index=False))
     print()
     print(
-        f"## Coverage of N = {TRUE_N} by 95% intervals; R = {args.R} draws, nboot = {args.nboot}, "
-        f"evidence = {args.evidence}"
+        f"## Coverage of N = {TRUE_N} by 95% intervals; datasets {datasets}, R = {R} draws, "
+        f"nboot = {nboot}, evidence = {evidence}"
     )
     print(summary(frame).round(3).to_string(index=False))
     figure(table, args.figure)
-    if args.out:
-        frame.to_csv(args.out, sep="\t", index=False, lineterminator="\n", float_format="%.6g")
 
 
 if __name__ == "__main__":

@@ -16,10 +16,9 @@ import linkage_draws  # noqa: E402
 
 
 def test_benchmark_runs_on_two_datasets(tmp_path, capsys):
-    png, out = tmp_path / "calibration.png", tmp_path / "rows.tsv"
-    linkage_draws.main(
-        ["--datasets", "1", "--R", "3", "--nboot", "20", "--figure", str(png), "--out", str(out)]
-    )
+    png, out, pairs = tmp_path / "calibration.png", tmp_path / "part.rows.tsv", tmp_path / "part.pairs.tsv"
+    args = ["--datasets", "1", "--R", "3", "--nboot", "20", "--figure", str(png)]
+    linkage_draws.main([*args, "--out", str(out), "--pairs-out", str(pairs)])
     text = capsys.readouterr().out
     assert "## Calibration" in text and "## Coverage of N = 320" in text
     rows = pd.read_csv(out, sep="\t")
@@ -35,3 +34,7 @@ def test_benchmark_runs_on_two_datasets(tmp_path, capsys):
     data = pd.read_csv(png.with_suffix(".tsv"), sep="\t")
     assert set(data["stage"]) == {"before", "after"}
     assert set(data["noise"]) == {"low", "high"}
+    # the parts it wrote give the same tables when summarised again
+    linkage_draws.main([*args, "--combine", str(tmp_path / "part")])
+    again = capsys.readouterr().out
+    assert again[again.index("## Calibration") :] == text[text.index("## Calibration") :]
