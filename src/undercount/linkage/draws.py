@@ -6,25 +6,31 @@ partitions built from the pairs' match probabilities, checks that the draws
 are calibrated against known truth, and pools the population estimates of
 every draw by mixing their draws of N (Sadinle 2018).
 
-The model (a Fellegi-Sunter partition model, as in Sadinle 2014)
-------------------------------------------------------------------
+The model (a Fellegi-Sunter partition model, after Sadinle 2014)
+----------------------------------------------------------------
 A partition ``C`` of the records into persons has posterior weight::
 
-    P(C | comparisons)  ∝  prior(C) × prod over co-clustered pairs (i, j) of BF_ij
+    P(C | comparisons)  ∝  θ ^ (records - persons)  ×  prod over persons of E(person)
 
-where ``BF_ij`` is the pair's likelihood ratio (Bayes factor) ``m(γ_ij) /
-u(γ_ij)``: the comparison vectors of different pairs are taken as independent
-given the partition (the model's assumption, as in Fellegi-Sunter). The
-partition prior puts odds ``θ = λ / (1 - λ)`` on each merge::
+``θ = λ / (1 - λ)`` is the prior odds of a match the linkage model used
+(Splink's ``probability_two_random_records_match`` after EM over the
+candidate pairs), so the partition prior puts odds θ on each merge.
+``E(person)`` is the evidence that the person's records are one person,
+from the pairs' likelihood ratios (Bayes factors) ``BF = odds(p) / θ``:
 
-    prior(C)  ∝  θ ^ (number of records - number of persons)
+``evidence="tree"`` (the default)
+    the product of BF along the maximum spanning tree of the person's records:
+    each merge carries the evidence of its best link (as :func:`cluster` weighs
+    an initials-only record by its best record of each candidate person);
+``evidence="pairs"``
+    the product of BF over every pair of the person (Sadinle 2014: comparison
+    vectors independent given the partition). It counts again, for every
+    member, evidence that largely repeats itself (a person's records are
+    written alike), which made the draws overconfident on simulated lists.
 
-with ``λ`` the prior match probability the linkage model used (Splink's
-``probability_two_random_records_match`` after EM over the candidate pairs).
-With this prior a pair alone in its component is co-clustered with exactly
-its model probability ``p = θ BF / (1 + θ BF)``; in larger components the
-partition reconciles the pairs (transitivity) instead of closing chains.
-So only the pairs' odds ``p / (1 - p) = θ BF`` and ``θ`` are needed.
+Either way a pair alone in its component is one person in a share ``p`` of
+the draws, its model probability; in larger components the partition
+reconciles the pairs (transitivity) instead of closing chains.
 
 Constraints, in every draw: labelled matches (must-link) are one block that
 moves together; labelled non-matches (cannot-link) and the conflict rules of
@@ -40,9 +46,9 @@ co-clustered (model probability at or above the conflict floor and no hard
 conflict, plus labelled matches); a partition factorises over components. A
 component of at most ``exact_max`` blocks is sampled exactly (every set
 partition enumerated, independent draws); a larger one by a Gibbs sampler
-that moves one block at a time between the persons of its component, with
-probability proportional to ``θ × prod BF`` over the members of the person
-it joins (1 for a person of its own), starting from every block alone, with
+that moves one block at a time between the persons of its component (or to
+a person of its own), with probability proportional to the posterior weight
+of the partition it makes, starting from every block alone, with
 ``burn_in`` sweeps discarded and one draw kept every ``thin`` sweeps.
 
 Pairs inside a component that blocking never proposed are scored by the
