@@ -119,7 +119,7 @@ def link_and_draw(
     R: int,  # noqa: N803
     near: int = 20,
     per_band: int = 5,
-    evidence: str = "tree",
+    evidence: str = "pairs",
 ) -> dict:
     """Simulate, link, label, recalibrate and draw one dataset; the pairs' calibration data."""
     import contextlib
@@ -177,7 +177,7 @@ def run_dataset(
     nboot: int,
     near: int = 20,
     per_band: int = 5,
-    evidence: str = "tree",
+    evidence: str = "pairs",
 ) -> tuple[list[dict], pd.DataFrame]:
     """Rows of estimates (one per method x linkage) and the pairs' calibration data of one dataset."""
     from undercount.estimators import estimate
@@ -297,6 +297,7 @@ def figure(table: pd.DataFrame, path: str) -> None:
         geom_point,
         ggplot,
         labs,
+        position_dodge,
         scale_x_continuous,
         scale_y_continuous,
     )
@@ -309,11 +310,12 @@ def figure(table: pd.DataFrame, path: str) -> None:
     data["high"] = (data["true_share"] + 2 * data["se"]).clip(0, 1)
     data["stage"] = pd.Categorical(data["stage"], ["before", "after"])
     data["binned_by"] = data["binned_by"].map({"model": "by model probability", "draws": "by share of draws"})
+    data["noise"] = "name noise: " + data["noise"].astype(str)
     plot = (
         ggplot(data, aes("x", "true_share", colour="stage"))
         + geom_abline(intercept=0, slope=1, linetype="dashed", colour="grey")
-        + geom_errorbar(aes(ymin="low", ymax="high"), width=0.02)
-        + geom_point(aes(size="pairs"))
+        + geom_errorbar(aes(ymin="low", ymax="high"), width=0.02, position=position_dodge(width=0.03))
+        + geom_point(aes(size="pairs"), position=position_dodge(width=0.03))
         + facet_grid("noise ~ binned_by")
         + scale_x_continuous(limits=(0, 1))
         + scale_y_continuous(limits=(0, 1))
@@ -338,7 +340,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--noise", nargs="+", choices=NOISE, default=list(NOISE))
     parser.add_argument("--seed", type=int, default=16)
     parser.add_argument(
-        "--evidence", choices=("tree", "pairs"), default="tree", help="how a person's evidence is counted"
+        "--evidence", choices=("pairs", "tree"), default="pairs", help="how a person's evidence is counted"
     )
     parser.add_argument("--figure", required=True, help="PNG of the calibration figure (its data beside it)")
     parser.add_argument("--out", help="TSV of every estimate (one row per dataset x method x linkage)")

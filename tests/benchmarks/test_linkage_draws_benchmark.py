@@ -33,7 +33,7 @@ def test_benchmark_runs_on_two_datasets(tmp_path, capsys):
     assert png.stat().st_size > 10_000
     data = pd.read_csv(png.with_suffix(".tsv"), sep="\t")
     assert set(data["stage"]) == {"before", "after"}
-    assert set(data["noise"]) == {"low", "high"}
+    assert set(data["noise"]) == {"name noise: low", "name noise: high"}
     # the parts it wrote give the same tables when summarised again
     linkage_draws.main([*args, "--combine", str(tmp_path / "part")])
     again = capsys.readouterr().out

@@ -18,15 +18,19 @@ candidate pairs), so the partition prior puts odds θ on each merge.
 ``E(person)`` is the evidence that the person's records are one person,
 from the pairs' likelihood ratios (Bayes factors) ``BF = odds(p) / θ``:
 
-``evidence="tree"`` (the default)
-    the product of BF along the maximum spanning tree of the person's records:
-    each merge carries the evidence of its best link (as :func:`cluster` weighs
-    an initials-only record by its best record of each candidate person);
-``evidence="pairs"``
+``evidence="pairs"`` (the default)
     the product of BF over every pair of the person (Sadinle 2014: comparison
     vectors independent given the partition). It counts again, for every
-    member, evidence that largely repeats itself (a person's records are
-    written alike), which made the draws overconfident on simulated lists.
+    member, evidence that partly repeats itself (a person's records are
+    written alike), so it can be overconfident for persons of three records
+    or more;
+``evidence="tree"``
+    the product of BF along the maximum spanning tree of the person's records:
+    each merge carries the evidence of its best link only (as :func:`cluster`
+    weighs an initials-only record by its best record of each candidate
+    person); it throws evidence away and is underconfident.
+
+docs/linkage.md (section 13) gives the calibration of both on simulated lists.
 
 Either way a pair alone in its component is one person in a share ``p`` of
 the draws, its model probability; in larger components the partition
@@ -293,7 +297,7 @@ def draw_partitions(
     burn_in: int = BURN_IN,
     thin: int = THIN,
     exact_max: int = EXACT_MAX,
-    evidence: str = "tree",
+    evidence: str = "pairs",
 ) -> PartitionDraws:
     """``R`` plausible partitions of the records of ``linkage`` (module docstring: the model).
 
