@@ -310,7 +310,9 @@ def figure(table: pd.DataFrame, path: str) -> None:
     data["high"] = (data["true_share"] + 2 * data["se"]).clip(0, 1)
     data["stage"] = pd.Categorical(data["stage"], ["before", "after"])
     data["binned_by"] = data["binned_by"].map({"model": "by model probability", "draws": "by share of draws"})
-    data["noise"] = "name noise: " + data["noise"].astype(str)
+    data["noise"] = pd.Categorical(
+        "name noise: " + data["noise"].astype(str), [f"name noise: {x}" for x in NOISE]
+    )
     plot = (
         ggplot(data, aes("x", "true_share", colour="stage"))
         + geom_abline(intercept=0, slope=1, linetype="dashed", colour="grey")
