@@ -297,7 +297,6 @@ def figure(table: pd.DataFrame, path: str) -> None:
         geom_point,
         ggplot,
         labs,
-        position_dodge,
         scale_x_continuous,
         scale_y_continuous,
     )
@@ -306,6 +305,7 @@ def figure(table: pd.DataFrame, path: str) -> None:
 
     data = table.copy()
     data["x"] = np.where(data["binned_by"] == "model", data["mean_probability"], data["co_clustered"])
+    data["x_drawn"] = data["x"] + np.where(data["stage"] == "before", -0.01, 0.01)  # side by side
     data["low"] = (data["true_share"] - 2 * data["se"]).clip(0, 1)
     data["high"] = (data["true_share"] + 2 * data["se"]).clip(0, 1)
     data["stage"] = pd.Categorical(data["stage"], ["before", "after"])
@@ -314,13 +314,13 @@ def figure(table: pd.DataFrame, path: str) -> None:
         "name noise: " + data["noise"].astype(str), [f"name noise: {x}" for x in NOISE]
     )
     plot = (
-        ggplot(data, aes("x", "true_share", colour="stage"))
+        ggplot(data, aes("x_drawn", "true_share", colour="stage"))
         + geom_abline(intercept=0, slope=1, linetype="dashed", colour="grey")
-        + geom_errorbar(aes(ymin="low", ymax="high"), width=0.02, position=position_dodge(width=0.03))
-        + geom_point(aes(size="pairs"), position=position_dodge(width=0.03))
+        + geom_errorbar(aes(ymin="low", ymax="high"), width=0.02)
+        + geom_point(aes(size="pairs"))
         + facet_grid("noise ~ binned_by")
-        + scale_x_continuous(limits=(0, 1))
-        + scale_y_continuous(limits=(0, 1))
+        + scale_x_continuous(limits=(-0.03, 1.03))
+        + scale_y_continuous(limits=(-0.03, 1.03))
         + labs(
             x="probability of the bin (model's, or share of draws co-clustering the pair)",
             y="share of pairs that are true matches (± 2 s.e.)",
