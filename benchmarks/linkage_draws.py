@@ -282,6 +282,9 @@ def summary(rows: pd.DataFrame) -> pd.DataFrame:
                 "median_rel_error": float(g["rel_error"].median()),
                 "median_width": float((g["ci_high"] - g["ci_low"]).median()),
                 "median_linkage_share": float(share.median()) if len(share) else math.nan,
+                "median_distinct_tables": float(g["distinct_tables"].dropna().median())
+                if g["distinct_tables"].notna().any()
+                else math.nan,
             }
         )
     return pd.DataFrame(out)
