@@ -35,10 +35,17 @@ Buckland-Garthwaite bootstrap replicates). It prints the calibration tables
 binomial standard error, the median relative error and the median share of the
 averaged interval's width due to linkage.
 
+Dataset d of noise level l simulates from ``SeedSequence(seed, spawn_key=(l, d))``, so a
+study can run in parts (``--first``) whose ``--out`` / ``--pairs-out`` files ``--combine``
+summarises together. ``--evidence tree`` draws with the spanning-tree evidence instead of
+every pair's (docs/linkage.md, section 13).
+
 Usage::
 
     python benchmarks/linkage_draws.py --datasets 20 --R 20 --figure calibration.png
-    python benchmarks/linkage_draws.py --datasets 2 --R 4 --nboot 40 --figure /tmp/c.png --out /tmp/rows.tsv
+    python benchmarks/linkage_draws.py --datasets 10 --first 10 --figure part.png \
+        --out part-10.rows.tsv --pairs-out part-10.pairs.tsv
+    python benchmarks/linkage_draws.py --combine part-0 part-10 --figure calibration.png
 """
 
 from __future__ import annotations
