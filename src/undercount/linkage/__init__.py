@@ -4,7 +4,9 @@ The package: :mod:`.features` (the compared columns our Kazakh/Russian name
 logic makes), :mod:`.engine` (Splink on DuckDB or Spark), :mod:`.core`
 (fitting, clustering with conflict rules and labelled constraints, the
 deterministic baseline, accuracy against truth), :mod:`.labels` (clerical-review
-labels: reading, constraints, accuracy estimated from them).
+labels: reading, constraints, accuracy estimated from them), :mod:`.draws`
+(plausible partitions drawn from the pairs' match probabilities, their
+calibration, and estimates pooled over them).
 """
 
 from .core import (
@@ -34,6 +36,14 @@ from .core import (
     place_column,
     read_truth,
 )
+from .draws import (
+    PartitionDraws,
+    Recalibration,
+    calibration_table,
+    draw_partitions,
+    fit_recalibration,
+    pooled_estimate,
+)
 
 __all__ = [
     "ACCURACY_COLUMNS",
@@ -48,9 +58,14 @@ __all__ = [
     "Conflicts",
     "LabelConflictError",
     "Linkage",
+    "PartitionDraws",
+    "Recalibration",
     "accuracy_table",
+    "calibration_table",
     "cluster",
+    "draw_partitions",
     "fit_linkage",
+    "fit_recalibration",
     "hard_conflict",
     "link",
     "link_deterministic",
@@ -60,5 +75,6 @@ __all__ = [
     "names_compatible",
     "pairwise_accuracy",
     "place_column",
+    "pooled_estimate",
     "read_truth",
 ]
