@@ -63,6 +63,7 @@ from scipy.special import gammaln, logsumexp, psi
 from ..errors import MethodError
 from ..histories import CaptureTable
 from ..progress import track
+from ._dga_trie import shared_prefix_pass
 from .base import (
     GRID_POSTERIOR,
     POSTERIOR_DRAWS,
@@ -93,6 +94,9 @@ _LADDER_START = 16
 _LADDER_RATIO = 2**0.5
 #: Probes go this far beyond the end of the grid to estimate the mass beyond it.
 _PROBE_REACH = 1000.0
+#: From this many exact (graph, grid point) terms on, they are computed by graphs sharing
+#: prefixes of their products (:mod:`._dga_trie`) rather than segment by segment.
+_SHARED_TERMS = 1 << 29
 #: Relative width of the intervals of the fine bound (and of the tiles of exact terms).
 _FINE_RATIO = 1 / 32
 
@@ -930,16 +934,22 @@ def dga_posterior(
     segments = hull.segments(a1, b1)
     bar.update(1)
 
-    # 5. exact weights on the segments, block of grid points by block
-    log_p = np.full(len(grid), -np.inf)
-    graph_log_mass = np.full(G, -np.inf)
-    block = max(1024, _TILE // max(1, 2**k))
-    for start in range(lo, hi + 1, block):
-        stop = min(start + block, hi + 1)
-        segments.add_block(w, start, stop, common, lo, log_p, graph_log_mass)
-        bar.update((stop - start) / len(grid))
-    computed = segments.graph
+    # 5. exact weights on the segments: block of grid points by block, or, when the bounds
+    #    left most terms (a wide posterior that every graph shares), graphs sharing products
     terms = int((segments.b - segments.a + 1).sum())
+    shared = terms >= _SHARED_TERMS
+    if shared:
+        log_p, graph_log_mass = shared_prefix_pass(w, segments.graph, segments.a, segments.b, lo, hi, common)
+        bar.update(1)
+    else:
+        log_p = np.full(len(grid), -np.inf)
+        graph_log_mass = np.full(G, -np.inf)
+        block = max(1024, _TILE // max(1, 2**k))
+        for start in range(lo, hi + 1, block):
+            stop = min(start + block, hi + 1)
+            segments.add_block(w, start, stop, common, lo, log_p, graph_log_mass)
+            bar.update((stop - start) / len(grid))
+    computed = segments.graph
     n_fine = len(a1)
     bar.close()
     log_z = float(logsumexp(log_p))
@@ -968,6 +978,7 @@ def dga_posterior(
         "probes": int(len(probes)),
         "coarse_intervals": int(len(a0)),
         "fine_intervals": int(n_fine),
+        "exact_pass": "shared prefixes" if shared else "segments",
     }
     return DgaPosterior(
         lists=table.lists,
