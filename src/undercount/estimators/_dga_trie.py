@@ -75,13 +75,24 @@ def trie_order(
     """
     idx, coef = decomposable_graphs(k).terms
     used = coef != 0
-    code = idx.astype(np.int64) * 64 + (coef.astype(np.int64) + 32)
-    keys, inverse = np.unique(code[used], return_inverse=True)
+    code = np.where(used, idx.astype(np.int64) * 64 + (coef.astype(np.int64) + 32), 0)
+    present = np.zeros(int(code.max()) + 1, dtype=bool)
+    present[code[used]] = True
+    keys = np.flatnonzero(present)
     label_subset, label_coef = keys // 64, (keys % 64 - 32).astype(float)
-    labels = np.full(idx.shape, len(keys), dtype=np.int64)  # padding sorts last
-    labels[used] = inverse.ravel()
+    label_of = np.cumsum(present) - 1
+    labels = np.where(used, label_of[code], len(keys))  # padding sorts last
     labels.sort(axis=1)
-    order = np.lexsort(labels.T[::-1])
+    # sort the words: labels packed into 64-bit keys, the first label most significant
+    bits = int(len(keys)).bit_length()
+    per = 64 // bits
+    packed = []
+    for s in range(0, labels.shape[1], per):
+        key = np.zeros(len(labels), dtype=np.uint64)
+        for j in range(s, min(s + per, labels.shape[1])):
+            key = (key << np.uint64(bits)) | labels[:, j].astype(np.uint64)
+        packed.append(key)
+    order = np.lexsort(packed[::-1])
     words = np.ascontiguousarray(labels[order])
     lengths = (words < len(keys)).sum(axis=1).astype(np.int64)
     differ = words[1:] != words[:-1]

@@ -95,8 +95,13 @@ _LADDER_RATIO = 2**0.5
 #: Probes go this far beyond the end of the grid to estimate the mass beyond it.
 _PROBE_REACH = 1000.0
 #: From this many exact (graph, grid point) terms on, they are computed by graphs sharing
-#: prefixes of their products (:mod:`._dga_trie`) rather than segment by segment.
-_SHARED_TERMS = 1 << 29
+#: prefixes of their products (:mod:`._dga_trie`) rather than segment by segment: faster on
+#: every table of benchmarks/bench_dga.py that has this many (3 to 6 times on 5 and 6
+#: lists, 40 times on the sparse 7-list case); below it both take well under a second.
+_SHARED_TERMS = 1 << 24
+#: When the coarse bounds keep this share of all terms and the shared-prefix pass will run,
+#: the fine bounds are skipped: they could not save the time they take.
+_KEEP_COARSE = 0.5
 #: Relative width of the intervals of the fine bound (and of the tiles of exact terms).
 _FINE_RATIO = 1 / 32
 
@@ -903,23 +908,25 @@ def dga_posterior(
     coarse = _IntervalTerms(w, a0, b0, common, lo)
     threshold = log_eps + log_lower - math.log(float(G) * len(a0))
     keep0 = np.zeros((G, len(a0)), dtype=bool)
-    bound0 = np.full((G, len(a0)), -np.inf) if G * len(grid) <= _DIRECT else None
+    coarse_hull = _Hull(G)
     for part in _chunks(G, len(a0)):
         bound = coarse.bounds(w, part)
         keep0[part] = bound >= threshold
-        if bound0 is not None:
-            bound0[part] = bound
+        coarse_hull.add(part, bound, keep0[part], 0)
     alive = int(keep0.any(axis=1).sum())
     bar.update(1)
 
-    # 4. fine bounds on subintervals of the coarse intervals kept (skipped when computing
-    #    every term is cheap anyway). Each graph gets one segment of consecutive grid points:
-    #    from its first to its last interval that can matter.
-    hull = _Hull(G)
-    if bound0 is not None:
-        a1, b1 = a0, b0
-        hull.add(np.arange(G), bound0, keep0, 0)
+    # 4. fine bounds on subintervals of the coarse intervals kept, skipped when computing
+    #    every term is cheap anyway, or when the coarse bounds keep so many terms that the
+    #    shared-prefix pass will compute them whatever the fine bounds say. Each graph gets one
+    #    segment of consecutive grid points: from its first to its last interval that can matter.
+    coarse_terms = coarse_hull.terms(a0, b0)
+    if G * len(grid) <= _DIRECT or (
+        coarse_terms >= _SHARED_TERMS and coarse_terms >= _KEEP_COARSE * G * len(grid)
+    ):
+        a1, b1, hull = a0, b0, coarse_hull
     else:
+        hull = _Hull(G)
         a1, b1, parent = _subdivide(a0, b0, _FINE_RATIO)
         fine = _IntervalTerms(w, a1, b1, common, lo)
         first = np.searchsorted(parent, np.arange(len(a0) + 1))
@@ -930,7 +937,7 @@ def dga_posterior(
             for part in _chunks(len(rows), int(first[c + 1] - first[c])):
                 bound = fine.bounds(w, rows[part], slice(first[c], first[c + 1]))
                 hull.add(rows[part], bound, bound >= threshold, int(first[c]))
-    del keep0, bound0
+    del keep0
     segments = hull.segments(a1, b1)
     bar.update(1)
 
@@ -1034,6 +1041,11 @@ class _Hull:
         self.first[rows] = np.minimum(self.first[rows], first)
         self.last[rows] = np.maximum(self.last[rows], last)
         self.bound[rows] = np.maximum(self.bound[rows], np.where(keep, bound, -np.inf).max(axis=1))
+
+    def terms(self, a: np.ndarray, b: np.ndarray) -> int:
+        """Number of grid points in the graphs' segments, intervals ``a..b``."""
+        graphs = self.last >= 0
+        return int((b[self.last[graphs]] - a[self.first[graphs]] + 1).sum())
 
     def segments(self, a: np.ndarray, b: np.ndarray) -> _Segments:
         graphs = np.flatnonzero(self.last >= 0)
