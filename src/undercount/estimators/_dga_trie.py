@@ -75,13 +75,14 @@ def trie_order(
     """
     idx, coef = decomposable_graphs(k).terms
     used = coef != 0
-    code = np.where(used, idx.astype(np.int64) * 64 + (coef.astype(np.int64) + 32), 0)
+    code = np.where(used, idx.astype(np.int32) * 64 + (coef.astype(np.int32) + 32), 0)
     present = np.zeros(int(code.max()) + 1, dtype=bool)
     present[code[used]] = True
     keys = np.flatnonzero(present)
     label_subset, label_coef = keys // 64, (keys % 64 - 32).astype(float)
     label_of = np.cumsum(present) - 1
-    labels = np.where(used, label_of[code], len(keys))  # padding sorts last
+    labels = np.where(used, label_of[code], len(keys)).astype(np.int16)  # padding sorts last
+    del code, label_of
     labels.sort(axis=1)
     # sort the words: labels packed into 64-bit keys, the first label most significant
     bits = int(len(keys)).bit_length()
@@ -94,6 +95,7 @@ def trie_order(
         packed.append(key)
     order = np.lexsort(packed[::-1])
     words = np.ascontiguousarray(labels[order])
+    del labels, packed
     lengths = (words < len(keys)).sum(axis=1).astype(np.int64)
     differ = words[1:] != words[:-1]
     lcp = np.zeros(len(words), dtype=np.int64)
