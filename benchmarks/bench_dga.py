@@ -13,6 +13,15 @@ needs up to 2.3 GB on Ned_5 (the issue's figure).
     python benchmarks/bench_dga.py --quick      # real tables only, one repeat
     python benchmarks/bench_dga.py --cold       # also the first run with an empty numba cache
     python benchmarks/bench_dga.py --sparse     # only the sparse 7-list case (issue 19, item 7)
+    python benchmarks/bench_dga.py --sparse --compare --repeat 1
+                                                # also time the segment-by-segment exact pass
+                                                # (the only one before the shared-prefix pass)
+
+``--compare`` runs every case a second time with the exact pass forced to the
+segment-by-segment kernel (what dga did before issue 19, item 7), in the same run,
+and prints its CPU time and the ratio, and whether the two posteriors agree: the
+largest relative difference of the posterior mass where it is at least 1e-9, and
+whether the median and the 95% ends are identical.
 
 The machine is shared: compare ratios measured in one run, and rerun when the
 load average (printed) is high.
@@ -82,14 +91,18 @@ def sparse_table(population: int = 1000, seed: int = 7):
     return CaptureTable.from_arrays([chr(65 + j) for j in range(7)], patterns, counts)
 
 
-def run_case(name: str, prior: str, grid: str, repeat: int) -> dict:
-    """Inside the child process: time one case."""
+def run_case(name: str, prior: str, grid: str, repeat: int, exact_pass: str = "auto", save: str = "") -> dict:
+    """Inside the child process: time one case (``exact_pass="segments"``: force the old pass)."""
     import resource
 
     t0 = time.perf_counter()
+    from undercount.estimators import dga as dga_module
     from undercount.estimators.decomposable import decomposable_graphs
     from undercount.estimators.dga import dga_posterior, parse_grid_end
     from undercount.histories import CaptureTable
+
+    if exact_pass == "segments":
+        dga_module._SHARED_TERMS = 1 << 62
 
     if name == "sparse7":
         table = sparse_table()
@@ -112,6 +125,10 @@ def run_case(name: str, prior: str, grid: str, repeat: int) -> dict:
         cpus.append(time.process_time() - c0)
     best = min(range(len(walls)), key=walls.__getitem__) if walls else None
     median, low, high = (int(v) for v in post.quantile([0.5, 0.025, 0.975]))
+    if save:
+        import numpy as np
+
+        np.save(save, np.stack([post.missing.astype(float), post.p]))
     return {
         "case": name,
         "k": table.k,
@@ -132,6 +149,7 @@ def run_case(name: str, prior: str, grid: str, repeat: int) -> dict:
         "low": low,
         "high": high,
         "tail_beyond": post.tail_beyond,
+        "exact_pass": post.stats["exact_pass"],
     }
 
 
@@ -154,20 +172,44 @@ def r_seconds() -> dict:
     return out
 
 
+def _compare(new: dict, old: dict, new_path: str, old_path: str) -> str:
+    """Cells comparing the segment pass with the default one: CPU, memory, agreement."""
+    import numpy as np
+
+    a, b = np.load(new_path), np.load(old_path)
+    same_grid = a.shape == b.shape and np.array_equal(a[0], b[0])
+    if same_grid:
+        ok = b[1] >= 1e-9
+        rel = f"{float(np.max(np.abs(a[1][ok] - b[1][ok]) / b[1][ok])):.1e}"
+    else:
+        rel = "grids differ"
+    same = all(new[key] == old[key] for key in ("median", "low", "high"))
+    ratio = old["cpu_s"] / new["cpu_s"] if new["cpu_s"] > 0 else float("nan")
+    return (
+        f" {old['cpu_s']:.3f} | {old['peak_rss_mb']:.0f} | {ratio:.1f}x | {rel} | {'yes' if same else 'NO'} |"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--child", nargs=4, metavar=("CASE", "PRIOR", "GRID", "REPEAT"), help=argparse.SUPPRESS
+        "--child",
+        nargs=6,
+        metavar=("CASE", "PRIOR", "GRID", "REPEAT", "PASS", "SAVE"),
+        help=argparse.SUPPRESS,
     )
     parser.add_argument("--quick", action="store_true", help="real tables only, one timed call")
     parser.add_argument("--repeat", type=int, default=3, help="timed calls per case (fastest shown)")
     parser.add_argument("--cold", action="store_true", help="also time a first run with an empty numba cache")
     parser.add_argument("--auto", action="store_true", help="also time the automatic grid")
     parser.add_argument("--sparse", action="store_true", help="only the sparse 7-list case, automatic grid")
+    parser.add_argument(
+        "--compare", action="store_true", help="also time the segment-by-segment exact pass, in the same run"
+    )
     args = parser.parse_args()
     if args.child:
-        name, prior, grid, repeat = args.child
-        print(json.dumps(run_case(name, prior, grid, int(repeat))))
+        name, prior, grid, repeat, exact_pass, save = args.child
+        print(json.dumps(run_case(name, prior, grid, int(repeat), exact_pass, save)))
         return
 
     repeat = 1 if args.quick else args.repeat
@@ -176,7 +218,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as cache:
             env = dict(os.environ, NUMBA_CACHE_DIR=cache)
             t0 = time.perf_counter()
-            r = child(["spina_bifida", "invN", "20n", "0"], env)
+            r = child(["spina_bifida", "invN", "20n", "0", "auto", ""], env)
             print(
                 f"cold start (empty numba cache, compiles every kernel): process {time.perf_counter() - t0:.1f} s, "
                 f"of which first call {r['first_s']:.1f} s and import + enumeration {r['startup_s']:.1f} s\n"
@@ -190,20 +232,27 @@ def main() -> None:
     sparse = [("sparse7", prior, "auto") for prior in ("invN", "lognormal")]
     cases = sparse if args.sparse else cases + ([] if args.quick else sparse)
     header = (
-        "| table | k | n | prior | grid | grid points | terms computed / all | time (s) | CPU (s) "
+        "| table | k | n | prior | grid | grid points | terms computed / all | exact pass | time (s) | CPU (s) "
         "| R (s) | R / ours | peak RSS (MB) | RSS before (MB) | median (95%) |"
     )
+    if args.compare:
+        header += " segment pass: CPU (s) | its peak RSS (MB) | CPU ratio | max rel. diff. of p | same median and ends |"
     print(header)
     print("|" + "|".join("---" for _ in range(header.count("|") - 1)) + "|")
     for name, prior, grid in cases:
-        r = child([name, prior, grid, str(repeat)])
+        extra = ""
+        with tempfile.TemporaryDirectory() as scratch:
+            r = child([name, prior, grid, str(repeat), "auto", f"{scratch}/new.npy" if args.compare else ""])
+            if args.compare:
+                old = child([name, prior, grid, str(repeat), "segments", f"{scratch}/old.npy"])
+                extra = _compare(r, old, f"{scratch}/new.npy", f"{scratch}/old.npy")
         rs = R.get((name, prior)) if grid == "20n" else None
         ratio = f"{rs / r['wall_s']:.2g}x" if rs else ""
         print(
             f"| {name} | {r['k']} | {r['n']:,} | {prior} | {grid} | {r['grid_points']:,} "
-            f"| {r['terms'] / 1e6:.1f}M / {r['all_terms'] / 1e6:.0f}M | {r['wall_s']:.3f} | {r['cpu_s']:.3f} "
+            f"| {r['terms'] / 1e6:.1f}M / {r['all_terms'] / 1e6:.0f}M | {r['exact_pass']} | {r['wall_s']:.3f} | {r['cpu_s']:.3f} "
             f"| {f'{rs:.3g}' if rs is not None else ''} | {ratio} | {r['peak_rss_mb']:.0f} | {r['rss_before_mb']:.0f} "
-            f"| {r['median']:,} ({r['low']:,}-{r['high']:,}) |",
+            f"| {r['median']:,} ({r['low']:,}-{r['high']:,}) |" + extra,
             flush=True,
         )
     print(f"\nR's dga on Ned_5: up to 11 s and 2.3 GB. Load average at end: {os.getloadavg()[0]:.2f}")
