@@ -18,6 +18,29 @@ EXIT_BAD_INPUT = 2
 #: Exit status when the reader closed the pipe (128 + SIGPIPE, as a shell reports it).
 EXIT_BROKEN_PIPE = 141
 
+#: The matchers and default threshold of :mod:`undercount.linkage`, repeated here so that building
+#: the parser does not import linkage (and pandas) for every command; a test checks they agree.
+LINK_METHODS = ("splink", "probabilistic", "deterministic")
+LINK_DEFAULT_THRESHOLD = 0.5
+
+
+class _Parser(argparse.ArgumentParser):
+    """A parser whose epilog may be a function, called only when the help is shown.
+
+    The list of methods under ``estimate --help`` comes from the registry, which
+    would import every estimator module; an estimate run never shows it.
+    """
+
+    def __init__(self, *args, lazy_epilog=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._lazy_epilog = lazy_epilog
+
+    def format_help(self) -> str:
+        if self._lazy_epilog is not None:
+            self.epilog = self._lazy_epilog()
+            self._lazy_epilog = None
+        return super().format_help()
+
 
 def _methods_epilog() -> str:
     from .estimators import REGISTRY
@@ -494,7 +517,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Multiple systems estimation of undocumented victims.",
     )
     parser.add_argument("--version", action="version", version=f"undercount {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     est = sub.add_parser(
         "estimate",
@@ -505,7 +528,7 @@ def build_parser() -> argparse.ArgumentParser:
             "--lists A,B,C: totals by stratum (--strata), over strata, and pooled over multiple "
             "imputations of missing fields (--impute)."
         ),
-        epilog=_methods_epilog(),
+        lazy_epilog=_methods_epilog,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     est.add_argument(
@@ -562,7 +585,7 @@ def build_parser() -> argparse.ArgumentParser:
     his.add_argument("--out", default=None, help="write the table here instead of standard output")
     his.set_defaults(func=cmd_histories)
 
-    from .linkage import DEFAULT_THRESHOLD, METHODS
+    DEFAULT_THRESHOLD, METHODS = LINK_DEFAULT_THRESHOLD, LINK_METHODS
 
     def linkage_inputs(p: argparse.ArgumentParser) -> None:
         p.add_argument(
@@ -659,6 +682,27 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; ``argv`` None (the console script, ``python -m``) means ``sys.argv``.
+
+    Called from the command line (``argv`` None), the process is about to end
+    when this returns, so the objects left are moved out of the garbage
+    collector's reach (:func:`gc.freeze`): the collections that interpreter
+    shutdown runs over numba's and scipy's hundreds of thousands of objects
+    cost about 0.25 s of CPU, a third of a whole ``estimate --method mt``
+    (``benchmarks/bench_startup.py``). Everything this command writes is
+    closed and flushed before that; a caller passing ``argv`` (tests, other
+    programs) keeps a normal collector.
+    """
+    try:
+        return _main(argv)
+    finally:
+        if argv is None:
+            import gc
+
+            gc.freeze()
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     command = None
     try:

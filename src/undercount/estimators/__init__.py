@@ -1,12 +1,21 @@
 """Population-size estimators, found by name in one registry.
 
 The command line and the workflow both call :func:`estimate`; adding an
-estimator means writing its module and adding one line to ``_MODULES``.
+estimator means writing its module and adding its method names to
+``_INDEX``.
+
+The registry is lazy: ``_INDEX`` says which module registers which method, so
+listing the names imports nothing, and looking a method up imports only its
+module (the first time). A whole ``undercount estimate --method mt`` process
+thus never imports dga, LCMCR or the covariate models, nor numba's kernels of
+those methods. ``tests/estimators/test_registry.py`` checks that every module's
+``METHODS`` registers exactly the names ``_INDEX`` gives it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import importlib
+from collections.abc import Iterator, Mapping, MutableMapping
 from dataclasses import replace
 from typing import Any
 
@@ -14,32 +23,108 @@ import numpy as np
 
 from ..errors import MethodError
 from ..histories import CaptureTable
-from . import chapman, closed, coverage, dga, lcmcr, loglinear, loglinear_cov, search, stepwise
 from .base import EstimateResult, Method, Setting, not_estimable
 from .screen import check_result, screen
 
 #: Numerical failures an estimator may meet on a hostile table; each becomes a reason, never a traceback.
 NUMERICAL_FAILURES = (np.linalg.LinAlgError, ArithmeticError, MemoryError)
 
-# One line per estimator module; each module exposes METHODS, a tuple of Method.
-_MODULES = (
-    chapman,
-    dga,
-    loglinear,
-    closed,
-    search,
-    stepwise,
-    coverage,
-    lcmcr,
-    loglinear_cov,
-)
+#: Estimator modules (each exposes METHODS, a tuple of Method) and the names each registers, in
+#: registry order.
+_INDEX: dict[str, tuple[str, ...]] = {
+    "chapman": ("chapman",),
+    "dga": ("dga",),
+    "loglinear": ("mt", "loglinear", "loglinear-bca"),
+    "closed": (
+        "m0",
+        "mh-chao",
+        "mh-poisson",
+        "mh-darroch",
+        "mh-gamma",
+        "mth-chao",
+        "mth-poisson",
+        "mth-darroch",
+        "mth-gamma",
+    ),
+    "search": ("loglinear-aic", "loglinear-bic", "loglinear-aic-bca", "loglinear-bic-bca"),
+    "stepwise": ("stepwise", "stepwise-bca"),
+    "coverage": ("sample-coverage",),
+    "lcmcr": ("lcmcr",),
+    "loglinear_cov": ("loglinear-cov",),
+}
 
-REGISTRY: dict[str, Method] = {}
-for _module in _MODULES:
-    for _method in _module.METHODS:
-        if _method.name in REGISTRY:
-            raise RuntimeError(f"two estimators are registered as {_method.name!r}")
-        REGISTRY[_method.name] = _method
+#: The estimator modules, imported on first attribute access (``undercount.estimators.dga``).
+_SUBMODULES = frozenset(_INDEX)
+
+
+class Registry(MutableMapping[str, Method]):
+    """Methods by name; a method's module is imported when the method is first looked up.
+
+    Iterating, ``len`` and ``in`` read the index only. Assigning a name (as a
+    test's ``monkeypatch.setitem`` does) stores that method in place of the
+    registered one.
+    """
+
+    def __init__(self, index: Mapping[str, tuple[str, ...]]) -> None:
+        self._entries: dict[str, Method | str] = {}
+        for module, names in index.items():
+            for name in names:
+                if name in self._entries:
+                    raise RuntimeError(f"two estimators are registered as {name!r}")
+                self._entries[name] = module
+        self._index = {module: tuple(names) for module, names in index.items()}
+
+    def _load(self, module: str) -> None:
+        found = importlib.import_module(f"{__name__}.{module}").METHODS
+        names = tuple(m.name for m in found)
+        if sorted(names) != sorted(self._index[module]) or len(set(names)) != len(names):
+            raise RuntimeError(
+                f"estimators.{module} registers {', '.join(names)}; the index (_INDEX) says "
+                f"{', '.join(self._index[module])}"
+            )
+        for method in found:
+            if self._entries.get(method.name) == module:  # not replaced meanwhile
+                self._entries[method.name] = method
+
+    def __getitem__(self, name: str) -> Method:
+        entry = self._entries[name]
+        if isinstance(entry, str):
+            self._load(entry)
+            entry = self._entries[name]
+            assert not isinstance(entry, str)
+        return entry
+
+    def __setitem__(self, name: str, method: Method) -> None:
+        self._entries[name] = method
+
+    def __delitem__(self, name: str) -> None:
+        del self._entries[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._entries
+
+    def loaded(self) -> list[str]:
+        """Names whose module has been imported (or that were assigned)."""
+        return [name for name, entry in self._entries.items() if not isinstance(entry, str)]
+
+    def __repr__(self) -> str:
+        return f"Registry({list(self._entries)})"
+
+
+REGISTRY: Registry = Registry(_INDEX)
+
+
+def __getattr__(name: str) -> object:
+    if name in _SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "EstimateResult",
