@@ -297,3 +297,26 @@ def test_hit_rate_from_logs(tmp_path, capsys):
     uc_cache.main([str(logs)])
     out = capsys.readouterr().out
     assert "hit          2" in out and "0.667" in out
+
+
+def test_imputations_are_looked_up_one_by_one(tmp_path):
+    from undercount.impute import estimate_imputations
+
+    first = _table(tmp_path, TABLE, "1.csv")
+    second = _table(tmp_path, TABLE.replace("1,1,1,2", "1,1,1,3"), "2.csv")
+    tables = [(first, META), (second, META), (first, META)]
+    args = {"method": "sample-coverage", "settings": {"nboot": 50}, "seed": 11}
+    plain = estimate_imputations(tables, **args)
+    cache = EstimateCache(tmp_path / "cache")
+    cold = estimate_imputations(tables, **args, cache=cache)
+    # a Monte Carlo method: imputation 3 has its own seed, so its equal table is not shared
+    assert [lookup.status for lookup in cache.lookups] == ["miss", "miss", "miss"]
+    warm = estimate_imputations(tables, **args, cache=cache)
+    assert [lookup.status for lookup in cache.lookups[3:]] == ["hit", "hit", "hit"]
+    for j, (a, b, c) in enumerate(zip(plain, cold, warm, strict=True)):
+        assert _files(b, tmp_path / f"cold{j}") == _files(a, tmp_path / f"plain{j}")
+        assert _files(c, tmp_path / f"warm{j}") == _files(a, tmp_path / f"plain{j}")
+    # a deterministic method shares the equal tables of imputations 1 and 3
+    cache = EstimateCache(tmp_path / "cache-mt")
+    estimate_imputations(tables, method="mt", seed=11, cache=cache)
+    assert [lookup.status for lookup in cache.lookups] == ["miss", "miss", "hit"]
