@@ -16,8 +16,9 @@ The key of an entry is a SHA-256 over everything an estimate depends on
 * the library: a digest of undercount's own code, the versions of the numerical
   packages it runs on, Python's version and the machine's architecture.
 
-Two strata with the same table, a rerun with another config, or a table that a
-changed source left as it was are thus estimated once. A Monte Carlo method's
+Two strata with the same table (deterministic methods), a rerun after ``make clean`` or in
+another checkout, a config that differs where no table sees it, and equal imputations are thus
+estimated once. A Monte Carlo method's
 seed differs from stratum to stratum (:func:`undercount.config.job_seed`), so
 its equal tables are not shared: sharing them would change the numbers.
 
