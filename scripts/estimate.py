@@ -8,9 +8,10 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from undercount.cache import EstimateCache, cached_estimate_table
 from undercount.histories import read_histories
 from undercount.logs import job_progress, script_logger
-from undercount.results import EstimateResult, estimate_table, workflow_settings, write_draws_csv
+from undercount.results import EstimateResult, workflow_settings, write_draws_csv
 
 
 def main(
@@ -53,7 +54,9 @@ def main(
             write_draws_csv(result, draws)
             logger.warning(result.warnings[-1])
             return result
-    result = estimate_table(
+    # looked up by the table's content first (undercount.cache; UNDERCOUNT_CACHE=off: never)
+    result, lookup = cached_estimate_table(
+        EstimateCache.from_environment(),
         capture,
         summary,
         method=method["method"],
@@ -64,6 +67,7 @@ def main(
     )
     result.write(estimate)
     write_draws_csv(result, draws)
+    logger.info("%s", lookup)
     logger.info(
         "%s: n_observed=%d n_hat=%s interval=(%s, %s)",
         where,

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from undercount.cache import EstimateCache, Lookup
 from undercount.histories import read_histories
 from undercount.impute import estimate_imputations, imputation_seed, pool
 from undercount.logs import job_progress, script_logger
@@ -37,13 +38,22 @@ def main(
             meta = json.load(fh)
         tables.append((read_histories(path.with_suffix(".csv"), meta), meta))
     settings = workflow_settings(method["method"], method.get("settings"), threads)
+    cache = EstimateCache.from_environment()  # each imputation's table looked up by content first
     results = estimate_imputations(
-        tables, method=method["method"], model=method.get("model"), settings=settings, seed=seed, level=level
+        tables,
+        method=method["method"],
+        model=method.get("model"),
+        settings=settings,
+        seed=seed,
+        level=level,
+        cache=cache,
     )
+    lookups = cache.lookups if cache is not None else [Lookup("off")] * len(results)
     out = Path(imputations)
     out.mkdir(parents=True, exist_ok=True)
-    for j, result in enumerate(results, start=1):
+    for j, (result, lookup) in enumerate(zip(results, lookups, strict=True), start=1):
         result.write(out / f"{j:03d}.json")
+        logger.info("imputation %d: %s", j, lookup)
         logger.info("imputation %d: n_observed=%d n_hat=%s", j, result.n_observed, result.n_hat)
     notes = [n for n in summary["notes"] if n.startswith("multiple imputation")]
     pooled = pool(

@@ -18,6 +18,12 @@ TABLES = ROOT / "benchmarks" / "tables"
 DATASETS = sorted(p.stem for p in TABLES.glob("*.csv") if p.stem != "reference_R")
 
 
+@pytest.fixture(autouse=True)
+def _own_estimate_cache(tmp_path_factory, monkeypatch):
+    """Every test its own estimate cache (undercount.cache), never the checkout's .cache/."""
+    monkeypatch.setenv("UNDERCOUNT_CACHE", str(tmp_path_factory.mktemp("estimate-cache")))
+
+
 def benchmark_table(name: str) -> CaptureTable:
     """One of the real tables in benchmarks/tables."""
     return CaptureTable.from_csv(TABLES / f"{name}.csv")

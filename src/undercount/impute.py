@@ -689,12 +689,18 @@ def estimate_imputations(
     settings: Mapping[str, Any] | None = None,
     seed: int,
     level: float = 0.95,
+    cache: Any = None,
 ) -> list[Any]:
-    """Estimate one stratum's table in every imputation (imputation ``j`` from its own seed)."""
-    from .results import estimate_table
+    """Estimate one stratum's table in every imputation (imputation ``j`` from its own seed).
+
+    ``cache`` (an :class:`undercount.cache.EstimateCache`) looks each imputation's table up
+    by its content first; its ``lookups`` then say how each went.
+    """
+    from .cache import cached_estimate_table
 
     return [
-        estimate_table(
+        cached_estimate_table(
+            cache,
             table,
             meta,
             method=method,
@@ -702,7 +708,7 @@ def estimate_imputations(
             settings=settings,
             seed=imputation_seed(seed, "imputation", j + 1),
             level=level,
-        )
+        )[0]
         for j, (table, meta) in enumerate(tables)
     ]
 
