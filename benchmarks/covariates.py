@@ -20,6 +20,9 @@ Usage::
 
     nice -n 10 python benchmarks/covariates.py --replicates 100
     nice -n 10 python benchmarks/covariates.py --speed
+
+The datasets come from seeds ``[seed, r]``, so a run stopped by ``--max-seconds`` after ``R``
+datasets covers the first ``R`` datasets of a full run.
 """
 
 from __future__ import annotations
@@ -70,7 +73,15 @@ def coverage(args: argparse.Namespace) -> int:
     width = {m: [] for m in METHODS}
     failed = dict.fromkeys(METHODS, 0)
     start = time.perf_counter()
+    R = 0
     for r in range(args.replicates):
+        if args.max_seconds and time.perf_counter() - start > args.max_seconds:
+            print(
+                f"stopped after {r} of {args.replicates} datasets: --max-seconds {args.max_seconds:g} reached",
+                file=sys.stderr,
+            )
+            break
+        R = r + 1
         rng = np.random.default_rng([args.seed, r])
         table = simulate(rng, args.N)
         for method in METHODS:
@@ -89,7 +100,6 @@ def coverage(args: argparse.Namespace) -> int:
             print(f"\rreplicate {r + 1} of {args.replicates} ({done:,.0f} s)", end="", file=sys.stderr)
     if not args.quiet:
         print(file=sys.stderr)
-    R = args.replicates
     print(
         f"Coverage of the 95% interval: {R} datasets of N = {args.N:,} (seed {args.seed}); "
         f"catchability depends on sex and age band; bootstrap methods with {args.nboot} replicates"
@@ -148,6 +158,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--speed", action="store_true")
     parser.add_argument("--quiet", action="store_true")
+    parser.add_argument(
+        "--max-seconds",
+        type=float,
+        default=0.0,
+        help="start no new dataset after this many seconds (0: no limit); the table covers the datasets run",
+    )
     args = parser.parse_args(argv)
     return speed(args) if args.speed else coverage(args)
 
