@@ -40,19 +40,24 @@ def main(
         from undercount.results import not_estimable
 
         try:
-            capture = _covariate_table(capture, persons, records, covariates, settings)
+            capture, imputed = _covariate_table(
+                capture, summary, persons, records, covariates, settings, seed, level
+            )
         except TableError as exc:
-            result = not_estimable(
+            imputed = not_estimable(
                 method["method"],
                 capture.lists,
                 capture.n_observed,
                 f"not estimable: {exc.message}",
                 level=level,
             )
-            result.write(estimate)
-            write_draws_csv(result, draws)
-            logger.warning(result.warnings[-1])
-            return result
+        if imputed is not None:  # missing covariates imputed (a pool of imputations), or not estimable
+            imputed.write(estimate)
+            write_draws_csv(imputed, draws)
+            logger.info("%s: n_observed=%d n_hat=%s", where, imputed.n_observed, imputed.n_hat)
+            for warning in imputed.warnings:
+                logger.warning(warning)
+            return imputed
     result = estimate_table(
         capture,
         summary,
@@ -81,11 +86,17 @@ def main(
     return result
 
 
-def _covariate_table(capture, persons, records, covariates, settings):
-    """The people of the table with their covariates (fields of a linked table, or of the linked records)."""
+def _covariate_table(capture, summary, persons, records, covariates, settings, seed, level):
+    """The people of the table with their covariates (fields of a linked table, or of the linked records).
+
+    Returns ``(table, None)``, or ``(capture, pooled result)`` when missing covariate values were
+    imputed (config ``impute`` covers their fields: :mod:`undercount.covariates`). A missing value
+    that ``impute`` does not cover raises TableError with the reason.
+    """
     import pandas as pd
 
     from undercount.config import POPULATIONS
+    from undercount.covariates import estimate_imputed, imputation_fields
     from undercount.estimators.loglinear_cov import age_band_edges, covariate_names, covariate_table
     from undercount.linked import linked_attributes, memberships_matrix, read_linked_records
     from undercount.records import read_records
@@ -101,14 +112,28 @@ def _covariate_table(capture, persons, records, covariates, settings):
         attributes = person_attributes(linked, by_source, kind)
     memberships = memberships_matrix(linked, list(attributes["person_id"]), capture.lists)
     names = covariate_names(settings.get("covariates", ""))
-    return covariate_table(
-        attributes,
-        memberships,
-        capture.lists,
-        names,
-        age_bands=age_band_edges(settings.get("age_bands", "")),
-        source=capture.source,
+    bands = age_band_edges(settings.get("age_bands", ""))
+    impute = covariates.get("impute")
+    fields = imputation_fields(attributes, names, age_bands=bands, impute=impute, source=capture.source)
+    if fields:
+        pooled = estimate_imputed(
+            attributes,
+            memberships,
+            capture.lists,
+            summary,
+            fields,
+            settings=settings,
+            seed=seed,
+            level=level,
+            impute=impute,
+            impute_seed=int(covariates["impute_seed"]),
+            source=capture.source,
+        )
+        return capture, pooled
+    table = covariate_table(
+        attributes, memberships, capture.lists, names, age_bands=bands, source=capture.source
     )
+    return table, None
 
 
 if "snakemake" in globals():

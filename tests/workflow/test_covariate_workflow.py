@@ -22,9 +22,13 @@ CONFIG = {
     "populations": ["deaths"],
     "linkage": {"method": "deterministic"},
     "sensitivity": {"methods": ["mt", "loglinear-cov"]},
+    # sex is imputed where the covariate model needs it (cov-sex on the record lists); age is not, so
+    # loglinear-cov there keeps its reason. Three imputations of two cycles keep the run short.
+    "impute": {"fields": ["sex"], "m": 3, "iterations": 2},
     "methods": {
         "mt": {},
         "loglinear-cov": {"settings": {"covariates": "sex,age_band", "age_bands": "0,18,35,60", "nboot": 60}},
+        "cov-sex": {"method": "loglinear-cov", "settings": {"covariates": "sex", "nboot": 60}},
     },
     "events": {
         "linked2020": {
@@ -117,7 +121,12 @@ def test_sensitivity_and_covariate_figures(workdir):
     weights = drawn[drawn["panel"] == "weights"]
     top = [m["weight"] for m in result["details"]["top_models"]]
     assert list(weights["weight"]) == pytest.approx(top, abs=5e-7)  # the TSV keeps 6 decimals
-    assert set(drawn.loc[drawn["panel"] == "catchability", "list"]) == {"A", "B", "C"}
+    catch = drawn[drawn["panel"] == "catchability"]
+    assert set(catch["list"]) == {"A", "B", "C"}
+    # every drawn share with its interval (checked against statsmodels in tests/estimators)
+    assert (
+        (catch["ci_low"] < catch["share_documented"]) & (catch["share_documented"] < catch["ci_high"])
+    ).all()
 
 
 def test_a_sensitivity_label_without_a_log_linear_fit_is_refused(tmp_path):
@@ -131,12 +140,48 @@ def test_a_sensitivity_label_without_a_log_linear_fit_is_refused(tmp_path):
 
 
 def test_record_lists_reach_the_covariate_model_through_their_linked_persons(workdir):
-    """Linked records: the persons' consolidated fields. The press list records no sex, so people only on
-    it have none: the result is the reason, with the count, and the way out (never a number)."""
+    """Linked records: the persons' consolidated fields. The press list records no sex and no age, so
+    people only on it have neither. impute covers sex, not age: the model with age_band gets the reason,
+    with the count and the way out (never a number)."""
     work, _ = workdir
     result = json.loads((work / "results/zhanaozen2011/deaths/estimates/loglinear-cov.json").read_text())
     persons = pd.read_csv(work / "results/zhanaozen2011/deaths/persons.csv")
     people = persons["person_id"].nunique()
     assert result["n_observed"] == people and result["n_hat"] == "NaN"
     reason = result["warnings"][-1]
-    assert re.search(rf"covariate sex is missing for [\d,]+ of {people:,} people: impute it", reason), reason
+    assert re.search(
+        rf"covariate age_band is missing for [\d,]+ of {people:,} people and impute.fields does not cover age: "
+        "add age to impute.fields",
+        reason,
+    ), reason
+    assert "covariate sex" not in reason  # sex is covered: it would have been imputed
+
+
+def test_missing_covariates_covered_by_impute_are_imputed(workdir):
+    """cov-sex on the record lists: sex imputed 3 times, the fits pooled draw by draw, the count said."""
+    work, _ = workdir
+    result = json.loads((work / "results/zhanaozen2011/deaths/estimates/cov-sex.json").read_text())
+    persons = pd.read_csv(work / "results/zhanaozen2011/deaths/persons.csv")
+    people = persons["person_id"].nunique()
+    assert result["n_observed"] == people
+    assert people <= result["ci_low"] < result["n_hat"] < result["ci_high"]
+    imputed = result["details"]["imputed"]
+    assert imputed["fields"] == ["sex"] and imputed["m"] == 3
+    count = imputed["imputed"]["sex"]
+    assert 0 < count < people
+    assert (
+        f"multiple imputation: {count:.1f} with an imputed sex in all (mean over 3 imputations)"
+        in result["warnings"][0]
+    )
+    draws = pd.read_csv(work / "results/zhanaozen2011/deaths/estimates/cov-sex.draws.csv")
+    assert len(draws) == 3 * 60  # the imputations' bootstrap replicates, mixed
+    # the table without gaps is not imputed
+    plain = json.loads((work / "results/linked2020/deaths/estimates/cov-sex.json").read_text())
+    assert "imputed" not in plain["details"] and not any("imputation" in w for w in plain["warnings"])
+    index = pd.read_csv(work / "results/figures/covariates/cov-sex/zhanaozen2011_deaths/index.tsv", sep="\t")
+    assert index["file"].iloc[0] == "zhanaozen2011_deaths.png", index
+    drawn = pd.read_csv(
+        work / "results/figures/covariates/cov-sex/zhanaozen2011_deaths/zhanaozen2011_deaths.tsv", sep="\t"
+    )
+    catch = drawn[drawn["panel"] == "catchability"]
+    assert set(catch["covariate"]) == {"sex"} and catch["ci_method"].str.contains("Rubin's rules").all()

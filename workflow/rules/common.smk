@@ -208,13 +208,19 @@ def covariate_inputs(wildcards):
 
 
 def covariate_params(wildcards):
-    """What a covariate model needs to know of the table: its lists, linkage and population."""
+    """What a covariate model needs to know of the table: its lists, linkage and population,
+    and the impute entry with the table's imputation seed (missing covariates are imputed
+    where impute.fields covers their fields)."""
     if CONFIG["methods"][wildcards.label]["method"] != "loglinear-cov":
         return {}
     return {
         "sources": population_source_ids(wildcards),
         "linkage": table_linkage(wildcards),
         "population": wildcards.population,
+        "impute": IMPUTE,
+        "impute_seed": job_seed(
+            wildcards.event, wildcards.population, "impute", "chained-equations"
+        ),
     }
 
 

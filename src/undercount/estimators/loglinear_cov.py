@@ -250,8 +250,8 @@ class CovariateTable(CaptureTable):
             if missing:
                 raise TableError(
                     f"covariate {name} is missing for {missing:,} of {n:,} people: impute it (--impute, or "
-                    f"impute.fields in a config; for age_band impute age, for month or week the date is "
-                    "not imputed), or leave it out of the covariates",
+                    "impute.fields in a config; for age_band impute age; for month or week impute date, in a "
+                    "config only), or leave it out of the covariates",
                     file=source,
                 )
             found = tuple(sorted({str(x) for x in values}, key=_level_key))
