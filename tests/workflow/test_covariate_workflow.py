@@ -21,7 +21,7 @@ CONFIG = {
     "reported_figures": None,
     "populations": ["deaths"],
     "linkage": {"method": "deterministic"},
-    "sensitivity": {"methods": ["mt", "loglinear-cov"]},
+    "sensitivity": {"methods": ["mt", "loglinear-cov", "lcmcr"]},
     # sex is imputed where the covariate model needs it (cov-sex on the record lists); age is not, so
     # loglinear-cov there keeps its reason. Three imputations of two cycles keep the run short.
     "impute": {"fields": ["sex"], "m": 3, "iterations": 2},
@@ -29,6 +29,8 @@ CONFIG = {
         "mt": {},
         "loglinear-cov": {"settings": {"covariates": "sex,age_band", "age_bands": "0,18,35,60", "nboot": 60}},
         "cov-sex": {"method": "loglinear-cov", "settings": {"covariates": "sex", "nboot": 60}},
+        # short chains: the curve's arithmetic is what is checked here
+        "lcmcr": {"settings": {"burnin": 300, "samples": 250, "thinning": 2, "chains": 2}},
     },
     "events": {
         "linked2020": {
@@ -115,6 +117,20 @@ def test_sensitivity_and_covariate_figures(workdir):
         assert np.allclose(curve["n_hat"], expected, rtol=1e-12)
         png = work / f"results/figures/sensitivity/{label}/linked2020_deaths/linked2020_deaths.png"
         assert png_description(png) == SYNTHETIC_LABEL
+    # lcmcr: every posterior draw moved, n + exp(xi) (N_d - n); the curve is their median and interval
+    curve = pd.read_csv(work / "results/linked2020/deaths/sensitivity/lcmcr.csv")
+    est = json.loads((work / "results/linked2020/deaths/estimates/lcmcr.json").read_text())
+    draws = pd.read_csv(work / "results/linked2020/deaths/estimates/lcmcr.draws.csv")
+    assert len(draws) == 2 * 250
+    n = est["n_observed"]
+    for xi in (curve["xi"].iloc[0], 0.0, curve["xi"].iloc[-1]):
+        row = curve.iloc[int(np.argmin(np.abs(curve["xi"] - xi)))]
+        moved = n + np.exp(row["xi"]) * (draws["N"].to_numpy() - n)
+        assert row["n_hat"] == pytest.approx(float(np.median(moved)), rel=1e-12)
+        assert row["ci_low"] == pytest.approx(float(np.quantile(moved, 0.025)), rel=1e-12)
+        assert row["ci_high"] == pytest.approx(float(np.quantile(moved, 0.975)), rel=1e-12)
+    png = work / "results/figures/sensitivity/lcmcr/linked2020_deaths/linked2020_deaths.png"
+    assert png_description(png) == SYNTHETIC_LABEL
     figure = work / "results/figures/covariates/loglinear-cov/linked2020_deaths/linked2020_deaths.png"
     assert png_description(figure) == SYNTHETIC_LABEL
     drawn = pd.read_csv(figure.with_suffix(".tsv"), sep="\t")
@@ -131,7 +147,7 @@ def test_sensitivity_and_covariate_figures(workdir):
 
 def test_a_sensitivity_label_without_a_log_linear_fit_is_refused(tmp_path):
     work = make_workdir(tmp_path / "bad")
-    config = dict(CONFIG, sensitivity={"methods": ["lcmcr"]}, methods={"lcmcr": {}})
+    config = dict(CONFIG, sensitivity={"methods": ["chapman"]}, methods={"chapman": {}})
     (work / "config/bad.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     (work / "data/persons.csv").write_text("person_id,A,B,C\np1,1,0,0\n", encoding="utf-8")
     proc = snakemake(work, "--configfile", "config/bad.yaml", "-n")

@@ -423,18 +423,26 @@ RESIDUAL_LABELS = [label for label in METHODS if _produces(label).has_cells]
 
 
 def _sensitivity_labels():
-    """Labels under sensitivity.methods: configured, and of a method that fits a log-linear model."""
+    """Labels under sensitivity.methods: configured, and of a method that fits a log-linear model
+    or latent classes (undercount.estimators.sensitivity.supports)."""
     labels = list(CONFIG.get("sensitivity", {}).get("methods", []))
+    if not labels:
+        return labels
+    from undercount.estimators.sensitivity import (
+        supports,
+    )  # pandas: only when asked for
+
     for label in labels:
         if label not in CONFIG["methods"]:
             raise WorkflowError(
                 f"sensitivity.methods names {label!r}, which is not a label under methods "
                 f"({', '.join(METHODS)})"
             )
-        if not _produces(label).has_cells:
+        method = _produces(label)
+        if not supports(method.name, method.has_cells):
             raise WorkflowError(
                 f"sensitivity.methods: {label!r} ({CONFIG['methods'][label]['method']}) does not fit "
-                "a log-linear model; the sensitivity curve is for log-linear fits"
+                "a log-linear model; the sensitivity curve is for log-linear fits and lcmcr"
             )
     return labels
 

@@ -34,7 +34,7 @@ from plotnine import (
     theme,
 )
 
-from ..estimators.sensitivity import EXPLANATION
+from ..estimators.sensitivity import EXPLANATION, family_note
 from ..results.result import EstimateResult
 from .common import SYNTHETIC_LABEL, NothingToDraw, theme_undercount
 
@@ -80,7 +80,8 @@ def sensitivity_figure(curve: pd.DataFrame, result: EstimateResult, *, title: st
             if synthetic
             else f"{result.method}: sensitivity to the identifying assumption",
             caption=(
-                f"{EXPLANATION} Shaded: {round(100 * result.ci_level)}% interval at each multiple; dashed: "
+                f"{EXPLANATION} {family_note(result.method)} Shaded: {round(100 * result.ci_level)}% interval at "
+                "each multiple; dashed: "
                 f"the {result.n_observed:,} people documented. Aleshin-Guendel, Sadinle and Wakefield (2024)."
             ),
         )
