@@ -1,7 +1,8 @@
 """Rule estimate (and estimate_stratum): one table, one configured method -> result file and draws.
 
 A covariate model (``loglinear-cov``) also gets the table's persons and records: its table is the
-people's capture patterns with their covariates (:func:`undercount.estimators.loglinear_cov.covariate_table`).
+people's capture patterns with their covariates (:func:`undercount.estimators.loglinear_cov.covariate_table`),
+in a stratum those of the stratum's people (:func:`undercount.covariates.stratum_people`).
 """
 
 import json
@@ -96,7 +97,8 @@ def _covariate_table(capture, summary, persons, records, covariates, settings, s
     import pandas as pd
 
     from undercount.config import POPULATIONS
-    from undercount.covariates import estimate_imputed, imputation_fields
+    from undercount.covariates import estimate_imputed, imputation_fields, stratum_people
+    from undercount.errors import TableError
     from undercount.estimators.loglinear_cov import age_band_edges, covariate_names, covariate_table
     from undercount.linked import linked_attributes, memberships_matrix, read_linked_records
     from undercount.records import read_records
@@ -110,6 +112,20 @@ def _covariate_table(capture, summary, persons, records, covariates, settings, s
         kind, _flag = POPULATIONS[covariates["population"]]
         by_source = {s: read_records(p, kind) for s, p in zip(sources, records, strict=True)}
         attributes = person_attributes(linked, by_source, kind)
+    if "scheme" in covariates:  # a stratum: its people only, as stratify assigned them
+        attributes = stratum_people(
+            attributes,
+            covariates["scheme"],
+            covariates["scheme_entry"],
+            covariates["start_date"],
+            covariates["stratum"],
+        )
+        if len(attributes) != capture.n_observed:
+            raise TableError(
+                f"stratum {covariates['stratum']}: {len(attributes):,} people with its attributes, but its "
+                f"table has {capture.n_observed:,}: the persons and the strata are out of step (re-run stratify)",
+                file=capture.source,
+            )
     memberships = memberships_matrix(linked, list(attributes["person_id"]), capture.lists)
     names = covariate_names(settings.get("covariates", ""))
     bands = age_band_edges(settings.get("age_bands", ""))
@@ -152,6 +168,6 @@ if "snakemake" in globals():
             where="/".join(str(v) for v in snakemake.wildcards),
             persons=getattr(snakemake.input, "persons", None),
             records=list(getattr(snakemake.input, "records", [])),
-            # only rule estimate has covariates (per-stratum covariate models are not built)
+            # rules estimate and estimate_stratum (a stratum's people); not the imputed strata
             covariates=dict(getattr(snakemake.params, "covariates", {})),
         )

@@ -12,6 +12,9 @@ table, and a covariate that some people lack is either
   line's ``--impute`` does; the result's warnings say which fields were imputed and how many values;
 * or the reason there is no estimate (:class:`~undercount.errors.TableError`: which covariate, how
   many people lack it, and which field to add to ``impute.fields``).
+
+In a stratum (rule ``estimate_stratum``) the model runs on the stratum's people
+(:func:`stratum_people`), with their covariates.
 """
 
 from __future__ import annotations
@@ -34,6 +37,21 @@ IMPUTED_FIELD = {
     "region": "region",
     "victim_group": "victim_group",
 }
+
+
+def stratum_people(
+    attributes: pd.DataFrame, scheme_name: str, entry: Mapping[str, Any], start_date: str, stratum: str
+) -> pd.DataFrame:
+    """The rows of ``attributes`` in ``stratum`` of the scheme (``entry`` as under ``strata`` in a config).
+
+    The same assignment as :func:`undercount.strata.stratify` (:func:`undercount.strata.assign_strata`),
+    so they are the people of the stratum's capture-history table.
+    """
+    from .strata import Scheme, assign_strata
+
+    scheme = Scheme.from_config(scheme_name, entry, start_date)
+    here = (assign_strata(attributes, scheme) == stratum).to_numpy()
+    return attributes[here].reset_index(drop=True)
 
 
 def missing_covariates(

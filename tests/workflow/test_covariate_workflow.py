@@ -25,6 +25,9 @@ CONFIG = {
     # sex is imputed where the covariate model needs it (cov-sex on the record lists); age is not, so
     # loglinear-cov there keeps its reason. Three imputations of two cycles keep the run short.
     "impute": {"fields": ["sex"], "m": 3, "iterations": 2},
+    # two age strata of the linked table (age is not imputed: an ordinary scheme), where the covariate
+    # model runs on each stratum's people with their covariates
+    "strata": {"age": {"by": ["age_band"], "age_bands": [0, 40, 121], "events": ["linked2020"]}},
     "methods": {
         "mt": {},
         "loglinear-cov": {"settings": {"covariates": "sex,age_band", "age_bands": "0,18,35,60", "nboot": 60}},
@@ -201,3 +204,35 @@ def test_missing_covariates_covered_by_impute_are_imputed(workdir):
     )
     catch = drawn[drawn["panel"] == "catchability"]
     assert set(catch["covariate"]) == {"sex"} and catch["ci_method"].str.contains("Rubin's rules").all()
+
+
+def test_the_covariate_model_runs_in_each_stratum_on_its_people(workdir):
+    """Scheme age (0-39, 40+): loglinear-cov in each stratum is the model over that stratum's people and
+    covariates (age bands 0-17, 18-34, 35-59, 60+ within it), not a model without covariates."""
+    work, frame = workdir
+    base = work / "results/linked2020/deaths/strata/age"
+    strata = sorted(p.name for p in (base / "estimates").iterdir())
+    assert len(strata) == 2
+    ages = pd.to_numeric(frame["age"])
+    expected_levels = {"0-17", "18-34", "35-59"}
+    total = 0
+    for stratum in strata:
+        meta = json.loads(
+            next(
+                (work / "results/linked2020/deaths/strata").glob(f"age/**/{stratum}/histories.json")
+            ).read_text()
+        )
+        result = json.loads((base / "estimates" / stratum / "loglinear-cov.json").read_text())
+        assert result["n_observed"] == meta["n_observed"] > 0
+        young = "0-39" in stratum
+        assert meta["n_observed"] == int(((ages < 40) if young else (ages >= 40)).sum())
+        details = result["details"]
+        assert details["covariates"] == ["sex", "age_band"] and details["candidates_fitted"] == 32
+        levels = set(details["levels"]["age_band"])
+        assert levels == (expected_levels if young else {"35-59", "60-120"})
+        assert not any("no covariates given" in w for w in result["warnings"])
+        assert result["n_observed"] <= result["ci_low"] < result["n_hat"] < result["ci_high"]
+        total += result["n_observed"]
+    assert total == len(frame)
+    summed = json.loads((base / "total/loglinear-cov.json").read_text())
+    assert summed["n_observed"] == len(frame) and summed["n_hat"] > len(frame)

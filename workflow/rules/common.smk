@@ -224,6 +224,25 @@ def covariate_params(wildcards):
     }
 
 
+def stratum_covariate_inputs(wildcards):
+    """A covariate model in a stratum reads the table's persons and records, as on the whole table."""
+    return covariate_inputs(wildcards)
+
+
+def stratum_covariate_params(wildcards):
+    """A covariate model in a stratum also needs the scheme, to pick the stratum's people."""
+    params = covariate_params(wildcards)
+    if not params:
+        return {}
+    return {
+        **params,
+        "scheme": wildcards.scheme,
+        "scheme_entry": CONFIG["strata"][wildcards.scheme],
+        "start_date": CONFIG["events"][wildcards.event]["start_date"],
+        "stratum": wildcards.stratum,
+    }
+
+
 def event_start(wildcards):
     return CONFIG["events"][wildcards.event]["start_date"]
 

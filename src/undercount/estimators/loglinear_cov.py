@@ -917,7 +917,9 @@ def loglinear_cov(
             raise MethodError(
                 "method 'loglinear-cov' needs the covariates of each person: give a person-level table "
                 "(undercount estimate persons.csv --lists A,B,C --set covariates=sex,age_band), not a "
-                "capture-history table of counts"
+                "capture-history table of counts (in the workflow, the strata of a scheme estimated by multiple "
+                "imputation get no covariate tables: the covariate model runs on the whole table and in the "
+                "strata of the other schemes)"
             )
         table = CovariateTable.from_capture(table)
     no_covariates = (
