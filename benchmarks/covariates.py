@@ -20,6 +20,10 @@ Usage::
 
     nice -n 10 python benchmarks/covariates.py --replicates 100
     nice -n 10 python benchmarks/covariates.py --speed
+
+The datasets come from seeds ``[seed, r]``, so a run stopped by ``--max-seconds`` after ``R``
+datasets covers the first ``R`` datasets of a full run, and ``--first 100`` continues a run of 100
+with new datasets (coverages of the two runs combine as hits over datasets).
 """
 
 from __future__ import annotations
@@ -70,7 +74,16 @@ def coverage(args: argparse.Namespace) -> int:
     width = {m: [] for m in METHODS}
     failed = dict.fromkeys(METHODS, 0)
     start = time.perf_counter()
-    for r in range(args.replicates):
+    R = 0
+    for i in range(args.replicates):
+        if args.max_seconds and time.perf_counter() - start > args.max_seconds:
+            print(
+                f"stopped after {i} of {args.replicates} datasets: --max-seconds {args.max_seconds:g} reached",
+                file=sys.stderr,
+            )
+            break
+        R = i + 1
+        r = args.first + i
         rng = np.random.default_rng([args.seed, r])
         table = simulate(rng, args.N)
         for method in METHODS:
@@ -86,12 +99,13 @@ def coverage(args: argparse.Namespace) -> int:
             width[method].append(result.ci_high - result.ci_low)
         if not args.quiet:
             done = time.perf_counter() - start
-            print(f"\rreplicate {r + 1} of {args.replicates} ({done:,.0f} s)", end="", file=sys.stderr)
+            print(f"\rreplicate {i + 1} of {args.replicates} ({done:,.0f} s)", end="", file=sys.stderr)
     if not args.quiet:
         print(file=sys.stderr)
-    R = args.replicates
     print(
-        f"Coverage of the 95% interval: {R} datasets of N = {args.N:,} (seed {args.seed}); "
+        f"Coverage of the 95% interval: {R} datasets of N = {args.N:,} (seed {args.seed}"
+        + (f", datasets {args.first} to {args.first + R - 1}" if args.first else "")
+        + "); "
         f"catchability depends on sex and age band; bootstrap methods with {args.nboot} replicates"
     )
     print(
@@ -148,6 +162,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--speed", action="store_true")
     parser.add_argument("--quiet", action="store_true")
+    parser.add_argument(
+        "--first",
+        type=int,
+        default=0,
+        help="index of the first dataset (seeds [seed, first], ...): a second run continues a first one",
+    )
+    parser.add_argument(
+        "--max-seconds",
+        type=float,
+        default=0.0,
+        help="start no new dataset after this many seconds (0: no limit); the table covers the datasets run",
+    )
     args = parser.parse_args(argv)
     return speed(args) if args.speed else coverage(args)
 

@@ -63,3 +63,42 @@ def test_no_estimate_no_curve_and_a_range_without_zero_refused():
         sensitivity_curve(not_estimable("mt", ("A", "B"), 10, "reason"))
     with pytest.raises(MethodError, match="must contain 0"):
         xi_grid(0.1, 1.0)
+
+
+def test_lcmcr_curve_moves_every_posterior_draw():
+    """lcmcr: each draw N_d becomes n + exp(xi) (N_d - n); the curve is the moved draws' median and
+    equal-tailed interval. At xi = 0 that is the result itself; since the map is increasing and affine,
+    at every xi it is the result's median and ends moved the same way (to rounding)."""
+    from undercount.estimators.sensitivity import supports
+
+    result = estimate(
+        TABLE,
+        "lcmcr",
+        settings={"burnin": 300, "samples": 300, "thinning": 2, "chains": 2, "workers": 1, "progress": False},
+        seed=4,
+    )
+    assert result.estimable and result.draws is not None and result.draws.kind == "posterior"
+    curve = sensitivity_curve(result)
+    at0 = curve[curve["assumption_holds"]].iloc[0]
+    assert (at0["n_hat"], at0["ci_low"], at0["ci_high"]) == pytest.approx(
+        (result.n_hat, result.ci_low, result.ci_high), rel=1e-12
+    )
+    n = result.n_observed
+    draws = np.sort(result.draws.values.ravel())
+    for _, row in curve.iterrows():
+        scale = math.exp(row["xi"])
+        for column, value in (
+            ("n_hat", result.n_hat),
+            ("ci_low", result.ci_low),
+            ("ci_high", result.ci_high),
+        ):
+            assert row[column] == pytest.approx(n + scale * (value - n), rel=1e-10), (row["xi"], column)
+        # the share of moved draws at or below the moved upper end is the upper tail's level
+        moved = n + scale * (draws - n)
+        assert np.mean(moved <= row["ci_high"] * (1 + 1e-12)) >= 0.975
+    assert (np.diff(curve["n_hat"]) >= 0).all() and curve["n_hat"].iloc[-1] > curve["n_hat"].iloc[0]
+    assert supports("lcmcr", False) and supports("mt", True) and not supports("chapman", False)
+    from dataclasses import replace
+
+    with pytest.raises(MethodError, match="no posterior draws"):
+        sensitivity_curve(replace(result, draws=None))

@@ -47,10 +47,22 @@ def test_catchability_figure_draws_the_shares_and_the_weights(tmp_path):
     catch = data[data["panel"] == "catchability"]
     assert len(catch) == (2 + 3) * 3  # levels of sex and age band, times three lists
     assert ((catch["share_documented"] > 0) & (catch["share_documented"] < 1)).all()
+    # every drawn share carries its interval (the ends are checked against statsmodels in
+    # tests/estimators/test_loglinear_cov.py), and the data behind the figure holds them
+    assert (
+        (catch["ci_low"] < catch["share_documented"]) & (catch["share_documented"] < catch["ci_high"])
+    ).all()
+    assert ((catch["ci_low"] > 0) & (catch["ci_high"] < 1)).all()
+    expected = pd.DataFrame(result.details.extra["catchability"])
+    assert list(catch["ci_low"]) == list(expected["ci_low"])
     weights = data[data["panel"] == "weights"]
     assert list(weights["weight"]) == [m["weight"] for m in result.details.extra["top_models"]]
     save_figure(plot, data, tmp_path / "c.png", width=9, height=9)
     assert (tmp_path / "c.png").stat().st_size > 10_000
+    written = pd.read_csv(tmp_path / "c.tsv", sep="\t")
+    assert {"ci_low", "ci_high", "ci_level", "ci_method"} <= set(written.columns)
+    written = written[written["panel"] == "catchability"]
+    assert list(written["ci_high"]) == pytest.approx(list(catch["ci_high"]), abs=5e-7)  # 6 decimals
 
 
 def test_no_estimate_means_no_figure_never_a_placeholder():

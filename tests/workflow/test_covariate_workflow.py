@@ -21,10 +21,19 @@ CONFIG = {
     "reported_figures": None,
     "populations": ["deaths"],
     "linkage": {"method": "deterministic"},
-    "sensitivity": {"methods": ["mt", "loglinear-cov"]},
+    "sensitivity": {"methods": ["mt", "loglinear-cov", "lcmcr"]},
+    # sex is imputed where the covariate model needs it (cov-sex on the record lists); age is not, so
+    # loglinear-cov there keeps its reason. Three imputations of two cycles keep the run short.
+    "impute": {"fields": ["sex"], "m": 3, "iterations": 2},
+    # two age strata of the linked table (age is not imputed: an ordinary scheme), where the covariate
+    # model runs on each stratum's people with their covariates
+    "strata": {"age": {"by": ["age_band"], "age_bands": [0, 40, 121], "events": ["linked2020"]}},
     "methods": {
         "mt": {},
         "loglinear-cov": {"settings": {"covariates": "sex,age_band", "age_bands": "0,18,35,60", "nboot": 60}},
+        "cov-sex": {"method": "loglinear-cov", "settings": {"covariates": "sex", "nboot": 60}},
+        # short chains: the curve's arithmetic is what is checked here
+        "lcmcr": {"settings": {"burnin": 300, "samples": 250, "thinning": 2, "chains": 2}},
     },
     "events": {
         "linked2020": {
@@ -111,18 +120,37 @@ def test_sensitivity_and_covariate_figures(workdir):
         assert np.allclose(curve["n_hat"], expected, rtol=1e-12)
         png = work / f"results/figures/sensitivity/{label}/linked2020_deaths/linked2020_deaths.png"
         assert png_description(png) == SYNTHETIC_LABEL
+    # lcmcr: every posterior draw moved, n + exp(xi) (N_d - n); the curve is their median and interval
+    curve = pd.read_csv(work / "results/linked2020/deaths/sensitivity/lcmcr.csv")
+    est = json.loads((work / "results/linked2020/deaths/estimates/lcmcr.json").read_text())
+    draws = pd.read_csv(work / "results/linked2020/deaths/estimates/lcmcr.draws.csv")
+    assert len(draws) == 2 * 250
+    n = est["n_observed"]
+    for xi in (curve["xi"].iloc[0], 0.0, curve["xi"].iloc[-1]):
+        row = curve.iloc[int(np.argmin(np.abs(curve["xi"] - xi)))]
+        moved = n + np.exp(row["xi"]) * (draws["N"].to_numpy() - n)
+        assert row["n_hat"] == pytest.approx(float(np.median(moved)), rel=1e-12)
+        assert row["ci_low"] == pytest.approx(float(np.quantile(moved, 0.025)), rel=1e-12)
+        assert row["ci_high"] == pytest.approx(float(np.quantile(moved, 0.975)), rel=1e-12)
+    png = work / "results/figures/sensitivity/lcmcr/linked2020_deaths/linked2020_deaths.png"
+    assert png_description(png) == SYNTHETIC_LABEL
     figure = work / "results/figures/covariates/loglinear-cov/linked2020_deaths/linked2020_deaths.png"
     assert png_description(figure) == SYNTHETIC_LABEL
     drawn = pd.read_csv(figure.with_suffix(".tsv"), sep="\t")
     weights = drawn[drawn["panel"] == "weights"]
     top = [m["weight"] for m in result["details"]["top_models"]]
     assert list(weights["weight"]) == pytest.approx(top, abs=5e-7)  # the TSV keeps 6 decimals
-    assert set(drawn.loc[drawn["panel"] == "catchability", "list"]) == {"A", "B", "C"}
+    catch = drawn[drawn["panel"] == "catchability"]
+    assert set(catch["list"]) == {"A", "B", "C"}
+    # every drawn share with its interval (checked against statsmodels in tests/estimators)
+    assert (
+        (catch["ci_low"] < catch["share_documented"]) & (catch["share_documented"] < catch["ci_high"])
+    ).all()
 
 
 def test_a_sensitivity_label_without_a_log_linear_fit_is_refused(tmp_path):
     work = make_workdir(tmp_path / "bad")
-    config = dict(CONFIG, sensitivity={"methods": ["lcmcr"]}, methods={"lcmcr": {}})
+    config = dict(CONFIG, sensitivity={"methods": ["chapman"]}, methods={"chapman": {}})
     (work / "config/bad.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     (work / "data/persons.csv").write_text("person_id,A,B,C\np1,1,0,0\n", encoding="utf-8")
     proc = snakemake(work, "--configfile", "config/bad.yaml", "-n")
@@ -131,12 +159,80 @@ def test_a_sensitivity_label_without_a_log_linear_fit_is_refused(tmp_path):
 
 
 def test_record_lists_reach_the_covariate_model_through_their_linked_persons(workdir):
-    """Linked records: the persons' consolidated fields. The press list records no sex, so people only on
-    it have none: the result is the reason, with the count, and the way out (never a number)."""
+    """Linked records: the persons' consolidated fields. The press list records no sex and no age, so
+    people only on it have neither. impute covers sex, not age: the model with age_band gets the reason,
+    with the count and the way out (never a number)."""
     work, _ = workdir
     result = json.loads((work / "results/zhanaozen2011/deaths/estimates/loglinear-cov.json").read_text())
     persons = pd.read_csv(work / "results/zhanaozen2011/deaths/persons.csv")
     people = persons["person_id"].nunique()
     assert result["n_observed"] == people and result["n_hat"] == "NaN"
     reason = result["warnings"][-1]
-    assert re.search(rf"covariate sex is missing for [\d,]+ of {people:,} people: impute it", reason), reason
+    assert re.search(
+        rf"covariate age_band is missing for [\d,]+ of {people:,} people and impute.fields does not cover age: "
+        "add age to impute.fields",
+        reason,
+    ), reason
+    assert "covariate sex" not in reason  # sex is covered: it would have been imputed
+
+
+def test_missing_covariates_covered_by_impute_are_imputed(workdir):
+    """cov-sex on the record lists: sex imputed 3 times, the fits pooled draw by draw, the count said."""
+    work, _ = workdir
+    result = json.loads((work / "results/zhanaozen2011/deaths/estimates/cov-sex.json").read_text())
+    persons = pd.read_csv(work / "results/zhanaozen2011/deaths/persons.csv")
+    people = persons["person_id"].nunique()
+    assert result["n_observed"] == people
+    assert people <= result["ci_low"] < result["n_hat"] < result["ci_high"]
+    imputed = result["details"]["imputed"]
+    assert imputed["fields"] == ["sex"] and imputed["m"] == 3
+    count = imputed["imputed"]["sex"]
+    assert 0 < count < people
+    assert (
+        f"multiple imputation: {count:.1f} with an imputed sex in all (mean over 3 imputations)"
+        in result["warnings"][0]
+    )
+    draws = pd.read_csv(work / "results/zhanaozen2011/deaths/estimates/cov-sex.draws.csv")
+    assert len(draws) == 3 * 60  # the imputations' bootstrap replicates, mixed
+    # the table without gaps is not imputed
+    plain = json.loads((work / "results/linked2020/deaths/estimates/cov-sex.json").read_text())
+    assert "imputed" not in plain["details"] and not any("imputation" in w for w in plain["warnings"])
+    index = pd.read_csv(work / "results/figures/covariates/cov-sex/zhanaozen2011_deaths/index.tsv", sep="\t")
+    assert index["file"].iloc[0] == "zhanaozen2011_deaths.png", index
+    drawn = pd.read_csv(
+        work / "results/figures/covariates/cov-sex/zhanaozen2011_deaths/zhanaozen2011_deaths.tsv", sep="\t"
+    )
+    catch = drawn[drawn["panel"] == "catchability"]
+    assert set(catch["covariate"]) == {"sex"} and catch["ci_method"].str.contains("Rubin's rules").all()
+
+
+def test_the_covariate_model_runs_in_each_stratum_on_its_people(workdir):
+    """Scheme age (0-39, 40+): loglinear-cov in each stratum is the model over that stratum's people and
+    covariates (age bands 0-17, 18-34, 35-59, 60+ within it), not a model without covariates."""
+    work, frame = workdir
+    base = work / "results/linked2020/deaths/strata/age"
+    strata = sorted(p.name for p in (base / "estimates").iterdir())
+    assert len(strata) == 2
+    ages = pd.to_numeric(frame["age"])
+    expected_levels = {"0-17", "18-34", "35-59"}
+    total = 0
+    for stratum in strata:
+        meta = json.loads(
+            next(
+                (work / "results/linked2020/deaths/strata").glob(f"age/**/{stratum}/histories.json")
+            ).read_text()
+        )
+        result = json.loads((base / "estimates" / stratum / "loglinear-cov.json").read_text())
+        assert result["n_observed"] == meta["n_observed"] > 0
+        young = "0-39" in stratum
+        assert meta["n_observed"] == int(((ages < 40) if young else (ages >= 40)).sum())
+        details = result["details"]
+        assert details["covariates"] == ["sex", "age_band"] and details["candidates_fitted"] == 32
+        levels = set(details["levels"]["age_band"])
+        assert levels == (expected_levels if young else {"35-59", "60-120"})
+        assert not any("no covariates given" in w for w in result["warnings"])
+        assert result["n_observed"] <= result["ci_low"] < result["n_hat"] < result["ci_high"]
+        total += result["n_observed"]
+    assert total == len(frame)
+    summed = json.loads((base / "total/loglinear-cov.json").read_text())
+    assert summed["n_observed"] == len(frame) and summed["n_hat"] > len(frame)

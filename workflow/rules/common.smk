@@ -208,13 +208,38 @@ def covariate_inputs(wildcards):
 
 
 def covariate_params(wildcards):
-    """What a covariate model needs to know of the table: its lists, linkage and population."""
+    """What a covariate model needs to know of the table: its lists, linkage and population,
+    and the impute entry with the table's imputation seed (missing covariates are imputed
+    where impute.fields covers their fields)."""
     if CONFIG["methods"][wildcards.label]["method"] != "loglinear-cov":
         return {}
     return {
         "sources": population_source_ids(wildcards),
         "linkage": table_linkage(wildcards),
         "population": wildcards.population,
+        "impute": IMPUTE,
+        "impute_seed": job_seed(
+            wildcards.event, wildcards.population, "impute", "chained-equations"
+        ),
+    }
+
+
+def stratum_covariate_inputs(wildcards):
+    """A covariate model in a stratum reads the table's persons and records, as on the whole table."""
+    return covariate_inputs(wildcards)
+
+
+def stratum_covariate_params(wildcards):
+    """A covariate model in a stratum also needs the scheme, to pick the stratum's people."""
+    params = covariate_params(wildcards)
+    if not params:
+        return {}
+    return {
+        **params,
+        "scheme": wildcards.scheme,
+        "scheme_entry": CONFIG["strata"][wildcards.scheme],
+        "start_date": CONFIG["events"][wildcards.event]["start_date"],
+        "stratum": wildcards.stratum,
     }
 
 
@@ -417,18 +442,26 @@ RESIDUAL_LABELS = [label for label in METHODS if _produces(label).has_cells]
 
 
 def _sensitivity_labels():
-    """Labels under sensitivity.methods: configured, and of a method that fits a log-linear model."""
+    """Labels under sensitivity.methods: configured, and of a method that fits a log-linear model
+    or latent classes (undercount.estimators.sensitivity.supports)."""
     labels = list(CONFIG.get("sensitivity", {}).get("methods", []))
+    if not labels:
+        return labels
+    from undercount.estimators.sensitivity import (
+        supports,
+    )  # pandas: only when asked for
+
     for label in labels:
         if label not in CONFIG["methods"]:
             raise WorkflowError(
                 f"sensitivity.methods names {label!r}, which is not a label under methods "
                 f"({', '.join(METHODS)})"
             )
-        if not _produces(label).has_cells:
+        method = _produces(label)
+        if not supports(method.name, method.has_cells):
             raise WorkflowError(
                 f"sensitivity.methods: {label!r} ({CONFIG['methods'][label]['method']}) does not fit "
-                "a log-linear model; the sensitivity curve is for log-linear fits"
+                "a log-linear model; the sensitivity curve is for log-linear fits and lcmcr"
             )
     return labels
 

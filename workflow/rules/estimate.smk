@@ -24,6 +24,7 @@ rule estimate:
 
 rule estimate_stratum:
     input:
+        unpack(stratum_covariate_inputs),
         table=stratum_table,
         meta=stratum_meta,
     output:
@@ -36,6 +37,7 @@ rule estimate_stratum:
         method=method_entry,
         seed=stratum_seed,
         level=CONFIG["level"],
+        covariates=stratum_covariate_params,
     script:
         "../../scripts/estimate.py"
 

@@ -250,8 +250,8 @@ class CovariateTable(CaptureTable):
             if missing:
                 raise TableError(
                     f"covariate {name} is missing for {missing:,} of {n:,} people: impute it (--impute, or "
-                    f"impute.fields in a config; for age_band impute age, for month or week the date is "
-                    "not imputed), or leave it out of the covariates",
+                    "impute.fields in a config; for age_band impute age; for month or week impute date, in a "
+                    "config only), or leave it out of the covariates",
                     file=source,
                 )
             found = tuple(sorted({str(x) for x in values}, key=_level_key))
@@ -774,36 +774,80 @@ def population_tables(
 
 
 # --------------------------------------------------------------------------- results
-def catchability(ex: Expanded, fit: CovFit) -> list[dict[str, Any]]:
+def catchability(ex: Expanded, fit: CovFit, level: float = 0.95) -> list[dict[str, Any]]:
     """Per covariate level and list: the estimated share of that level's people whom the list documented.
 
-    From the fitted counts, unobserved included: ``sum(mu on list j) / (sum(mu) + dark)`` over the
+    From the fitted counts, unobserved included: ``s = sum(mu on list j) / (sum(mu) + dark)`` over the
     covariate cells of the level. This says which people each list misses.
+
+    Each share carries a Wald interval at ``level`` on the logit scale, from the fitted model's
+    covariance (the inverse Fisher information ``V``) by the delta method:
+    ``logit s = log A - log B`` with ``A`` the fitted people of the level on list j and ``B`` those
+    not on it (the unobserved included), so its gradient is
+    ``g = sum_on mu_r x_r / A - (sum_off mu_r x_r + sum_c dark_c e_c) / B`` and
+    ``se = sqrt(g' V g)``; the interval is ``expit(logit s -/+ z se)``, inside (0, 1). The interval is
+    that of the selected model's share, conditional on the model: unlike the total's bootstrap it does
+    not carry the uncertainty of choosing it (``ci_method`` says so in every row).
     """
+    from scipy.special import expit
+    from scipy.stats import norm
+
     assert fit.mu is not None and fit.dark is not None
     m = len(ex.patterns)
     mu = fit.mu.reshape(ex.n_cells, m)
     total = mu.sum(axis=1) + fit.dark
+    z = float(norm.ppf(0.5 + level / 2.0))
+    grad_rows: np.ndarray | None = None
+    if fit.cov is not None:
+        X, _ = design(ex, fit.model)
+        grad_rows = fit.mu[:, None] * X  # d mu_r / d beta, one row per observable row
+        Q = ex.n_cells
     out = []
     for v, name in enumerate(ex.covariates):
-        for lv, level in enumerate(ex.levels[v]):
+        for lv, lvl in enumerate(ex.levels[v]):
             here = ex.cells[:, v] == lv
             if not here.any():
                 continue
             people = float(total[here].sum())
+            rows_here = np.repeat(here, m)
             for a, lst in enumerate(ex.lists):
-                on = float(mu[here][:, ex.patterns[:, a] == 1].sum())
+                on_pattern = ex.patterns[:, a] == 1
+                on = float(mu[here][:, on_pattern].sum())
+                share = on / people if people > 0 else math.nan
+                low = high = se = math.nan
+                if grad_rows is not None and 0 < on < people:
+                    on_rows = rows_here & np.tile(on_pattern, ex.n_cells)
+                    off_rows = rows_here & ~np.tile(on_pattern, ex.n_cells)
+                    d_off = grad_rows[off_rows].sum(axis=0)
+                    d_off[:Q][here] += fit.dark[here]  # d dark_c / d alpha_c = dark_c
+                    g = grad_rows[on_rows].sum(axis=0) / on - d_off / (people - on)
+                    var = float(g @ fit.cov @ g)
+                    if var >= 0:
+                        se = math.sqrt(var)
+                        centre = math.log(on) - math.log(people - on)
+                        low, high = float(expit(centre - z * se)), float(expit(centre + z * se))
                 out.append(
                     {
                         "covariate": name,
-                        "level": level,
+                        "level": lvl,
                         "list": lst,
                         "estimated_people": people,
                         "documented_by_list": on,
-                        "share_documented": on / people if people > 0 else math.nan,
+                        "share_documented": share,
+                        "ci_low": low,
+                        "ci_high": high,
+                        "se_logit": se,
+                        "ci_level": level,
+                        "ci_method": CATCHABILITY_INTERVAL,
                     }
                 )
     return out
+
+
+#: How the catchability shares' intervals are made (in every row of the details and the figure's data).
+CATCHABILITY_INTERVAL = (
+    "Wald on the logit scale, delta method, the selected model's covariance (given the model)"
+)
 
 
 def dominance_warning(
@@ -873,7 +917,9 @@ def loglinear_cov(
             raise MethodError(
                 "method 'loglinear-cov' needs the covariates of each person: give a person-level table "
                 "(undercount estimate persons.csv --lists A,B,C --set covariates=sex,age_band), not a "
-                "capture-history table of counts"
+                "capture-history table of counts (in the workflow, the strata of a scheme estimated by multiple "
+                "imputation get no covariate tables: the covariate model runs on the whole table and in the "
+                "strata of the other schemes)"
             )
         table = CovariateTable.from_capture(table)
     no_covariates = (
@@ -1015,7 +1061,7 @@ def loglinear_cov(
         "models_beyond_ratio": big,
         "dominated_ratio": dominated_ratio,
         "undocumented_by_cell": {ex.cell_label(c): float(d) for c, d in enumerate(best.dark)},
-        "catchability": catchability(ex, best),
+        "catchability": catchability(ex, best, level),
     }
     se = np.sqrt(np.clip(np.diag(best.cov), 0, None)) if best.cov is not None else None
     details = LoglinearFit(

@@ -4,8 +4,9 @@
   :mod:`undercount.estimators.sensitivity`, with its interval, the documented count, and the point
   where the model's assumption holds marked.
 * :func:`catchability_figure`: for each covariate level, the estimated share of its people that each
-  list documented (which people each list misses), from the covariate model; beside it the weights of
-  the best models of the search.
+  list documented (which people each list misses), from the covariate model, each with its Wald
+  interval from the model's covariance (:func:`undercount.estimators.loglinear_cov.catchability`);
+  beside it the weights of the best models of the search.
 """
 
 from __future__ import annotations
@@ -22,16 +23,18 @@ from plotnine import (
     geom_hline,
     geom_line,
     geom_point,
+    geom_pointrange,
     geom_ribbon,
     geom_vline,
     ggplot,
     labs,
+    position_dodge,
     scale_x_log10,
     scale_y_continuous,
     theme,
 )
 
-from ..estimators.sensitivity import EXPLANATION
+from ..estimators.sensitivity import EXPLANATION, family_note
 from ..results.result import EstimateResult
 from .common import SYNTHETIC_LABEL, NothingToDraw, theme_undercount
 
@@ -77,7 +80,8 @@ def sensitivity_figure(curve: pd.DataFrame, result: EstimateResult, *, title: st
             if synthetic
             else f"{result.method}: sensitivity to the identifying assumption",
             caption=(
-                f"{EXPLANATION} Shaded: {round(100 * result.ci_level)}% interval at each multiple; dashed: "
+                f"{EXPLANATION} {family_note(result.method)} Shaded: {round(100 * result.ci_level)}% interval at "
+                "each multiple; dashed: "
                 f"the {result.n_observed:,} people documented. Aleshin-Guendel, Sadinle and Wakefield (2024)."
             ),
         )
@@ -106,12 +110,15 @@ def catchability_figure(result: EstimateResult, *, title: str, synthetic: bool):
         raise NothingToDraw(result.warnings[-1] if result.warnings else "no estimate")
     catch, weights = catchability_data(result)
     catch = catch.assign(level=catch["level"].astype(str))
+    if "ci_low" not in catch:  # a result written before the shares had intervals
+        raise NothingToDraw("the result's catchability shares have no intervals: re-run the estimate")
     order = list(dict.fromkeys(catch["level"]))
     catch["level"] = pd.Categorical(catch["level"], categories=order, ordered=True)
+    dodge = position_dodge(width=0.5)
+    level_pct = round(100 * float(catch["ci_level"].iloc[0])) if len(catch) else round(100 * result.ci_level)
     left = (
         ggplot(catch, aes("level", "share_documented", color="list", group="list"))
-        + geom_line()
-        + geom_point(size=2)
+        + geom_pointrange(aes(ymin="ci_low", ymax="ci_high"), position=dodge, size=0.4)
         + facet_wrap("covariate", scales="free_x")
         + scale_y_continuous(limits=(0, 1), labels=lambda values: [f"{v:.0%}" for v in values])
         + labs(
@@ -121,9 +128,10 @@ def catchability_figure(result: EstimateResult, *, title: str, synthetic: bool):
             title=title,
             subtitle=SYNTHETIC_LABEL if synthetic else "covariate model: which people each list misses",
             caption=(
-                f"From the best model of the search ({result.details.extra.get('selected_model', '')}): the "
-                "fitted people per covariate level, the undocumented included. Point estimates: the bootstrap "
-                "interval is that of the total (results/.../estimates), not of these shares."
+                f"From the best model of the search ({result.details.extra.get('selected_model', '')}):\n"
+                "the fitted people per covariate level, the undocumented included. Bars: "
+                f"{level_pct}% Wald intervals (logit scale, delta method)\nfrom that model's covariance, given "
+                "the model; the total's bootstrap interval (results/.../estimates) also carries the choice of model."
             ),
         )
         + theme_undercount()
