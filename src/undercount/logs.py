@@ -50,6 +50,8 @@ def script_logger(path: str | Path, name: str) -> logging.Logger:
         for h in list(chatty_logger.handlers):
             chatty_logger.removeHandler(h)
         chatty_logger.propagate = True
+        # an earlier caller's quieting (a benchmark's, in the same process) must not hide them
+        chatty_logger.setLevel(logging.NOTSET)
     return logger
 
 
