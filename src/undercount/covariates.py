@@ -123,9 +123,7 @@ def estimate_imputed(
     ``imputation_seed(seed, "pool")``, as the command line's ``--impute``; the completed data sets
     come from ``impute_seed``. The pooled result's warnings begin with the values imputed per field.
     """
-    from .impute import imputation_seed, imputed_note, pool
     from .impute import impute as run_imputation
-    from .results import estimate_table
 
     names = covariate_names(str(settings.get("covariates", "")))
     age_bands = age_band_edges(settings.get("age_bands", ""))
@@ -139,6 +137,49 @@ def estimate_imputed(
         seed=int(impute_seed),
         progress=progress,
     )
+    results, pooled, _ = pool_imputed_fits(
+        imputation,
+        memberships,
+        lists,
+        names,
+        age_bands=age_bands,
+        meta=meta,
+        settings=settings,
+        seed=seed,
+        level=level,
+        source=source,
+    )
+    if not pooled.estimable or not all(r.estimable for r in results):
+        return pooled
+    from dataclasses import replace
+
+    extra = {**dict(pooled.details.extra), **pooled_model_summary(results, level)}
+    return replace(pooled, details=replace(pooled.details, extra=extra))
+
+
+def pool_imputed_fits(
+    imputation: Any,
+    memberships: np.ndarray,
+    lists: Sequence[str],
+    names: Sequence[str],
+    *,
+    age_bands: Any,
+    meta: Mapping[str, Any],
+    settings: Mapping[str, Any],
+    seed: int,
+    level: float,
+    source: str | None = None,
+) -> tuple[list[Any], Any, dict[str, Any]]:
+    """The covariate model on each completed data set of ``imputation``, and their pool.
+
+    Imputation ``j``'s fit runs from ``imputation_seed(seed, "imputation", j)`` and the pool from
+    ``imputation_seed(seed, "pool")``; the workflow and the command line's ``--impute`` both come
+    here, so they give the same numbers. Returns the per-imputation results, the pooled result
+    (its warnings begin with the values imputed per field) and the imputation summary.
+    """
+    from .impute import imputation_seed, imputed_note, pool
+    from .results import estimate_table
+
     results = []
     for j, completed in enumerate(imputation.completed):
         table = covariate_table(completed, memberships, lists, names, age_bands=age_bands, source=source)
@@ -162,12 +203,7 @@ def estimate_imputed(
         notes=[note] if note else [],
         imputed=summary,
     )
-    if not pooled.estimable or not all(r.estimable for r in results):
-        return pooled
-    from dataclasses import replace
-
-    extra = {**dict(pooled.details.extra), **pooled_model_summary(results, level)}
-    return replace(pooled, details=replace(pooled.details, extra=extra))
+    return results, pooled, summary
 
 
 def pooled_model_summary(results: Sequence[Any], level: float) -> dict[str, Any]:

@@ -507,10 +507,11 @@ def _estimate_covariates(
     then the model runs on every completed table and the results are pooled over imputations
     (:func:`~undercount.impute.pool`, draw by draw).
     """
+    from .covariates import pool_imputed_fits
     from .errors import UndercountError
     from .estimators.loglinear_cov import COVARIATE_FIELD, covariate_names, covariate_table
     from .histories import build_histories
-    from .impute import imputation_seed, impute, imputed_note, pool
+    from .impute import imputation_seed, impute
     from .results import estimate_table
 
     if by:
@@ -556,28 +557,16 @@ def _estimate_covariates(
         seed=imputation_seed(seed, "impute"),
         progress=progress,
     )
-    results = []
-    for j, completed in enumerate(imputation.completed):
-        ctable = covariate_table(completed, memberships, lists, names, age_bands=age_bands)
-        results.append(
-            estimate_table(
-                ctable,
-                meta,
-                method="loglinear-cov",
-                settings=settings,
-                seed=imputation_seed(seed, "imputation", j + 1),
-                level=level,
-            )
-        )
-    counts = imputation.counts()
-    note = imputed_note({f: [c] * imputation.m for f, c in counts.items()}, imputation.m, "in all")
-    summary = {"fields": list(imputation.fields), "imputed": counts, **dict(imputation.settings)}
-    total = pool(
-        results,
+    results, total, summary = pool_imputed_fits(
+        imputation,
+        memberships,
+        lists,
+        names,
+        age_bands=age_bands,
+        meta=meta,
+        settings=settings,
+        seed=seed,
         level=level,
-        rng=np.random.default_rng(imputation_seed(seed, "pool")),
-        notes=[note] if note else [],
-        imputed=summary,
     )
     return {"total": total, "strata": {}, "imputation": summary, "imputations": {"total": results}}
 
