@@ -35,28 +35,26 @@ import argparse
 import numpy as np
 import pandas as pd
 
+#: Bands of match probability of the calibration table.
+BANDS = [0, 0.01, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 0.99, 1.000001]
 
-def main() -> None:
+
+def measure(
+    config_path: str = "config/config.yaml", event: str = "jan2022", threshold: float = 0.5
+) -> tuple[str, pd.DataFrame, pd.DataFrame]:
+    """(a heading line, the calibration table, the rules table) for the detention lists of ``event``."""
     from undercount.config import POPULATIONS, load_config, population_sources
     from undercount.linkage import link_population_thresholds, read_truth
     from undercount.linkage.core import fit_options
     from undercount.records import read_source
 
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--config", default="config/config.yaml")
-    parser.add_argument("--event", default="jan2022")
-    parser.add_argument("--threshold", type=float, default=0.5)
-    args = parser.parse_args()
-
-    config = load_config(args.config)
+    config = load_config(config_path)
     truth = read_truth(config["linkage"]["truth"])
     kind, _ = POPULATIONS["detentions"]
-    records = {s.id: read_source(s) for s in population_sources(config, args.event, "detentions")}
+    records = {s.id: read_source(s) for s in population_sources(config, event, "detentions")}
     options = fit_options(config["linkage"])
-    _, fitted = link_population_thresholds(
-        records, kind=kind, flag=None, thresholds=[args.threshold], **options
-    )
-    t = truth[(truth["event"] == args.event) & (truth["kind"] == kind)]
+    _, fitted = link_population_thresholds(records, kind=kind, flag=None, thresholds=[threshold], **options)
+    t = truth[(truth["event"] == event) & (truth["kind"] == kind)]
     lookup = dict(zip(zip(t["source"], t["record_id"]), t["person"]))
     person = np.array([lookup[(s, r)] for s, r in zip(fitted.sources, fitted.record_ids)], dtype=object)
     pairs = fitted.pairs
@@ -66,11 +64,10 @@ def main() -> None:
     src = np.asarray(fitted.sources, dtype=object)
     within = src[i] == src[j]
 
-    bands = [0, 0.01, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 0.99, 1.000001]
     frame = pd.DataFrame(
         {
             "pairs of": np.where(within, "one list", "two lists"),
-            "band": pd.cut(p, bands, right=False),
+            "band": pd.cut(p, BANDS, right=False),
             "true": true,
             "p": p,
         }
@@ -78,12 +75,10 @@ def main() -> None:
     table = frame.groupby(["pairs of", "band"], observed=True).agg(
         pairs=("true", "size"), truly_one_person=("true", "sum"), mean_probability=("p", "mean")
     )
-    print(f"{args.event} detentions: {fitted.n} records, {len(pairs)} candidate pairs kept (p >= 0.001)")
-    print("Calibration: candidate pairs by band of match probability")
-    print(table.to_string(float_format=lambda v: f"{v:.3f}"))
+    heading = f"{event} detentions: {fitted.n} records, {len(pairs)} candidate pairs kept (p >= 0.001)"
 
     floor = fitted.conflicts.probability
-    pool = within & (p >= floor) & (p < args.threshold) & ~fitted.conflict(i, j)
+    pool = within & (p >= floor) & (p < threshold) & ~fitted.conflict(i, j)
     tab = fitted.features.table
     codes = fitted.features.codes  # name_key, day, surname, given, given_initial, patronymic, ...
     ca, cb = codes[i], codes[j]
@@ -113,7 +108,7 @@ def main() -> None:
         & close("age", 1)
         & close("day", 1)
     )
-    strong = p >= args.threshold
+    strong = p >= threshold
     neighbours: dict[int, set[int]] = {}
     for a, b in zip(i[strong & ~within], j[strong & ~within]):
         neighbours.setdefault(int(a), set()).add(int(b))
@@ -137,8 +132,22 @@ def main() -> None:
                 "not one person": int((sel & ~true).sum()),
             }
         )
-    print(f"\nPairs of one list with {floor} <= p < {args.threshold} and no conflict, by candidate rule")
-    print(pd.DataFrame(rows).to_string(index=False))
+    heading += f"; rules: pairs of one list with {floor} <= p < {threshold} and no conflict"
+    return heading, table, pd.DataFrame(rows)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser.add_argument("--config", default="config/config.yaml")
+    parser.add_argument("--event", default="jan2022")
+    parser.add_argument("--threshold", type=float, default=0.5)
+    args = parser.parse_args(argv)
+    heading, table, rules = measure(args.config, args.event, args.threshold)
+    print(heading)
+    print("Calibration: candidate pairs by band of match probability")
+    print(table.to_string(float_format=lambda v: f"{v:.3f}"))
+    print("\nCandidate rules")
+    print(rules.to_string(index=False))
 
 
 if __name__ == "__main__":
