@@ -204,7 +204,18 @@ def estimate_draws(
             lookups.append(f"table {name}: {lookup}")
             if result.estimable and result.draws is None:
                 result = _with_bootstrap(
-                    cache, lookup.key, result, table, method, model, settings, nboot, ss, lookups, name
+                    cache,
+                    lookup.key,
+                    result,
+                    table,
+                    method,
+                    model,
+                    settings,
+                    nboot,
+                    ss,
+                    run_seed,
+                    lookups,
+                    name,
                 )
             done[name] = result
         results.append(done[name])
@@ -212,12 +223,13 @@ def estimate_draws(
     return DrawEstimates(results, names, len(done), lookups)
 
 
-def _with_bootstrap(cache, key, result, table, method, model, settings, nboot, ss, lookups, name):
+def _with_bootstrap(cache, key, result, table, method, model, settings, nboot, ss, run_seed, lookups, name):
     from ..results.draws import Draws
 
-    boot_key = (
-        hashlib.sha256(f"{key}|linkage-draws-bootstrap|{nboot}".encode("ascii")).hexdigest() if key else ""
-    )
+    # the estimate's key, plus what only the bootstrap depends on: its size and its seed (the
+    # estimate's key leaves the seed out for a deterministic method)
+    text = f"{key}|linkage-draws-bootstrap|nboot={nboot}|seed={run_seed}"
+    boot_key = hashlib.sha256(text.encode("ascii")).hexdigest() if key else ""
     if cache is not None and boot_key:
         found, status = cache.load(boot_key)
         if found is not None and found.draws is not None:
