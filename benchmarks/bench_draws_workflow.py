@@ -68,7 +68,8 @@ def run(workdir: Path, cores: int) -> dict:
         sys.stderr.write(proc.stderr[-4000:])
         raise SystemExit(f"snakemake failed in {workdir}")
     found = re.findall(r"(\d+) of (\d+) steps \(100%\) done", proc.stderr)
-    jobs = int(found[-1][1]) if found else -1
+    found_view = re.findall(r"all (\d+) jobs done", proc.stderr)  # the undercount progress view
+    jobs = int(found[-1][1]) if found else (int(found_view[-1]) if found_view else -1)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return {"jobs": jobs, "wall": wall, "cpu": cpu, "load_before": load_before, "load_after": uptime()}
 

@@ -130,6 +130,12 @@ def linkage_draws_figure(data: pd.DataFrame, *, title: str, level: float, synthe
     if synthetic:
         notes.insert(0, SYNTHETIC_LABEL)
     drawn = data.dropna(subset=["n_hat"])
+    if drawn.empty:  # no method estimated any linkage's table: say so instead of drawing nothing
+        from plotnine import annotate, theme_void
+
+        text = "No estimate under any linkage (see results/estimates.csv for why)."
+        empty = ggplot() + annotate("text", x=0, y=0, label=text)
+        return empty + labs(title=title, caption="\n".join(notes)) + theme_void(), data
     bounded = drawn.dropna(subset=["low", "high"])
     bounded = bounded[np.isfinite(bounded["high"].astype(float))]
     quartiles = drawn.dropna(subset=["q25", "q75"])
