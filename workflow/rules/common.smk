@@ -340,7 +340,7 @@ def _estimate_entries():
             entry(path, event, population, STRATUM, label)
     # linkage.draws: the estimates pooled over plausible linkages (rules in draws.smk)
     for event, population in DRAW_TABLES:
-        for label in METHODS:
+        for label in DRAW_LABELS:
             path = f"results/{event}/{population}/averaged/{label}.json"
             entry(path, event, population, STRATUM, label, "averaged")
     for event, population in TABLES:
@@ -596,7 +596,7 @@ def answer_results():
     return [
         (
             f"results/{e}/{p}/averaged/{label}.json"
-            if (e, p) in DRAW_TABLES
+            if (e, p) in DRAW_TABLES and label in DRAW_LABELS
             else f"results/{e}/{p}/estimates/{label}.json"
         )
         for e, p in TABLES

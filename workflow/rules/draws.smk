@@ -4,74 +4,8 @@
 # One job per table draws all R partitions, and one job per table and method estimates all R
 # tables: R x methods x tables small jobs would each pay Python's start-up.
 
-DRAWS = int(LINKAGE["draws"] or 0)
-DRAWS_RECALIBRATE = bool(LINKAGE["draws_recalibrate"])
-DRAW_TABLES = RECORD_TABLES if DRAWS else []
-if DRAWS and not FITTED:
-    raise WorkflowError(
-        "undercount: config linkage.draws needs a linkage that scores pairs (method splink or "
-        "probabilistic); the deterministic matcher gives no match probabilities to draw from"
-    )
 
-
-def draws_seed(wildcards):
-    return job_seed(
-        wildcards.event, wildcards.population, "linkage-draws", "partitions"
-    )
-
-
-def averaged_seed(wildcards):
-    return job_seed(
-        wildcards.event, wildcards.population, "all:linkage-draws", wildcards.label
-    )
-
-
-def averaged_pool_seed(wildcards):
-    return job_seed(
-        wildcards.event,
-        wildcards.population,
-        "all:linkage-draws",
-        f"{wildcards.label}:pool",
-    )
-
-
-def draws_title(wildcards):
-    return report_safe(
-        f"{CONFIG['events'][wildcards.event]['label']}: "
-        f"{uc.population_label(wildcards.population).lower()}, over {DRAWS} plausible linkages"
-    )
-
-
-def averaged_files(wildcards):
-    return [
-        f"results/{wildcards.event}/{wildcards.population}/averaged/{label}.json"
-        for label in METHODS
-    ]
-
-
-def single_files(wildcards):
-    return [
-        f"results/{wildcards.event}/{wildcards.population}/estimates/{label}.json"
-        for label in METHODS
-    ]
-
-
-def per_draw_files(wildcards):
-    return [
-        f"results/{wildcards.event}/{wildcards.population}/averaged/{label}.per_draw.csv"
-        for label in METHODS
-    ]
-
-
-def uncertain_files(wildcards=None):
-    return [
-        f"results/{e}/{p}/linkage/draws/uncertain_pairs.csv" for e, p in DRAW_TABLES
-    ]
-
-
-def draws_outputs():
-    """The figures of the linkage draws (their rules pull every averaged estimate)."""
-    return [f"results/figures/linkage_draws_{e}_{p}.png" for e, p in DRAW_TABLES]
+include: "draws_common.smk"
 
 
 rule link_draws:
@@ -141,7 +75,7 @@ rule figure_linkage_draws:
         "logs/figures/linkage_draws_{event}_{population}.log",
     params:
         code=CODE,
-        labels=METHODS,
+        labels=DRAW_LABELS,
         title=draws_title,
         level=CONFIG["level"],
         synthetic=table_synthetic,
