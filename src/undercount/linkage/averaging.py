@@ -121,7 +121,10 @@ def draw_histories(draws: PartitionDraws, lists: Sequence[str], keep: Any = None
     """Every draw's capture-history table, long: ``draw`` (1-based), one column per list, ``count``.
 
     Counts of people by the lists that document them: no record id, no person id, no name.
+    A table no list documents anyone of (``lists`` empty) is one row of count 0 per draw.
     """
+    if not lists:
+        return pd.DataFrame({"draw": np.arange(1, draws.R + 1), "count": np.zeros(draws.R, dtype=np.int64)})
     frames = []
     for r, table in enumerate(draw_tables(draws, lists, keep), start=1):
         frame = table.to_frame()
@@ -139,6 +142,10 @@ def read_draw_histories(frame: pd.DataFrame, lists: Sequence[str], source: str |
 
     out = []
     for _, block in frame.groupby("draw", sort=True):
+        if not lists:  # no list documents anyone: an empty table, which no method estimates
+            empty = CaptureTable((), np.zeros((0, 0), dtype=np.int8), np.zeros(0, dtype=np.int64), source)
+            out.append(empty)
+            continue
         patterns = block[list(lists)].to_numpy(dtype=np.int8)
         out.append(CaptureTable.from_arrays(list(lists), patterns, block["count"].to_numpy(), source=source))
     return out
