@@ -159,3 +159,23 @@ def test_gather_writes_the_linkage_column_and_the_warning(tmp_path):
     head = headline_rows(frame)
     assert list(head["linkage"]) == ["averaged"]
     assert headline_rows(frame[frame["linkage"] == "single"]).equals(frame[frame["linkage"] == "single"])
+
+
+def test_a_table_no_list_documents_pools_to_not_estimable():
+    from undercount.linkage.averaging import draw_histories, read_draw_histories
+    from undercount.linkage.draws import PartitionDraws
+
+    draws = PartitionDraws(
+        labels=np.zeros((3, 2), dtype=np.int64),
+        keys=["a\x1f1", "a\x1f2"],
+        sources=["a", "a"],
+        record_ids=["1", "2"],
+        order=None,
+        best_probability=np.zeros(2),
+    )
+    frame = draw_histories(draws, [])
+    assert list(frame.columns) == ["draw", "count"] and list(frame["count"]) == [0, 0, 0]
+    tables = read_draw_histories(frame, [])
+    done = estimate_draws(tables, {}, method="mt", seed=1)
+    pooled = pool_over_linkages(done.results, seed=1)
+    assert not pooled.estimable and "fewer than two lists" in " ".join(pooled.warnings)
