@@ -76,7 +76,7 @@ def test_uncertain_pairs_are_counted_by_the_fields_that_disagree():
     )
     shares = np.array([0.5, 0.3, 0.8, 1.0, 0.0])  # the last two are certain: left out
     kinds = uncertain_pair_kinds(pairs, shares)
-    assert list(kinds["disagreeing_fields"]) == ["age", "none", "surname+given"]
+    assert list(kinds["disagreeing_fields"]) == ["age", "no field disagrees", "surname+given"]
     assert list(kinds["pairs"]) == [1, 1, 1]
     # a weakly negative weight (-0.5) is no disagreement; -1 (twice as likely apart) is
     assert kinds.set_index("disagreeing_fields").loc["surname+given", "mean_probability"] == 0.9

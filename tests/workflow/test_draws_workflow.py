@@ -67,9 +67,15 @@ CONFIG = {
 }
 
 
+def _cache(work):
+    return work / ".cache" / "undercount"
+
+
 def _run(work):
     (work / "config/draws.yaml").write_text(yaml.safe_dump(CONFIG, allow_unicode=True), encoding="utf-8")
-    proc = snakemake(work, "--configfile", "config/draws.yaml")
+    with pytest.MonkeyPatch.context() as mp:  # the checkout's own estimate cache, cold
+        mp.setenv("UNDERCOUNT_CACHE", str(_cache(work)))
+        proc = snakemake(work, "--configfile", "config/draws.yaml")
     assert proc.returncode == 0, proc.stderr[-4000:]
     return work
 
@@ -180,13 +186,15 @@ def test_figure_of_the_draws(runs):
         assert mine[mine["kind"] == "averaged"]["n_hat"].iloc[0] == pytest.approx(pooled.n_hat)
 
 
-def test_reruns_are_byte_identical_and_the_cache_answers(runs):
+def test_reruns_are_byte_identical_and_the_cache_answers(runs, monkeypatch):
     first, second = (r / "results" for r in runs)
     assert _files(first) == _files(second)
     # a rerun of the averaged estimates in the first checkout: every distinct table a cache hit
     work = runs[0]
     before = _files(first)
     shutil.rmtree(work / TABLE / "averaged")
+    assert any(_cache(work).rglob("*.json"))  # the first run stored its estimates there
+    monkeypatch.setenv("UNDERCOUNT_CACHE", str(_cache(work)))
     proc = snakemake(work, "--configfile", "config/draws.yaml", "--forcerun", "estimate_averaged")
     assert proc.returncode == 0, proc.stderr[-4000:]
     assert _files(first) == before

@@ -33,6 +33,8 @@ COLUMNS = [
     "q75",
     "share_between",
 ]
+#: Where the pooled and the single-linkage rows sit below draw 1, as shares of the number of draws.
+AVERAGED_Y, SINGLE_Y = -0.1, -0.2
 COLORS = {"linkage draw": "#7f7f7f", "averaged": "#d62728", "single": "#1f77b4"}
 
 
@@ -81,7 +83,7 @@ def linkage_draws_data(
             {
                 "method": label,
                 "row": f"averaged over {R} linkages",
-                "y": -1.0,
+                "y": AVERAGED_Y * max(R, 5),
                 "kind": "averaged",
                 "table": "",
                 "n_hat": pooled.n_hat if pooled.estimable else np.nan,  # type: ignore[attr-defined]
@@ -97,7 +99,7 @@ def linkage_draws_data(
             {
                 "method": label,
                 "row": "single linkage",
-                "y": -3.0,
+                "y": SINGLE_Y * max(R, 5),
                 "kind": "single",
                 "table": "",
                 "n_hat": one.n_hat if one.estimable else np.nan,  # type: ignore[attr-defined]
@@ -139,6 +141,7 @@ def linkage_draws_figure(data: pd.DataFrame, *, title: str, level: float, synthe
     bounded = drawn.dropna(subset=["low", "high"])
     bounded = bounded[np.isfinite(bounded["high"].astype(float))]
     quartiles = drawn.dropna(subset=["q25", "q75"])
+    last = float(max(1.0, data["y"].max()))
     plot = (
         ggplot(drawn, aes(y="y", color="kind"))
         + geom_segment(bounded, aes(x="low", xend="high", yend="y"), size=0.5)
@@ -147,10 +150,15 @@ def linkage_draws_figure(data: pd.DataFrame, *, title: str, level: float, synthe
         + facet_wrap("~method", scales="free_x")
         + scale_color_manual(values=COLORS, name="")
         + scale_y_continuous(
-            breaks=[-3.0, -1.0, 1.0, float(max(1.0, data["y"].max()))],
-            labels=["single", "averaged", "draw 1", f"draw {int(max(1.0, data['y'].max()))}"],
+            breaks=[float(v) for v in (*_rows(data, "single"), *_rows(data, "averaged"), 1.0, last)],
+            labels=["single", "averaged", "draw 1", f"draw {int(last)}"],
         )
         + labs(x="persons (N)", y="", color="", title=title, caption="\n".join(notes))
         + theme_undercount()
     )
     return plot, data
+
+
+def _rows(data: pd.DataFrame, kind: str) -> list[float]:
+    """The y of the rows of one kind (one value: every method's row of that kind sits alike)."""
+    return sorted(set(data.loc[data["kind"] == kind, "y"].astype(float)))[:1]

@@ -50,6 +50,8 @@ UNCERTAIN = (0.05, 0.95)
 #: its evidence is at least twice as likely for two different people (a weakly negative weight,
 #: such as a list's "as written" level, is no disagreement).
 DISAGREES = -1.0
+#: The kind of an uncertain pair on which no field disagrees (its evidence is middling, or missing).
+NO_FIELD = "no field disagrees"
 #: Linkage "dominates" when its share of the pooled variance is above this.
 DOMINANT_SHARE = 0.5
 #: Columns of the per-draw table of one method (``averaged/<label>.per_draw.csv``).
@@ -328,7 +330,8 @@ def uncertain_pair_kinds(
     person. A pair is uncertain when that share is strictly between the
     ``bounds``; a field disagrees when its match weight (``mw_<field>``) is at
     most :data:`DISAGREES` (the field's evidence is at least twice as likely for
-    two different people). Counts and field names only.
+    two different people); a pair on which none does is counted as
+    :data:`NO_FIELD`. Counts and field names only.
     """
     q = np.asarray(co_clustered, dtype=float)
     low, high = bounds
@@ -341,7 +344,7 @@ def uncertain_pair_kinds(
     weights = sub[fields].to_numpy(dtype=float)
     names = [f.removeprefix("mw_") for f in fields]
     sub["disagreeing_fields"] = [
-        "+".join(n for n, w in zip(names, row) if w <= DISAGREES) or "none" for row in weights
+        "+".join(n for n, w in zip(names, row) if w <= DISAGREES) or NO_FIELD for row in weights
     ]
     out = (
         sub.groupby("disagreeing_fields", sort=True)
@@ -394,6 +397,7 @@ def write_json(data: Mapping[str, Any], path: str) -> None:
 __all__ = [
     "DISAGREES",
     "DOMINANT_SHARE",
+    "NO_FIELD",
     "NBOOT",
     "PER_DRAW_COLUMNS",
     "UNCERTAIN",
