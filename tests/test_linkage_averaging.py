@@ -179,3 +179,28 @@ def test_a_table_no_list_documents_pools_to_not_estimable():
     done = estimate_draws(tables, {}, method="mt", seed=1)
     pooled = pool_over_linkages(done.results, seed=1)
     assert not pooled.estimable and "fewer than two lists" in " ".join(pooled.warnings)
+
+
+def test_recalibration_uses_only_labelled_pairs_the_linkage_scored():
+    from types import SimpleNamespace
+
+    from undercount.linkage.averaging import recalibration_from_labels
+    from undercount.linkage.draws import fit_recalibration
+
+    keys = ["a\x1f1", "a\x1f2", "b\x1f1", "b\x1f2"]
+    pairs = pd.DataFrame({"i": [0, 0, 1], "j": [2, 3, 3], "probability": [0.9, 0.3, 0.6]})
+    linkage = SimpleNamespace(keys=keys, pairs=pairs)
+    labels = pd.DataFrame(
+        {
+            "source_a": ["b", "a", "a", "a"],
+            "record_id_a": ["1", "1", "2", "1"],
+            "source_b": ["a", "b", "b", "a"],
+            "record_id_b": ["1", "2", "2", "2"],  # the last pair was never scored: left out
+            "label": ["match", "non-match", "match", "match"],
+        }
+    )
+    cal = recalibration_from_labels(linkage, labels)
+    expected = fit_recalibration(np.array([0.9, 0.3, 0.6]), np.array([True, False, True]))
+    assert cal == expected and cal.labelled == 3 and cal.matches == 2
+    assert recalibration_from_labels(linkage, labels.iloc[3:]) is None  # no scored labelled pair
+    assert recalibration_from_labels(linkage, None) is None
