@@ -8,6 +8,7 @@ import pandas as pd
 from undercount.figures import save_figure
 from undercount.figures.estimates import documented_vs_estimated_data, documented_vs_estimated_figure
 from undercount.logs import script_logger
+from undercount.results import headline_rows
 
 
 def main(
@@ -26,7 +27,9 @@ def main(
 ) -> None:
     """``events[i]`` is the event of the table summary ``histories[i]``."""
     logger = script_logger(log, "figure_documented_vs_estimated")
-    frame = pd.read_csv(estimates, keep_default_na=True)
+    frame = headline_rows(
+        pd.read_csv(estimates, keep_default_na=True)
+    )  # linkage-averaged rows where linkage.draws is set
     frame = frame[(frame["population"] == population) & (frame["stratum"] == stratum)]
     frame["warnings"] = frame["warnings"].fillna("")
     summaries = {}

@@ -8,6 +8,7 @@ import pandas as pd
 from undercount.figures import save_figure
 from undercount.figures.comparison import coverage_data, coverage_figure
 from undercount.logs import script_logger
+from undercount.results import headline_rows
 
 
 def main(
@@ -24,7 +25,7 @@ def main(
 ) -> None:
     """``events[i]`` is the event of the deaths table summary ``histories[i]``."""
     logger = script_logger(log, "figure_official_coverage")
-    frame = pd.read_csv(estimates)
+    frame = headline_rows(pd.read_csv(estimates))  # linkage-averaged rows where linkage.draws is set
     summaries = {}
     for event, path in zip(events, histories, strict=True):
         with open(path, encoding="utf-8") as fh:

@@ -7,6 +7,7 @@ import pandas as pd
 from undercount.figures import save_figure
 from undercount.figures.comparison import reported_vs_estimated_figure
 from undercount.logs import script_logger
+from undercount.results import headline_rows
 
 
 def main(
@@ -22,7 +23,7 @@ def main(
 ) -> None:
     logger = script_logger(log, "figure_reported_vs_estimated")
     tolls = pd.read_csv(reported, dtype={"value": float})
-    frame = pd.read_csv(estimates)
+    frame = headline_rows(pd.read_csv(estimates))  # linkage-averaged rows where linkage.draws is set
     plot, data = reported_vs_estimated_figure(
         tolls, frame, {e: tuple(v) for e, v in events.items()}, method, level, synthetic
     )

@@ -8,6 +8,7 @@ import pandas as pd
 from undercount.figures import save_figure
 from undercount.figures.comparison import strata_data, strata_figure
 from undercount.logs import script_logger
+from undercount.results import headline_rows
 
 
 def main(
@@ -26,7 +27,7 @@ def main(
 ) -> None:
     """``strata`` is the stratify checkpoint's folder: one sub-folder per stratum, named by it."""
     logger = script_logger(log, "figure_strata")
-    frame = pd.read_csv(estimates)
+    frame = headline_rows(pd.read_csv(estimates))  # linkage-averaged rows where linkage.draws is set
     meta = {}
     for folder in sorted(p for p in Path(strata).iterdir() if p.is_dir()):
         with open(folder / "histories.json", encoding="utf-8") as fh:

@@ -320,7 +320,7 @@ def _estimate_entries():
     """Every result file gathered into estimates.csv, with the table and method it holds."""
     entries = []
 
-    def entry(path, event, population, stratum, label):
+    def entry(path, event, population, stratum, label, linkage="single"):
         synthetic = SYNTHETIC_TABLES[f"{event}/{population}"]
         entries.append(
             {
@@ -330,6 +330,7 @@ def _estimate_entries():
                 "stratum": stratum,
                 "label": label,
                 "synthetic": synthetic,
+                "linkage": linkage,
             }
         )
 
@@ -337,6 +338,11 @@ def _estimate_entries():
         for label in METHODS:
             path = f"results/{event}/{population}/estimates/{label}.json"
             entry(path, event, population, STRATUM, label)
+    # linkage.draws: the estimates pooled over plausible linkages (rules in draws.smk)
+    for event, population in DRAW_TABLES:
+        for label in DRAW_LABELS:
+            path = f"results/{event}/{population}/averaged/{label}.json"
+            entry(path, event, population, STRATUM, label, "averaged")
     for event, population in TABLES:
         for scheme in SCHEMES[(event, population)]:
             base = f"results/{event}/{population}/strata/{scheme}"
@@ -370,6 +376,7 @@ def job_seeds(wildcards=None):
             e["event"], e["population"], e["stratum"], e["label"]
         )
         for e in _estimate_entries()
+        if e["linkage"] == "single"
     }
 
 
@@ -564,6 +571,7 @@ def all_outputs():
     out += ["results/landing.rst", "results/answer.tsv", "results/estimates.xlsx"]
     out.append("results/figures/events_compared.png")
     out += sensitivity_outputs()
+    out += draws_outputs()
     return out
 
 
@@ -584,8 +592,13 @@ def answer_tables(wildcards=None):
 
 
 def answer_results():
+    """The headline's results: linkage-averaged where linkage.draws is set (draws.smk), else single."""
     return [
-        f"results/{e}/{p}/estimates/{label}.json"
+        (
+            f"results/{e}/{p}/averaged/{label}.json"
+            if (e, p) in DRAW_TABLES and label in DRAW_LABELS
+            else f"results/{e}/{p}/estimates/{label}.json"
+        )
         for e, p in TABLES
         for label in METHODS
     ]

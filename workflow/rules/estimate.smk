@@ -112,6 +112,8 @@ rule gather_estimates:
     input:
         estimates=estimate_files,
         strata=strata_tables,
+        # linkage.draws: the kinds of pairs the draws disagree on, for the linkage warning (draws.smk)
+        uncertain=uncertain_files,
     output:
         report(
             "results/estimates.csv",
@@ -124,5 +126,6 @@ rule gather_estimates:
         code=CODE,
         # event, population, stratum and label of every input, in order: never read off a path
         entries=estimate_entries,
+        uncertain_tables=[f"{e}/{p}" for e, p in DRAW_TABLES],
     script:
         "../../scripts/gather_estimates.py"

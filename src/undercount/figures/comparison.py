@@ -97,6 +97,9 @@ def forest_data(estimates: pd.DataFrame, population: str, event_labels: Mapping[
         for h, c in zip(rows["ci_high"], caps)
     ]
     rows["row"] = rows["table"] + "  ·  " + rows["method"]
+    if "linkage" in rows:  # linkage.draws: the linkage-averaged row beside the single-linkage one
+        averaged = rows["linkage"] == "averaged"
+        rows.loc[averaged, "row"] = rows.loc[averaged, "row"] + " (averaged over linkages)"
     notes = footnotes(rows["warnings"], rows["caveats"])
     rows["flag"] = notes.marks
     rows["text"] = [

@@ -20,6 +20,9 @@ if TYPE_CHECKING:  # pandas only where frames are built: estimate jobs start fas
 
     from ..histories import CaptureTable
 
+#: Which linkage a row of results/estimates.csv rests on, in the table's order.
+LINKAGES = ("single", "averaged")
+
 #: Settings that change how a method runs, never what it returns: left out of the table.
 EXECUTION_SETTINGS = frozenset({"workers", "progress"})
 
@@ -28,6 +31,7 @@ ESTIMATE_COLUMNS = [
     "population",
     "stratum",
     "method",
+    "linkage",
     "lists",
     "n_observed",
     "n_hat",
@@ -116,17 +120,24 @@ def result_row(
     stratum: str,
     label: str | None = None,
     synthetic: bool = False,
+    linkage: str = "single",
 ) -> dict[str, Any]:
     """One row of results/estimates.csv.
 
     ``label`` is the method's name in the config (default: the method itself);
-    ``synthetic`` is True when the table rests on a synthetic list.
+    ``synthetic`` is True when the table rests on a synthetic list; ``linkage``
+    says which linkage the estimate rests on (:data:`LINKAGES`): ``single`` (the
+    clustering at ``linkage.threshold``) or ``averaged`` (pooled over
+    ``linkage.draws`` plausible linkages).
     """
+    if linkage not in LINKAGES:
+        raise ValueError(f"linkage must be one of {', '.join(LINKAGES)}, got {linkage!r}")
     return {
         "event": event,
         "population": population,
         "stratum": stratum,
         "method": label or result.method,
+        "linkage": linkage,
         "lists": "+".join(result.lists),
         "n_observed": result.n_observed,
         "n_hat": result.n_hat,
@@ -152,9 +163,26 @@ def estimates_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     import pandas as pd
 
     frame = pd.DataFrame(list(rows), columns=ESTIMATE_COLUMNS)
-    return frame.sort_values(["event", "population", "stratum", "method"], kind="stable").reset_index(
-        drop=True
-    )
+    order = frame["linkage"].map({name: k for k, name in enumerate(LINKAGES)})
+    frame = frame.assign(_linkage_order=order)
+    frame = frame.sort_values(["event", "population", "stratum", "method", "_linkage_order"], kind="stable")
+    return frame.drop(columns="_linkage_order").reset_index(drop=True)
+
+
+def headline_rows(estimates: pd.DataFrame) -> pd.DataFrame:
+    """One row per event, population, stratum and method: the linkage-averaged row where there is
+    one (linkage.draws), else the single-linkage row. A table without the ``linkage`` column is
+    all single-linkage."""
+    import pandas as pd
+
+    if "linkage" not in estimates.columns:
+        return estimates
+    keys = ["event", "population", "stratum", "method"]
+    averaged = estimates[estimates["linkage"] == "averaged"]
+    has = set(map(tuple, averaged[keys].to_numpy().tolist()))
+    single = estimates[estimates["linkage"] != "averaged"]
+    keep = [tuple(k) not in has for k in single[keys].to_numpy().tolist()]
+    return pd.concat([single[keep], averaged]).sort_index(kind="stable")
 
 
 def write_estimates(frame: pd.DataFrame, path: str | Path) -> None:
@@ -184,6 +212,7 @@ def summary_table(
     """
     import pandas as pd
 
+    estimates = headline_rows(estimates)
     rows = []
     for key, meta in histories.items():
         event, population = key.split("/")

@@ -1,0 +1,83 @@
+# Plausible linkages (linkage.draws: R > 0; docs/linkage.md section 13): R partitions drawn from
+# the pairs one linkage scored, every draw's table estimated (each distinct table once, through
+# the estimate cache), and the draws of N mixed into a linkage-averaged estimate per method.
+# One job per table draws all R partitions, and one job per table and method estimates all R
+# tables: R x methods x tables small jobs would each pay Python's start-up.
+
+
+include: "draws_common.smk"
+
+
+rule link_draws:
+    input:
+        records=population_records,
+        labels=event_labels,
+        pairs="results/{event}/{population}/linkage/pairs.csv",
+        meta="results/{event}/{population}/histories.json",
+    output:
+        histories="results/{event}/{population}/linkage/draws/histories.csv",
+        summary="results/{event}/{population}/linkage/draws/summary.json",
+        uncertain=report(
+            "results/{event}/{population}/linkage/draws/uncertain_pairs.csv",
+            caption="../report/uncertain_pairs.rst",
+            category="Record linkage",
+            subcategory="Plausible linkages",
+        ),
+    log:
+        "logs/link_draws/{event}/{population}.log",
+    params:
+        code=CODE,
+        sources=population_source_ids,
+        other_sources=other_source_ids,
+        linkage=LINKAGE_FIT,
+        threshold=LINKAGE["threshold"],
+        draws=DRAWS,
+        recalibrate=DRAWS_RECALIBRATE,
+        seed=draws_seed,
+    script:
+        "../../scripts/link_draws.py"
+
+
+rule estimate_averaged:
+    input:
+        histories="results/{event}/{population}/linkage/draws/histories.csv",
+        meta="results/{event}/{population}/histories.json",
+    output:
+        estimate="results/{event}/{population}/averaged/{label}.json",
+        draws="results/{event}/{population}/averaged/{label}.draws.csv",
+        per_draw="results/{event}/{population}/averaged/{label}.per_draw.csv",
+    log:
+        "logs/estimate_averaged/{event}/{population}/{label}.log",
+    params:
+        code=CODE,
+        method=method_entry,
+        seed=averaged_seed,
+        pool_seed=averaged_pool_seed,
+        level=CONFIG["level"],
+    script:
+        "../../scripts/estimate_averaged.py"
+
+
+rule figure_linkage_draws:
+    input:
+        single=single_files,
+        averaged=averaged_files,
+        per_draw=per_draw_files,
+    output:
+        png=report(
+            "results/figures/linkage_draws_{event}_{population}.png",
+            caption="../report/linkage_draws.rst",
+            category="Record linkage",
+            subcategory="Plausible linkages",
+        ),
+        tsv="results/figures/linkage_draws_{event}_{population}.tsv",
+    log:
+        "logs/figures/linkage_draws_{event}_{population}.log",
+    params:
+        code=CODE,
+        labels=DRAW_LABELS,
+        title=draws_title,
+        level=CONFIG["level"],
+        synthetic=table_synthetic,
+    script:
+        "../../scripts/figure_linkage_draws.py"
