@@ -55,7 +55,8 @@ with the seed drawn from ``SeedSequence(seed, spawn_key=(d, r, 1, crc32(m)))``
 (spawn keys are what ``SeedSequence.spawn`` gives its children). So a row
 depends on the master seed, its design, replicate and method only: not on
 ``--reps``, ``--workers``, nor which other designs or methods run, and
-``--replicate r`` reruns any one row. Numba threads are set to one per
+``--replicate r`` reruns any one row; ``--first r --reps n`` runs replicates r to
+r + n - 1, a chunk that ``--from-csv a.csv,b.csv`` merges with the others. Numba threads are set to one per
 process; the study parallelises over replicates (``--workers``).
 
 What is printed
@@ -89,7 +90,7 @@ same methods under different settings side by side on the replicates they share,
 pairs each with the first table by table (docs/calibration.md's lcmcr experiments).
 
     python benchmarks/calibrate.py [--reps 120] [--designs a,b] [--methods m,n] [--seed 2016]
-        [--workers 2] [--fast] [--set METHOD:NAME=VALUE] [--replicate R]
+        [--workers 2] [--fast] [--set METHOD:NAME=VALUE] [--replicate R] [--first R]
         [--out fits.csv] [--timings seconds.csv] [--from-csv fits.csv]
         [--compare LABEL=fits.csv[:seconds.csv] --compare ...]
 """
@@ -1118,6 +1119,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--replicate", type=int, help="run only this replicate (0-based), to reproduce its rows"
     )
+    parser.add_argument(
+        "--first",
+        type=int,
+        default=0,
+        help="run replicates FIRST .. FIRST + reps - 1 (default 0): a later chunk of a study, for --from-csv to merge",
+    )
     parser.add_argument("--designs", help="comma-separated design names (default: all)")
     parser.add_argument("--methods", help="comma-separated method names (default: every registered method)")
     parser.add_argument(
@@ -1156,6 +1163,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.reps < 1 or args.workers < 1:
         parser.error("--reps and --workers must be at least 1")
+    if args.first < 0:
+        parser.error("--first must be 0 or more")
     if args.replicate is not None and args.replicate < 0:
         parser.error("--replicate must be 0 or more")
     return args
@@ -1199,7 +1208,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         fits, shown = with_derived(fits, methods, args.rule)
         sys.stdout.write(render(fits, designs, shown, plan, Meta(command, args.workers, None)))
         return
-    replicates = [args.replicate] if args.replicate is not None else list(range(args.reps))
+    replicates = (
+        [args.replicate] if args.replicate is not None else list(range(args.first, args.first + args.reps))
+    )
     start = time.perf_counter()
     fits = run_study(designs, replicates, methods, plan, args.workers, progress=not args.quiet)
     wall = time.perf_counter() - start

@@ -78,3 +78,17 @@ def test_compare_reads_the_csvs_it_names(tmp_path, capsys):
 def test_compare_refuses_repeated_labels(tmp_path):
     with pytest.raises(SystemExit, match="labels must differ"):
         calibrate.compare([("a", [fit(0, 1, 2)]), ("a", [fit(0, 1, 2)])], ["large-5"], ["lcmcr"])
+
+
+def test_a_later_chunk_has_the_rows_of_the_whole_run(tmp_path, capsys):
+    """--first R --reps n runs replicates R..R+n-1 with the seeds of the whole study."""
+    whole, chunk = tmp_path / "whole.csv", tmp_path / "chunk.csv"
+    common = ["--designs", "independent-3", "--methods", "chapman,mt", "--quiet"]
+    calibrate.main([*common, "--reps", "3", "--out", str(whole)])
+    calibrate.main([*common, "--first", "1", "--reps", "2", "--out", str(chunk)])
+    capsys.readouterr()
+    whole_rows = whole.read_text().splitlines()
+    chunk_rows = chunk.read_text().splitlines()
+    assert chunk_rows[0] == whole_rows[0]  # the header
+    assert chunk_rows[1:] == whole_rows[3:]  # two methods per replicate: replicates 1 and 2
+    assert {line.split(",")[1] for line in chunk_rows[1:]} == {"1", "2"}
