@@ -84,15 +84,16 @@ defaults. ``--set METHOD:NAME=VALUE`` changes any setting of any method; the
 settings used are printed above the tables. ``--out`` also writes a tidy CSV
 of every fit (its rows do not depend on ``--workers``), ``--timings`` the CPU
 seconds of every fit (its cost on one core, whatever else the machine runs),
-and ``--from-csv`` renders the tables again from them. ``--compare LABEL=fits.csv``
-(repeated; ``LABEL=fits.csv:seconds.csv`` to add the CPU seconds) scores runs of the
-same methods under different settings side by side on the replicates they share, and
-pairs each with the first table by table (docs/calibration.md's lcmcr experiments).
+and ``--from-csv`` renders the tables again from them. ``--compare LABEL=fits.csv``,
+repeated, scores runs of the same methods under different settings side by side on the
+replicates they share, and pairs each with the first table by table
+(``LABEL=a.csv,b.csv:a-seconds.csv,b-seconds.csv`` merges chunks and adds their CPU
+seconds; docs/calibration.md's lcmcr experiments).
 
     python benchmarks/calibrate.py [--reps 120] [--designs a,b] [--methods m,n] [--seed 2016]
         [--workers 2] [--fast] [--set METHOD:NAME=VALUE] [--replicate R] [--first R]
         [--out fits.csv] [--timings seconds.csv] [--from-csv fits.csv]
-        [--compare LABEL=fits.csv[:seconds.csv] --compare ...]
+        [--compare LABEL=fits.csv[,more.csv][:seconds.csv[,more.csv]] --compare ...]
 """
 
 from __future__ import annotations
@@ -1156,7 +1157,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--compare",
         action="append",
         default=[],
-        metavar="LABEL=FITS.csv[:SECONDS.csv]",
+        metavar="LABEL=FITS.csv[,MORE.csv][:SECONDS.csv[,MORE.csv]]",
         help="score earlier --out runs of the same methods with other settings side by side "
         "(repeat; the first is the reference)",
     )
@@ -1191,9 +1192,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         for text in args.compare:
             label, eq, paths = text.rpartition("=")
             if not eq or not label.strip() or not paths:
-                raise SystemExit(f"calibrate.py: --compare takes LABEL=FITS.csv[:SECONDS.csv], got {text!r}")
+                raise SystemExit(
+                    f"calibrate.py: --compare takes LABEL=FITS.csv[,MORE.csv][:SECONDS.csv[,MORE.csv]], got {text!r}"
+                )
             fits_path, _, seconds_path = paths.partition(":")
-            variants.append((label.strip(), read_csv([fits_path], [seconds_path] if seconds_path else [])))
+            seconds = seconds_path.split(",") if seconds_path else []
+            variants.append((label.strip(), read_csv(fits_path.split(","), seconds)))
         sys.stdout.write(compare(variants, designs, methods))
         return
     if args.from_csv:

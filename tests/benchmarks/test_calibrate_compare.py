@@ -49,26 +49,21 @@ def test_variants_are_scored_on_the_shared_replicates_and_paired():
     assert var[8:] == ["33% (1/3)", "33% (1/3)", "4", "2", "1"]
 
 
-def test_compare_reads_the_csvs_it_names(tmp_path, capsys):
-    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
-    seconds = tmp_path / "b-seconds.csv"
+def test_compare_reads_the_csvs_it_names_and_merges_chunks(tmp_path, capsys):
+    a, b0, b1 = tmp_path / "a.csv", tmp_path / "b0.csv", tmp_path / "b1.csv"
+    s0, s1 = tmp_path / "b0-seconds.csv", tmp_path / "b1-seconds.csv"
     calibrate.write_csv([fit(0, 9000, 11000), fit(1, 8000, 9000)], str(a))
-    later = [fit(0, 9000, 11000, seconds=2.5), fit(1, 9000, 11000, seconds=3.5)]
-    calibrate.write_csv(later, str(b))
-    calibrate.write_timings(later, str(seconds))
+    first, second = [fit(0, 9000, 11000, seconds=2.5)], [fit(1, 9000, 11000, seconds=3.5)]
+    calibrate.write_csv(first, str(b0))
+    calibrate.write_csv(second, str(b1))
+    calibrate.write_timings(first, str(s0))
+    calibrate.write_timings(second, str(s1))
     calibrate.main(
-        [
-            "--designs",
-            "large-5",
-            "--methods",
-            "lcmcr",
-            "--compare",
-            f"ref={a}",
-            "--compare",
-            f"K=20={b}:{seconds}",
-        ]
+        ["--designs", "large-5", "--methods", "lcmcr", "--compare", f"ref={a}"]
+        + ["--compare", f"K=20={b0},{b1}:{s0},{s1}"]
     )
     text = capsys.readouterr().out
+    assert "## large-5, lcmcr: 2 replicates (0–1)" in text
     assert row(text, "ref")[3] == "0.500 ± 0.354"
     k20 = row(text, "K=20")
     assert k20[3] == "1.000 ± 0.000"
