@@ -55,7 +55,8 @@ with the seed drawn from ``SeedSequence(seed, spawn_key=(d, r, 1, crc32(m)))``
 (spawn keys are what ``SeedSequence.spawn`` gives its children). So a row
 depends on the master seed, its design, replicate and method only: not on
 ``--reps``, ``--workers``, nor which other designs or methods run, and
-``--replicate r`` reruns any one row. Numba threads are set to one per
+``--replicate r`` reruns any one row; ``--first r --reps n`` runs replicates r to
+r + n - 1, a chunk that ``--from-csv a.csv,b.csv`` merges with the others. Numba threads are set to one per
 process; the study parallelises over replicates (``--workers``).
 
 What is printed
@@ -83,11 +84,16 @@ defaults. ``--set METHOD:NAME=VALUE`` changes any setting of any method; the
 settings used are printed above the tables. ``--out`` also writes a tidy CSV
 of every fit (its rows do not depend on ``--workers``), ``--timings`` the CPU
 seconds of every fit (its cost on one core, whatever else the machine runs),
-and ``--from-csv`` renders the tables again from them.
+and ``--from-csv`` renders the tables again from them. ``--compare LABEL=fits.csv``,
+repeated, scores runs of the same methods under different settings side by side on the
+replicates they share, and pairs each with the first table by table
+(``LABEL=a.csv,b.csv:a-seconds.csv,b-seconds.csv`` merges chunks and adds their CPU
+seconds; docs/calibration.md's lcmcr experiments).
 
     python benchmarks/calibrate.py [--reps 120] [--designs a,b] [--methods m,n] [--seed 2016]
-        [--workers 2] [--fast] [--set METHOD:NAME=VALUE] [--replicate R]
+        [--workers 2] [--fast] [--set METHOD:NAME=VALUE] [--replicate R] [--first R]
         [--out fits.csv] [--timings seconds.csv] [--from-csv fits.csv]
+        [--compare LABEL=fits.csv[,more.csv][:seconds.csv[,more.csv]] --compare ...]
 """
 
 from __future__ import annotations
@@ -958,6 +964,77 @@ def render(
     return "\n".join(out) + "\n"
 
 
+# ------------------------------------------------------------------ variants of one method
+#: lcmcr's R-hat warning ("the 4 chains disagree (R-hat ...)"), counted on its own by ``--compare``.
+RHAT_WARNING = re.compile(r"chains disagree \(R-hat")
+
+
+def compare(
+    variants: Sequence[tuple[str, Sequence[Fit]]], designs: Sequence[str], methods: Sequence[str]
+) -> str:
+    """Several runs of the same methods with different settings, scored on the same tables.
+
+    ``variants`` are (label, fits) pairs, the first being the reference. Per design and
+    method, only the replicates that every variant ran enter (so every row is scored on the
+    same simulated tables, with the same method seeds), and the last two columns pair each
+    variant's fits with the reference's, table by table: how many intervals cover N here
+    but not in the reference, and the reverse.
+    """
+    out: list[str] = []
+    emit = out.append
+    labels = [label for label, _ in variants]
+    if len(set(labels)) != len(labels):
+        raise SystemExit(f"calibrate.py: --compare labels must differ, got {', '.join(labels)}")
+    keyed = [{(f.design, f.method, f.replicate): f for f in fits} for _, fits in variants]
+    emit("# Variants of one method on the same simulated tables\n")
+    emit(
+        "fits: replicates every variant ran (the same tables and method seeds in every row); cover: "
+        "coverage ± Monte Carlo s.e.; low / high: intervals entirely below / above N; error: median "
+        "(N̂ − N)/N; width: median interval width / N; R-hat: share of fits with the R-hat warning; "
+        "warned: share with any warning; CPU s: median CPU seconds per fit (one core); gained / lost: "
+        f"tables whose interval covers N with this variant and not with `{labels[0]}`, and the reverse.\n"
+    )
+    for d in designs:
+        for m in methods:
+            common = set.intersection(
+                *({r for (design, method, r) in k if design == d and method == m} for k in keyed)
+            )
+            if not common:
+                continue
+            reps = sorted(common)
+            span = f"{reps[0]}–{reps[-1]}" if len(reps) == reps[-1] - reps[0] + 1 else "see the CSVs"
+            emit(f"## {d}, {m}: {len(reps)} replicates ({span})\n")
+            emit(
+                "| variant | fits | fail | cover | low | high | error | width | R-hat | warned | CPU s | gained | lost |"
+            )
+            emit("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+            reference = [keyed[0][d, m, r] for r in reps]
+            for (label, _), k in zip(variants, keyed, strict=True):
+                fits = [k[d, m, r] for r in reps]
+                s = Tally()
+                for f in fits:
+                    s.add(f)
+                rhat = sum(any(RHAT_WARNING.search(w) for w in f.warnings) for f in fits)
+                warned = sum(bool(f.warnings) for f in fits)
+                gained = sum(
+                    bool(f.covered) and not ref.covered for f, ref in zip(fits, reference, strict=True)
+                )
+                lost = sum(
+                    bool(ref.covered) and not f.covered for f, ref in zip(fits, reference, strict=True)
+                )
+                cover = f"{s.coverage:.3f} ± {s.coverage_se:.3f}" if s.with_interval else "–"
+                seconds = [f.seconds for f in fits if math.isfinite(f.seconds)]
+                emit(
+                    f"| {label} | {s.fits} | {s.failures / s.fits:.0%} | {cover} | {s.miss_low} | {s.miss_high} "
+                    f"| {_median(s.rel_errors, '+.1%')} | {_median(s.widths, '.3g')} | {_share(rhat, s.fits)} "
+                    f"| {_share(warned, s.fits)} | {_median(seconds, '.3g')} | {gained} | {lost} |"
+                )
+            emit("")
+    if not out[2:]:
+        emit("No design and method was run by every variant.\n")
+    return "\n".join(out) + "\n"
+
+
 # ------------------------------------------------------------------ command line
 def read_csv(paths: Sequence[str], timings: Sequence[str] = ()) -> list[Fit]:
     """Fits written by ``--out`` (and their seconds from ``--timings``), to render them again."""
@@ -1043,6 +1120,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--replicate", type=int, help="run only this replicate (0-based), to reproduce its rows"
     )
+    parser.add_argument(
+        "--first",
+        type=int,
+        default=0,
+        help="run replicates FIRST .. FIRST + reps - 1 (default 0): a later chunk of a study, for --from-csv to merge",
+    )
     parser.add_argument("--designs", help="comma-separated design names (default: all)")
     parser.add_argument("--methods", help="comma-separated method names (default: every registered method)")
     parser.add_argument(
@@ -1070,9 +1153,19 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--command", help="the command to name in the header (default: this one)")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    parser.add_argument(
+        "--compare",
+        action="append",
+        default=[],
+        metavar="LABEL=FITS.csv[,MORE.csv][:SECONDS.csv[,MORE.csv]]",
+        help="score earlier --out runs of the same methods with other settings side by side "
+        "(repeat; the first is the reference)",
+    )
     args = parser.parse_args(argv)
     if args.reps < 1 or args.workers < 1:
         parser.error("--reps and --workers must be at least 1")
+    if args.first < 0:
+        parser.error("--first must be 0 or more")
     if args.replicate is not None and args.replicate < 0:
         parser.error("--replicate must be 0 or more")
     return args
@@ -1094,6 +1187,19 @@ def main(argv: Sequence[str] | None = None) -> None:
     command = args.command or "python benchmarks/calibrate.py " + " ".join(
         sys.argv[1:] if argv is None else argv
     )
+    if args.compare:
+        variants = []
+        for text in args.compare:
+            label, eq, paths = text.rpartition("=")
+            if not eq or not label.strip() or not paths:
+                raise SystemExit(
+                    f"calibrate.py: --compare takes LABEL=FITS.csv[,MORE.csv][:SECONDS.csv[,MORE.csv]], got {text!r}"
+                )
+            fits_path, _, seconds_path = paths.partition(":")
+            seconds = seconds_path.split(",") if seconds_path else []
+            variants.append((label.strip(), read_csv(fits_path.split(","), seconds)))
+        sys.stdout.write(compare(variants, designs, methods))
+        return
     if args.from_csv:
         timings = args.timings.split(",") if args.timings else []
         fits = [
@@ -1106,7 +1212,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         fits, shown = with_derived(fits, methods, args.rule)
         sys.stdout.write(render(fits, designs, shown, plan, Meta(command, args.workers, None)))
         return
-    replicates = [args.replicate] if args.replicate is not None else list(range(args.reps))
+    replicates = (
+        [args.replicate] if args.replicate is not None else list(range(args.first, args.first + args.reps))
+    )
     start = time.perf_counter()
     fits = run_study(designs, replicates, methods, plan, args.workers, progress=not args.quiet)
     wall = time.perf_counter() - start
