@@ -5,9 +5,10 @@ Each variant runs the whole demo in a fresh copy of the project on a freshly sta
 (tests/workflow/test_slurm.py: squeue for job states, 2 s before the first status check,
 ``--max-threads 2``):
 
-- ``ungrouped``: the profile with its ``groups:``, ``group-components:`` and ``cores:`` taken
-  out, so every job is an sbatch submission of its own (the profile before job grouping);
-- ``grouped``: the profile as it is in profiles/slurm.
+- ``ungrouped``: profiles/slurm as it is: every job is an sbatch submission of its own;
+- ``grouped``: the profile with the job grouping below (``GROUPING``: Snakemake's ``groups``,
+  ``group-components`` and ``cores``, which caps a group job's CPUs; ``--cores 2`` on the test
+  cluster) added to the run's copy of it.
 
 What is measured, per variant:
 
@@ -55,16 +56,42 @@ from test_workflow import _fixture, make_workdir  # noqa: E402
 CLUSTER = ROOT / "scripts" / "dev" / "slurm_cluster.sh"
 CGROUP_ROOT = Path("/sys/fs/cgroup/cpuacct")
 SUBMITTED = re.compile(r"has been submitted with SLURM jobid (\d+)")
-GROUP_KEYS = ("groups", "group-components", "cores")
+FIGURES = [
+    "figure_reported_tolls", "figure_overlap", "figure_documented_vs_estimated", "figure_forest",
+    "figure_official_coverage", "figure_strata", "figure_reported_vs_estimated",
+    "figure_list_sizes", "figure_residuals", "figure_lcmcr", "figure_dga", "figure_imputations",
+    "figure_linkage_sensitivity", "figure_covariates",
+]  # fmt: skip
+# The grouping measured: all ingests in one job; per event and population its linkage chain;
+# the estimates of several tables; the report's tables and figures in one job at the end.
+GROUPING = {
+    "groups": {
+        "ingest": "ingest",
+        **dict.fromkeys(["link_thresholds", "link", "histories", "linkage_sensitivity"], "linkage"),
+        **dict.fromkeys(
+            [
+                "estimate",
+                "estimate_stratum",
+                "stratified_total",
+                "estimate_stratum_imputed",
+                "stratified_total_imputed",
+            ],
+            "estimates",
+        ),  # fmt: skip
+        **dict.fromkeys(["gather_estimates", "summary", "provenance", "answer", *FIGURES], "report"),
+    },
+    "group-components": {"ingest": 50, "linkage": 1, "estimates": 4, "report": 100},
+    "cores": 4,
+}
 
 
-def strip_groups(profile: Path) -> None:
-    """Take job grouping (``groups``, ``group-components``, ``cores``) out of the copied profile."""
+def add_grouping(profile: Path) -> None:
+    """Write ``GROUPING`` into the copied profile's config.yaml."""
     path = profile / "config.yaml"
     config = yaml.safe_load(path.read_text("utf-8"))
-    for key in GROUP_KEYS:
-        config.pop(key, None)
-    path.write_text(yaml.safe_dump(config, sort_keys=False), "utf-8")
+    if config.get("groups"):
+        raise SystemExit(f"{path} groups jobs already: the 'ungrouped' variant would not be")
+    path.write_text(yaml.safe_dump({**config, **GROUPING}, sort_keys=False), "utf-8")
 
 
 def time_v(path: Path) -> dict[str, float]:
@@ -95,12 +122,10 @@ def uptime() -> str:
 def run_variant(variant: str, out: Path, keep: Path | None) -> dict:
     base = Path(tempfile.mkdtemp(prefix=f"bench-slurm-{variant}-"))
     workdir = make_workdir(base / "w")
-    if variant == "ungrouped":
-        strip_groups(workdir / "profiles" / "slurm")
-    else:
-        config = yaml.safe_load((workdir / "profiles" / "slurm" / "config.yaml").read_text("utf-8"))
-        if not config.get("groups"):
-            raise SystemExit("profiles/slurm/config.yaml has no groups: nothing to measure as 'grouped'")
+    extra = []
+    if variant == "grouped":
+        add_grouping(workdir / "profiles" / "slurm")
+        extra = ["--cores", "2"]  # the node's CPUs: a group job asks for no more
     cluster_dir = base / "cluster"
     env = {**os.environ, "UNDERCOUNT_SLURM_DIR": str(cluster_dir)}
     cgroup = CGROUP_ROOT / f"undercount-bench-{os.getpid()}"
@@ -118,7 +143,7 @@ def run_variant(variant: str, out: Path, keep: Path | None) -> dict:
             "/usr/bin/time", "-v", "-o", str(report),
             sys.executable, "-m", "snakemake",
             "--profile", "profiles/slurm", "--workflow-profile", "none",
-            *ON_TEST_CLUSTER,
+            *ON_TEST_CLUSTER, *extra,
         ]  # fmt: skip
         with log.open("w") as stream:
             proc = subprocess.run(cmd, cwd=workdir, env=env, stdout=stream, stderr=subprocess.STDOUT)
@@ -132,6 +157,7 @@ def run_variant(variant: str, out: Path, keep: Path | None) -> dict:
             env=env, capture_output=True, text=True, check=True,
         ).stdout.splitlines()  # fmt: skip
         steps = re.findall(r"^(\d+) of \1 steps \(100%\) done$", text, re.M)
+        progress = re.findall(r"^(\d+ of \d+ steps \(\d+%\) done)$", text, re.M)
         result = {
             "variant": variant,
             "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
@@ -141,6 +167,8 @@ def run_variant(variant: str, out: Path, keep: Path | None) -> dict:
             "sbatch_in_log": len(SUBMITTED.findall(text)),
             "states": sorted({j.split("|")[1] for j in jobs}),
             "snakemake_jobs": int(steps[-1]) if steps else None,
+            "last_progress": progress[-1] if progress else None,
+            "estimates_csv": (workdir / "results" / "estimates.csv").exists(),
             # id|state|CPUs|comment (rule_<rule or group>[_wildcards_...])|time limit|memory
             "slurm_jobs": jobs,
             "uptime_before": before,
@@ -149,7 +177,7 @@ def run_variant(variant: str, out: Path, keep: Path | None) -> dict:
         try:
             result["identical_files"] = assert_same_bytes(workdir / "results", _fixture())
         except AssertionError as error:
-            result["identical_files"] = f"NO: {error}"
+            result["identical_files"] = f"NO: {error or 'not the same files'}"
     finally:
         subprocess.run(["bash", str(CLUSTER), "stop"], env=env, capture_output=True)
         (CGROUP_ROOT / "cgroup.procs").write_text(str(os.getpid()))
