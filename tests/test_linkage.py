@@ -352,6 +352,8 @@ def test_config_linkage_section_defaults_and_checks():
         "thresholds": [0.3, 0.5, 0.7, 0.9, 0.99],
         "sensitivity_methods": ["mt"],
         "truth": None,
+        "draws": 0,
+        "draws_recalibrate": False,
     }
     for bad, where in [
         ({"threshold": 1.0}, "linkage.threshold"),
