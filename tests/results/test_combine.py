@@ -149,3 +149,38 @@ def test_rubin_on_the_log_of_the_undocumented_number():
     assert out.details.within_variance == pytest.approx(W, rel=1e-9) and out.details.how == "rubin"
     with pytest.raises(MethodError, match="no weights"):
         combine.mix(results, weights=[1, 1, 1], how="rubin")
+
+
+def test_grouped_warnings_name_their_replicates_once():
+    """Fifty linkage draws would repeat one warning fifty times; grouped, it is one line that names them."""
+    rhat, spread = "chains disagree (R-hat 1.2)", "a class at its bound"
+    results = {
+        str(r): posterior(
+            [100.0 + r, 102.0 + r], warnings=[rhat] if r in (1, 2, 3, 7) else [spread] if r == 5 else []
+        )
+        for r in range(1, 9)
+    }
+    grouped = combine.mix(results, rng=np.random.default_rng(0), what="linkage draw", grouped=True)
+    assert f"linkage draws 1-3, 7 (4 of 8): {rhat}" in grouped.warnings
+    assert f"linkage draw 5: {spread}" in grouped.warnings
+    assert sum(rhat in w for w in grouped.warnings) == 1
+    # ungrouped (strata, imputations), every holder keeps its own line, as before
+    plain = combine.mix(results, rng=np.random.default_rng(0), what="linkage draw")
+    assert [w for w in plain.warnings if rhat in w] == [f"linkage draw {r}: {rhat}" for r in (1, 2, 3, 7)]
+    # the numbers are the same either way
+    assert (grouped.n_hat, grouped.ci_low, grouped.ci_high) == (plain.n_hat, plain.ci_low, plain.ci_high)
+
+
+def test_grouped_refusal_shortens_the_draws_it_names():
+    none = not_estimable("lcmcr", ("a", "b", "c"), 80, "not estimable: no list overlaps")
+    results = {str(r): none for r in range(1, 51)}
+    refused = combine.mix(results, rng=np.random.default_rng(0), what="linkage draw", grouped=True)
+    assert not refused.estimable
+    assert "linkage draw 1-50 has no estimate" in refused.warnings[-1]
+    assert "linkage draw 2" not in refused.warnings[-1]
+
+
+def test_name_list_shortens_runs_of_whole_numbers_only():
+    assert combine.name_list(["1", "2", "3", "5", "7", "8"]) == "1-3, 5, 7-8"
+    assert combine.name_list(["a", "b"]) == "a, b"
+    assert combine.name_list(["2", "1", "01", "b", "3"]) == "2, 1, 01, b, 3"

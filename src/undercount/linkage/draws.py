@@ -780,7 +780,7 @@ def pool_over_linkages(results: Sequence[Any], *, seed: int, level: float | None
     from ..results.combine import mix
 
     named = {f"{r + 1}": res for r, res in enumerate(results)}
-    pooled = mix(named, rng=np.random.default_rng(seed), level=level, what="linkage draw")
+    pooled = mix(named, rng=np.random.default_rng(seed), level=level, what="linkage draw", grouped=True)
     distinct = len({id(r) for r in results})
     note = (
         f"pooled over {len(results)} plausible linkages ({distinct} distinct capture-history tables): "

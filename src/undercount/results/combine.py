@@ -28,10 +28,13 @@ from .result import EstimateResult, not_estimable
 MIX_HOWS = ("draws", "rubin")
 
 
-def carried_warnings(results: Mapping[str, EstimateResult], what: str) -> list[str]:
+def carried_warnings(results: Mapping[str, EstimateResult], what: str, *, grouped: bool = False) -> list[str]:
     """Every input's warnings, each prefixed by its origin (``stratum a: ...``).
 
     A warning that every input carries is given once, as ``every stratum: ...``.
+    With ``grouped``, a warning that several inputs carry is also given once, naming
+    them and how many they are (``linkage draws 1-3, 7 (4 of 50): ...``): fifty
+    linkage draws would otherwise repeat one R-hat warning fifty times.
     """
     names = list(results)
     holders: dict[str, list[str]] = {}
@@ -43,6 +46,15 @@ def carried_warnings(results: Mapping[str, EstimateResult], what: str) -> list[s
     out: list[str] = []
     shared = {w for w, who in holders.items() if len(names) > 1 and len(who) == len(names)}
     out += [f"every {what}: {w}" for w in holders if w in shared]
+    if grouped:
+        for w, who in holders.items():
+            if w in shared:
+                continue
+            if len(who) == 1:
+                out.append(f"{what} {who[0]}: {w}")
+            else:
+                out.append(f"{_plural(what)} {name_list(who)} ({len(who)} of {len(names)}): {w}")
+        return out
     for name, result in results.items():
         seen: set[str] = set()
         for w in result.warnings:
@@ -50,6 +62,29 @@ def carried_warnings(results: Mapping[str, EstimateResult], what: str) -> list[s
                 out.append(f"{what} {name}: {w}")
                 seen.add(w)
     return out
+
+
+def name_list(names: Sequence[str]) -> str:
+    """Names joined by commas, runs of consecutive whole numbers shortened: ``1-3, 7, b``."""
+    out: list[str] = []
+    run: list[int] = []
+
+    def close() -> None:
+        if run:
+            out.append(str(run[0]) if len(run) == 1 else f"{run[0]}-{run[-1]}")
+            run.clear()
+
+    for name in names:
+        if name.isdigit() and run and int(name) == run[-1] + 1:
+            run.append(int(name))
+        elif name.isdigit() and not name.startswith("0"):
+            close()
+            run.append(int(name))
+        else:
+            close()
+            out.append(name)
+    close()
+    return ", ".join(out)
 
 
 def _named(results: Mapping[str, EstimateResult] | Sequence[EstimateResult]) -> dict[str, EstimateResult]:
@@ -215,6 +250,7 @@ def _mix(
     level: float | None = None,
     kinds: str | None = None,
     what: str = "replicate",
+    grouped: bool = False,
 ) -> EstimateResult:
     """Pool replicates of one quantity: multiple imputations, plausible linkages.
 
@@ -244,6 +280,9 @@ def _mix(
     interval keeps when every replicate is centred on the pooled centre,
     as a share of its full width.
 
+    ``grouped`` gives a warning that several replicates carry once, naming them
+    (:func:`carried_warnings`), as many plausible linkages would repeat it.
+
     Refused, with the reason and no number: a replicate without an estimate;
     with ``how="draws"``, a replicate without draws, or draws of different
     kinds unless ``kinds`` says what the mixture is.
@@ -261,7 +300,7 @@ def _mix(
     level = first.ci_level if level is None else float(level)
     m = len(named)
     w = _weights(weights, m, how)
-    warnings = carried_warnings(named, what)
+    warnings = carried_warnings(named, what, grouped=grouped)
     n_values = [r.n_observed for r in named.values()]
     n_observed = int(round(float(np.dot(w, n_values))))
     if len(set(n_values)) > 1:
@@ -285,18 +324,19 @@ def _mix(
         )
 
     failed = [name for name, r in named.items() if not r.estimable]
+    names = name_list if grouped else ", ".join
     if how == "rubin":
         details = Combination(how="rubin", combination=RUBIN_TEXT, parts=parts)
         if failed:
-            return refused(f"{what} {', '.join(failed)} has no estimate", details)
+            return refused(f"{what} {names(failed)} has no estimate", details)
         return _rubin(named, first, level, n_observed, warnings, details, refused)
     details = Combination(how="mixture", combination=f"mixture of the {what}s' draws", parts=parts)
     if failed:
-        return refused(f"{what} {', '.join(failed)} has no estimate", details)
+        return refused(f"{what} {names(failed)} has no estimate", details)
     without = [name for name, r in named.items() if r.draws is None]
     if without:
         return refused(
-            f"{first.method} gives no draws ({what} {', '.join(without)}); pool such {_plural(what)} with "
+            f"{first.method} gives no draws ({what} {names(without)}); pool such {_plural(what)} with "
             "how='rubin' (Rubin's rules), never by averaging interval ends",
             details,
         )
@@ -516,9 +556,11 @@ def mix(
     level: float | None = None,
     kinds: str | None = None,
     what: str = "replicate",
+    grouped: bool = False,
 ) -> EstimateResult:
     return _with_caveats(
-        _mix(results, weights, how=how, rng=rng, level=level, kinds=kinds, what=what), results
+        _mix(results, weights, how=how, rng=rng, level=level, kinds=kinds, what=what, grouped=grouped),
+        results,
     )
 
 
