@@ -36,10 +36,10 @@ from .core import Conflicts, Linkage, linkage_from_pairs
 from .draws import (
     PartitionDraws,
     Recalibration,
-    bootstrap_replicates,
     draw_tables,
     fit_recalibration,
     table_key,
+    with_bootstrap_draws,
 )
 
 #: Bootstrap replicates per distinct table for methods that give no draws of N.
@@ -233,8 +233,6 @@ def estimate_draws(
 
 
 def _with_bootstrap(cache, key, result, table, method, model, settings, nboot, ss, run_seed, lookups, name):
-    from ..results.draws import Draws
-
     # the estimate's key, plus what only the bootstrap depends on: its size and its seed (the
     # estimate's key leaves the seed out for a deterministic method)
     text = f"{key}|linkage-draws-bootstrap|nboot={nboot}|seed={run_seed}"
@@ -244,16 +242,7 @@ def _with_bootstrap(cache, key, result, table, method, model, settings, nboot, s
         if found is not None and found.draws is not None:
             lookups.append(f"table {name} bootstrap: cache: hit {boot_key[:16]}")
             return found
-    reps = bootstrap_replicates(
-        table,
-        method,
-        result.n_hat,
-        nboot=nboot,
-        rng=np.random.default_rng(ss.spawn(1)[0]),
-        model=model,
-        settings=settings,
-    )
-    out = replace(result, draws=Draws.bootstrap(reps))
+    out = with_bootstrap_draws(result, table, method, nboot=nboot, seed=ss, model=model, settings=settings)
     if cache is not None and boot_key:
         try:
             cache.store(boot_key, out)

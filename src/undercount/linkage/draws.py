@@ -721,6 +721,35 @@ def bootstrap_replicates(
     return out
 
 
+def with_bootstrap_draws(
+    result: Any,
+    table: Any,
+    method: str,
+    *,
+    nboot: int,
+    seed: np.random.SeedSequence,
+    model: str | None = None,
+    settings: Mapping[str, Any] | None = None,
+) -> Any:
+    """``result`` with ``nboot`` bootstrap replicates of N (:func:`bootstrap_replicates`) as its draws.
+
+    The replicates come from the first child spawned from ``seed``, the table's own seed
+    sequence, whose state seeds the estimate itself: so both streams follow from the table.
+    """
+    from ..results.draws import Draws
+
+    reps = bootstrap_replicates(
+        table,
+        method,
+        result.n_hat,
+        nboot=nboot,
+        rng=np.random.default_rng(seed.spawn(1)[0]),
+        model=model,
+        settings=settings,
+    )
+    return replace(result, draws=Draws.bootstrap(reps))
+
+
 def estimate_draw_tables(
     tables: Sequence[Any],
     method: str,
@@ -742,7 +771,6 @@ def estimate_draw_tables(
     be shared between calls.
     """
     from ..estimators import estimate, get_method
-    from ..results.draws import Draws
 
     spec = get_method(method)
     cache = {} if cache is None else cache
@@ -754,16 +782,9 @@ def estimate_draw_tables(
             run_seed = int(ss.generate_state(1)[0]) if spec.stochastic else None
             result = estimate(table, method, model=model, settings=settings, seed=run_seed, level=level)
             if result.estimable and result.draws is None:
-                reps = bootstrap_replicates(
-                    table,
-                    method,
-                    result.n_hat,
-                    nboot=nboot,
-                    rng=np.random.default_rng(ss.spawn(1)[0]),
-                    model=model,
-                    settings=settings,
+                result = with_bootstrap_draws(
+                    result, table, method, nboot=nboot, seed=ss, model=model, settings=settings
                 )
-                result = replace(result, draws=Draws.bootstrap(reps))
             cache[key] = result
         out.append(cache[key])
     return out
