@@ -15,6 +15,7 @@ from plotnine import (
     labs,
     scale_color_manual,
     scale_y_continuous,
+    theme,
 )
 
 from .common import SYNTHETIC_LABEL, theme_undercount
@@ -155,6 +156,8 @@ def linkage_draws_figure(data: pd.DataFrame, *, title: str, level: float, synthe
         )
         + labs(x="persons (N)", y="", color="", title=title, caption="\n".join(notes))
         + theme_undercount()
+        # free x scales side by side: without room, one panel's last tick label runs into the next's first
+        + theme(panel_spacing_x=0.04)
     )
     return plot, data
 
