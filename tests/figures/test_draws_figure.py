@@ -68,3 +68,42 @@ def test_a_table_without_any_estimate_still_gets_a_figure(tmp_path):
     assert carries_synthetic_label(plot)
     save_figure(plot, data, tmp_path / "empty.png")
     assert (tmp_path / "empty.png").stat().st_size > 1000 and (tmp_path / "empty.tsv").exists()
+
+
+def test_warnings_are_marked_and_an_uninformative_end_is_drawn_open(tmp_path):
+    """The pooled and single rows carry their warnings (marked where they differ, in the caption
+    either way), and a draw whose upper end is uninformative runs to the panel's edge."""
+    from dataclasses import replace
+
+    from undercount.figures import save_figure
+
+    parts = [_result(m, s) for s, m in enumerate((50, 55, 60))]
+    pooled = replace(pool_over_linkages(parts, seed=1), warnings=("every linkage draw: chains disagree",))
+    single = replace(parts[0], warnings=("deviance test rejects the model",))
+    per_draw = pd.DataFrame(
+        {
+            "draw": [1, 2, 3],
+            "table": ["t1", "t2", "t3"],
+            "n_observed": [40, 40, 40],
+            "n_hat": [p.n_hat for p in parts],
+            "ci_low": [p.ci_low for p in parts],
+            "ci_high": [parts[0].ci_high, parts[1].ci_high, 9_000.0],
+            "upper_uninformative": [False, False, True],
+        }
+    )
+    data = linkage_draws_data({"mt": single}, {"mt": pooled}, {"mt": per_draw}, ["mt"], 0.95)
+    rows = data.set_index("kind")
+    assert rows.loc["averaged", "warnings"] == "every linkage draw: chains disagree"
+    assert rows.loc["averaged", "flag"] == "⚠1" and rows.loc["single", "flag"] == "⚠2"
+    assert list(data["open_ended"]) == [False, False, True, False, False]
+    plot, data = linkage_draws_figure(data, title="t", level=0.95, synthetic=True)
+    caption = plot.labels.caption
+    assert "⚠1: every linkage draw: chains disagree" in caption
+    assert "⚠2: deviance test rejects the model" in caption
+    assert "no informative upper end" in caption
+    segments = plot.layers[0].geom.data  # the intervals layer's own data
+    drawn_end = float(segments.loc[segments["open_ended"].astype(bool), "high_drawn"].iloc[0])
+    closed_ends = segments.loc[~segments["open_ended"].astype(bool), "high"].astype(float)
+    assert closed_ends.max() < drawn_end < 9_000.0  # to the edge, not to the uninformative end
+    save_figure(plot, data, tmp_path / "draws.png")
+    assert "high_drawn" not in pd.read_csv(tmp_path / "draws.tsv", sep="\t").columns

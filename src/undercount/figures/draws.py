@@ -11,6 +11,7 @@ from plotnine import (
     facet_wrap,
     geom_point,
     geom_segment,
+    geom_text,
     ggplot,
     labs,
     scale_color_manual,
@@ -18,7 +19,7 @@ from plotnine import (
     theme,
 )
 
-from .common import SYNTHETIC_LABEL, theme_undercount
+from .common import SYNTHETIC_LABEL, footnotes, theme_undercount
 
 #: Columns of the figure's data (its .tsv).
 COLUMNS = [
@@ -33,6 +34,10 @@ COLUMNS = [
     "q25",
     "q75",
     "share_between",
+    "open_ended",
+    "warnings",
+    "caveats",
+    "flag",
 ]
 #: Where the pooled and the single-linkage rows sit below draw 1, as shares of the number of draws.
 AVERAGED_Y, SINGLE_Y = -0.1, -0.2
@@ -47,7 +52,13 @@ def linkage_draws_data(
     level: float,
 ) -> pd.DataFrame:
     """One row per method and linkage draw (its estimate and interval), then the pooled
-    distribution (median, interquartile range, interval at ``level``) and the single linkage's."""
+    distribution (median, interquartile range, interval at ``level``) and the single linkage's.
+
+    The pooled and single rows carry their results' warnings and caveats (the pooled one's name
+    the draws that carry them) and a mark (``flag``) for the notes that differ between the rows
+    drawn; ``open_ended`` says an interval's upper end is infinite or uninformative, so the figure
+    draws it to the panel's edge rather than as if its end were a bound.
+    """
     rows = []
     for label in labels:
         draws = per_draw[label]
@@ -66,6 +77,9 @@ def linkage_draws_data(
                     "q25": np.nan,
                     "q75": np.nan,
                     "share_between": np.nan,
+                    "open_ended": _open_ended(d.ci_high, getattr(d, "upper_uninformative", False)),
+                    "warnings": "",
+                    "caveats": "",
                 }
             )
         pooled = averaged[label]
@@ -93,6 +107,7 @@ def linkage_draws_data(
                 "q25": q25,
                 "q75": q75,
                 "share_between": share,
+                **_notes(pooled),
             }
         )
         one = single[label]
@@ -109,9 +124,34 @@ def linkage_draws_data(
                 "q25": np.nan,
                 "q75": np.nan,
                 "share_between": np.nan,
+                **_notes(one),
             }
         )
-    return pd.DataFrame(rows, columns=COLUMNS)
+    data = pd.DataFrame(rows, columns=COLUMNS)
+    noted = data["kind"] != "linkage draw"
+    marks = iter(footnotes(data.loc[noted, "warnings"], data.loc[noted, "caveats"]).marks)
+    data["flag"] = [next(marks) if n else "" for n in noted]
+    return data
+
+
+def _open_ended(high, uninformative) -> bool:
+    """An interval drawn to the panel's edge: its upper end is infinite or flagged uninformative."""
+    if uninformative is True or (isinstance(uninformative, str) and uninformative.lower() == "true"):
+        return True
+    try:
+        return bool(np.isinf(float(high)))
+    except (TypeError, ValueError):
+        return False
+
+
+def _notes(result) -> dict:
+    """A result's warnings and caveats as results/estimates.csv joins them, and its open end."""
+    estimable = bool(getattr(result, "estimable", False))
+    return {
+        "open_ended": estimable and _open_ended(result.ci_high, result.upper_uninformative),
+        "warnings": " | ".join(result.warnings),
+        "caveats": " | ".join(getattr(result, "caveats", ()) or ()),
+    }
 
 
 def linkage_draws_figure(data: pd.DataFrame, *, title: str, level: float, synthetic: bool):
@@ -130,6 +170,10 @@ def linkage_draws_figure(data: pd.DataFrame, *, title: str, level: float, synthe
             + ", ".join(f"{m} {100 * s:.0f}%" for m, s in zip(shares["method"], shares["share_between"]))
             + "."
         )
+    noted = data["kind"] != "linkage draw"
+    notes += footnotes(data.loc[noted, "warnings"], data.loc[noted, "caveats"]).caption_lines()
+    if data["open_ended"].astype(bool).any():
+        notes.append("A line that runs to the panel's edge has no informative upper end.")
     if synthetic:
         notes.insert(0, SYNTHETIC_LABEL)
     drawn = data.dropna(subset=["n_hat"])
@@ -139,15 +183,29 @@ def linkage_draws_figure(data: pd.DataFrame, *, title: str, level: float, synthe
         text = "No estimate under any linkage (see results/estimates.csv for why)."
         empty = ggplot() + annotate("text", x=0, y=0, label=text)
         return empty + labs(title=title, caption="\n".join(notes)) + theme_void(), data
-    bounded = drawn.dropna(subset=["low", "high"])
-    bounded = bounded[np.isfinite(bounded["high"].astype(float))]
+    bounded = drawn.dropna(subset=["low", "high"]).copy()
+    bounded["high_drawn"] = bounded["high"].astype(float)
+    open_ended = bounded["open_ended"].astype(bool)
+    if open_ended.any():
+        # an open end runs to the edge of its method's panel (free x scales): past every
+        # informative end and estimate of that method, never to a value read as a bound
+        closed = drawn[~drawn["open_ended"].astype(bool)]
+        for method in bounded.loc[open_ended, "method"].unique():
+            mine = closed[closed["method"] == method]
+            ends = pd.concat([mine["n_hat"], mine["high"], drawn.loc[drawn["method"] == method, "n_hat"]])
+            ends = ends[np.isfinite(ends.astype(float))]
+            bounded.loc[open_ended & (bounded["method"] == method), "high_drawn"] = 1.5 * float(ends.max())
     quartiles = drawn.dropna(subset=["q25", "q75"])
+    flagged = drawn[drawn["flag"].astype(str) != ""]
     last = float(max(1.0, data["y"].max()))
     plot = (
         ggplot(drawn, aes(y="y", color="kind"))
-        + geom_segment(bounded, aes(x="low", xend="high", yend="y"), size=0.5)
+        + geom_segment(bounded, aes(x="low", xend="high_drawn", yend="y"), size=0.5)
         + geom_segment(quartiles, aes(x="q25", xend="q75", yend="y"), size=2.0)
         + geom_point(aes(x="n_hat"), size=1.4)
+        + geom_text(
+            flagged, aes(x="n_hat", label="flag"), nudge_y=0.04 * max(last, 5.0), size=7, family="DejaVu Sans"
+        )
         + facet_wrap("~method", scales="free_x")
         + scale_color_manual(values=COLORS, name="")
         + scale_y_continuous(

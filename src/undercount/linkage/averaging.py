@@ -65,6 +65,7 @@ PER_DRAW_COLUMNS = [
     "draws_kind",
     "draws_mean",
     "draws_variance",
+    "upper_uninformative",
 ]
 #: Columns of the uncertain pairs' kinds (``linkage/draws/uncertain_pairs.csv``).
 UNCERTAIN_COLUMNS = ["disagreeing_fields", "pairs", "mean_probability", "mean_co_clustered"]
@@ -255,7 +256,8 @@ def _with_bootstrap(cache, key, result, table, method, model, settings, nboot, s
 
 
 def per_draw_frame(estimates: DrawEstimates) -> pd.DataFrame:
-    """One row per linkage draw: its table's id, estimate, interval and the mean and variance of its draws."""
+    """One row per linkage draw: its table's id, estimate, interval (and whether its upper end is
+    uninformative) and the mean and variance of its draws."""
     rows = []
     for r, (result, name) in enumerate(zip(estimates.results, estimates.tables), start=1):
         finite = result.draws.finite if result.draws is not None else np.zeros(0)
@@ -270,6 +272,8 @@ def per_draw_frame(estimates: DrawEstimates) -> pd.DataFrame:
                 "draws_kind": result.draws.kind if result.draws is not None else "",
                 "draws_mean": float(np.mean(finite)) if finite.size else np.nan,
                 "draws_variance": float(np.var(finite, ddof=1)) if finite.size > 1 else np.nan,
+                # the figure draws such an interval open-ended, never as if its end were a bound
+                "upper_uninformative": bool(result.estimable and result.upper_uninformative),
             }
         )
     return pd.DataFrame(rows, columns=PER_DRAW_COLUMNS)
