@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+# first, before anything numerical: pins the BLAS kernels (undercount._blas) before numpy loads
+import undercount  # noqa: F401
+
+# isort: split
 import importlib.util
 import math
 import os

@@ -25,6 +25,11 @@ from __future__ import annotations
 
 import importlib
 
+from . import _blas
+
+# the same BLAS kernels on every x86-64 machine, set before numpy or scipy loads (undercount._blas)
+_blas.pin()
+
 #: ``typing`` costs more to import than the rest of this module; mypy reads this name as typing's.
 TYPE_CHECKING = False
 

@@ -323,10 +323,13 @@ def library_digest() -> str:
 
 @lru_cache(maxsize=1)
 def environment() -> dict[str, str]:
-    """Python's version, the machine's architecture and the numerical packages' versions."""
+    """Python's version, the machine's architecture, the BLAS kernels and the numerical packages' versions."""
     from importlib import metadata
 
-    out = {"python": sys.version.split()[0], "machine": platform.machine()}
+    # the BLAS kernels (undercount._blas): another set of kernels can give other digits, so a cache
+    # shared by machines that pin differently must not answer one with the other's result
+    blas = os.environ.get("OPENBLAS_CORETYPE") or "native"
+    out = {"python": sys.version.split()[0], "machine": platform.machine(), "blas": blas}
     for name in PACKAGES:
         try:
             out[name] = metadata.version(name)

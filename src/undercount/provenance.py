@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import platform
 import sys
 from collections.abc import Iterable, Mapping
@@ -108,4 +109,7 @@ def provenance_rows(
     for name, seed in sorted(seeds.items()):
         rows.append({"kind": "seed", "name": name, "value": str(seed)})
     rows.append({"kind": "platform", "name": "interpreter", "value": sys.implementation.name})
+    # the BLAS kernels every job loads (undercount._blas): results can differ in digits between kernels
+    kernels = os.environ.get("OPENBLAS_CORETYPE") or "not pinned (each CPU's own)"
+    rows.append({"kind": "platform", "name": "OpenBLAS kernels (OPENBLAS_CORETYPE)", "value": kernels})
     return rows

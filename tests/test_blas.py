@@ -1,0 +1,65 @@
+"""The BLAS kernels are pinned before numpy loads, so a number does not depend on the CPU (undercount._blas)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from undercount import _blas
+
+
+def test_pinned_where_unset_on_x86_64_linux_with_avx2_and_fma(monkeypatch):
+    monkeypatch.setattr(sys, "platform", "linux")
+    env: dict[str, str] = {}
+    assert _blas.pin(env, machine="x86_64", flags={"avx2", "fma", "sse2"}) == "Haswell"
+    assert env == {"OPENBLAS_CORETYPE": "Haswell"}
+
+
+def test_an_analysts_own_choice_is_kept():
+    env = {"OPENBLAS_CORETYPE": "SkylakeX"}
+    assert _blas.pin(env, machine="x86_64", flags={"avx2", "fma"}) == "SkylakeX"
+    assert env == {"OPENBLAS_CORETYPE": "SkylakeX"}
+
+
+@pytest.mark.parametrize(
+    ("machine", "flags"),
+    [("aarch64", {"avx2", "fma"}), ("x86_64", {"sse2", "avx"}), ("x86_64", {"avx2"})],
+)
+def test_not_pinned_where_the_kernels_cannot_run(monkeypatch, machine, flags):
+    monkeypatch.setattr(sys, "platform", "linux")
+    env: dict[str, str] = {}
+    assert _blas.pin(env, machine=machine, flags=flags) is None
+    assert env == {}
+
+
+def test_import_undercount_pins_the_kernels_numpy_and_scipy_load():
+    """In a fresh process without the variable: import undercount, then numpy and scipy's BLAS."""
+    if not (sys.platform.startswith("linux") and os.uname().machine == "x86_64"):
+        pytest.skip(f"the pin applies to Linux x86-64 only; this is {sys.platform} {os.uname().machine}")
+    if not all(f in _blas._cpu_flags() for f in _blas.NEEDED_FLAGS):
+        pytest.skip("this CPU lacks AVX2 or FMA: OpenBLAS runs its own kernels, nothing is pinned")
+    code = (
+        "import os, json, undercount, numpy, scipy.linalg\n"
+        "from undercount._blas import loaded_cores\n"
+        "print(json.dumps([os.environ.get('OPENBLAS_CORETYPE'), loaded_cores()]))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_CORETYPE"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    value, cores = json.loads(out.stdout)
+    assert value == "Haswell"
+    assert cores and set(cores.values()) == {"Haswell"}, cores  # numpy's and scipy's OpenBLAS alike
+
+
+def test_this_test_process_runs_the_pinned_kernels():
+    """conftest imports undercount before anything numerical, so the suite's numbers are the pinned ones."""
+    pinned = os.environ.get("OPENBLAS_CORETYPE")
+    if not pinned:
+        pytest.skip("nothing pinned on this machine (another architecture or a CPU without AVX2/FMA)")
+    import numpy  # noqa: F401
+
+    cores = _blas.loaded_cores()
+    assert cores and set(cores.values()) <= {pinned}, cores
