@@ -41,7 +41,9 @@ def _cpu_flags(path: str = "/proc/cpuinfo") -> set[str]:
     return set()
 
 
-def pin(environ: dict[str, str] | None = None, *, machine: str | None = None, flags: set[str] | None = None) -> str | None:
+def pin(
+    environ: dict[str, str] | None = None, *, machine: str | None = None, flags: set[str] | None = None
+) -> str | None:
     """Set ``OPENBLAS_CORETYPE`` to the portable kernels where it is unset and the CPU has them.
 
     Returns the value in force afterwards (None where nothing is pinned: another
@@ -52,7 +54,9 @@ def pin(environ: dict[str, str] | None = None, *, machine: str | None = None, fl
         return env[VARIABLE]
     if not sys.platform.startswith("linux"):
         return None
-    machine = (machine or os.uname().machine).lower()  # not platform.machine(): platform costs ~20 ms to import
+    machine = (
+        machine or os.uname().machine
+    ).lower()  # not platform.machine(): platform costs ~20 ms to import
     if machine not in ("x86_64", "amd64"):
         return None
     have = _cpu_flags() if flags is None else flags
@@ -81,7 +85,11 @@ def loaded_cores() -> dict[str, str]:
             lib = ctypes.CDLL(path)
         except OSError:
             continue
-        for name in ("scipy_openblas_get_corename64_", "scipy_openblas_get_corename", "openblas_get_corename"):
+        for name in (
+            "scipy_openblas_get_corename64_",
+            "scipy_openblas_get_corename",
+            "openblas_get_corename",
+        ):
             func = getattr(lib, name, None)
             if func is not None:
                 func.restype = ctypes.c_char_p
