@@ -262,13 +262,13 @@ def _poisson_constant(y: np.ndarray) -> float:
     return float(np.sum(np.array([lgamma(v + 1.0) for v in y.tolist()])))
 
 
-def kernels(m: int, p: int):
+def kernels(m: int, p: int, compiled: bool = False):
     """The kernels that fit an ``m``-cell, ``p``-parameter design: plain Python when small, else numba's.
 
     The switch is :func:`._kernels_py.use_plain`; both give the same ``beta``,
     ``mu`` and log-likelihood (the compiled module is imported only when it is needed).
     """
-    if KP.use_plain(m, p):
+    if not compiled and KP.use_plain(m, p):
         return KP
     from . import _kernels
 
@@ -284,12 +284,20 @@ def _xlogy_sum_terms(y: np.ndarray, mu: np.ndarray) -> np.ndarray:
 
 
 def fit_spec(
-    counts: np.ndarray, spec: ModelSpec, *, beta0: np.ndarray | None = None, check: bool = True
+    counts: np.ndarray,
+    spec: ModelSpec,
+    *,
+    beta0: np.ndarray | None = None,
+    check: bool = True,
+    compiled: bool = False,
 ) -> ModelFit:
     """Fit a model to the counts of all observable cells (canonical order).
 
     ``check=False`` skips the existence check (``exists`` is then True when
     the fit converged): used where the caller has decided existence already.
+    ``compiled=True`` takes numba's kernels whatever the size (:func:`kernels`):
+    for a bootstrap's thousands of refits, which need only ``n_hat`` (the
+    coefficients are the same doubles either way).
     """
     counts = np.asarray(counts, dtype=np.int64)
     n = int(counts.sum())
@@ -297,7 +305,7 @@ def fit_spec(
     X = np.ascontiguousarray(spec.X[keep])
     y = counts[keep].astype(float)
     p = X.shape[1]
-    K = kernels(*X.shape)
+    K = kernels(*X.shape, compiled=compiled)
     rank = int(K.matrix_rank(X)) if len(y) else 0
     nan_beta = np.full(p, np.nan)
     if rank < p:
@@ -323,7 +331,7 @@ def fit_spec(
     loglik = float(ll_core - _poisson_constant(y))
     deviance = float(2.0 * np.sum(_xlogy_sum_terms(y, mu_k)))
     if check:
-        exists = existence(X, y, mu_k, converged)
+        exists = existence(X, y, mu_k, converged, compiled=compiled)
     else:
         exists = bool(converged)
     cov = None
@@ -332,7 +340,13 @@ def fit_spec(
     return ModelFit(spec, counts, n, beta, mu, loglik, deviance, rank, bool(converged), True, exists, cov)
 
 
-def existence(X: np.ndarray, y: np.ndarray, mu: np.ndarray | None = None, converged: bool = False) -> bool:
+def existence(
+    X: np.ndarray,
+    y: np.ndarray,
+    mu: np.ndarray | None = None,
+    converged: bool = False,
+    compiled: bool = False,
+) -> bool:
     """Does the MLE exist? Exact cheap cases first, else the Fienberg-Rinaldo LP."""
     have = mu is not None and converged
     args = (
@@ -341,7 +355,7 @@ def existence(X: np.ndarray, y: np.ndarray, mu: np.ndarray | None = None, conver
         np.asarray(mu, dtype=float) if have else np.zeros(len(y)),
         have,
     )
-    K = kernels(*np.shape(X))
+    K = kernels(*np.shape(X), compiled=compiled)
     code = K.existence_precheck(*args)
     if code == KP.UNDECIDED and K is KP:
         # the plain pre-check decides only the cheapest exact cases; the compiled one decides more
@@ -815,7 +829,7 @@ METHODS = (
 
 def stated_model_n_hat(patterns, counts, lists, *, terms, empty_overlaps="fail") -> float:
     """N-hat of a fixed model (NaN when it has no MLE): a bootstrap statistic."""
-    fit = fit_spec(counts, terms_spec(patterns, counts, terms, lists, empty_overlaps))
+    fit = fit_spec(counts, terms_spec(patterns, counts, terms, lists, empty_overlaps), compiled=True)
     return fit.n_hat if fit.ok else math.nan
 
 
