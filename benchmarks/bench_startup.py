@@ -288,6 +288,12 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"repeat {args.repeat} whole processes; in-process rows: 2 processes (warm: median of {args.warm} fits)"
     )
+    bytecode = (
+        "off (PYTHONDONTWRITEBYTECODE is set: every process compiles undercount's sources)"
+        if os.environ.get("PYTHONDONTWRITEBYTECODE")
+        else f"on ({os.environ.get('PYTHONPYCACHEPREFIX') or '__pycache__ next to the sources'})"
+    )
+    print(f"bytecode cache: {bytecode}")
     one, five, fifteen = os.getloadavg()
     print(f"load average at the end: {one:.2f} {five:.2f} {fifteen:.2f} (1, 5, 15 min)")
     print()

@@ -305,7 +305,7 @@ def fit_spec(
     X = np.ascontiguousarray(spec.X[keep])
     y = counts[keep].astype(float)
     p = X.shape[1]
-    K = kernels(*X.shape, compiled=compiled)
+    K = kernels(X.shape[0], X.shape[1], compiled=compiled)
     rank = int(K.matrix_rank(X)) if len(y) else 0
     nan_beta = np.full(p, np.nan)
     if rank < p:
@@ -355,7 +355,7 @@ def existence(
         np.asarray(mu, dtype=float) if have else np.zeros(len(y)),
         have,
     )
-    K = kernels(*np.shape(X), compiled=compiled)
+    K = kernels(len(y), np.shape(X)[1], compiled=compiled)
     code = K.existence_precheck(*args)
     if code == KP.UNDECIDED and K is KP:
         # the plain pre-check decides only the cheapest exact cases; the compiled one decides more
