@@ -39,9 +39,10 @@ DOES_NOT_EXIST = 0
 UNDECIDED = -1
 
 #: A design of at most this many ``cells * parameters**2`` is fitted in plain Python: one Newton
-#: iteration costs about 0.1 microseconds per unit of it here (Ned, 63 cells and 7 parameters, is
-#: 3,087: a whole profile interval in about 30 ms, against 0.6 s for numba's import and cache load).
-#: Mt on 7 lists (127 cells, 8 parameters) is 8,128. Larger designs go to the compiled kernels.
+#: iteration costs about 0.1 microseconds per unit of it here (mt on 7 lists, 127 cells and 8
+#: parameters, is 8,128: 0.7 ms an iteration). A whole mt estimate with its profile interval took
+#: 12 ms on spina_bifida, 32 ms on UKdat_5 and 63 ms on Ned (6 lists), against 0.6 s for numba's
+#: import and cache load before the first compiled fit. Larger designs go to the compiled kernels.
 PLAIN_SIZE = 10_000
 
 
