@@ -4,7 +4,8 @@ Usage (from the repository root, in the project's virtual environment)::
 
     python benchmarks/bench_startup.py                       # spina_bifida (3 lists), UKdat_5 (5 lists)
     python benchmarks/bench_startup.py --repeat 15 --tables HIV
-    python benchmarks/bench_startup.py --skip-numba-cache    # no run with an empty numba cache
+    python benchmarks/bench_startup.py --no-numba-cache      # no run with an empty numba cache
+    python benchmarks/bench_startup.py --before /work/main/src   # and the whole process of another checkout
 
 The tables are the real ones of ``benchmarks/tables/`` (copies of
 ``/work/shared/benchmarks/``): by default ``spina_bifida`` (3 lists, 626
@@ -20,7 +21,10 @@ details, which R here does not (so the comparison flatters R a little).
 
 Rows of the printed table, each over ``--repeat`` runs (median, then min-max):
 
-* ``python -c pass`` and ``Rscript -e 0``: the floor of each runtime;
+* ``python -c pass``, ``python -c "import numpy"`` and ``Rscript -e 0``: the floor of each
+  runtime (a whole mt process imports numpy, so the second is ours);
+* with ``--before SRC``: the whole mt process with ``PYTHONPATH=SRC`` (another checkout's
+  ``src``, e.g. main's), in the same run, so that before and after share the machine's load;
 * the whole ``undercount estimate TABLE --method mt --format json`` process
   (``python -m undercount.cli``), and the whole ``Rscript`` process;
 * inside one process: the import and first fit (import cost and numba's
@@ -162,9 +166,9 @@ def spread(values: list[float]) -> str:
     return f"{statistics.median(values):.3f} [{min(values):.3f}-{max(values):.3f}]"
 
 
-def python_env(cache_dir: str | None = None) -> dict[str, str]:
+def python_env(cache_dir: str | None = None, src: str | None = None) -> dict[str, str]:
     env = {**os.environ, **THREADS}
-    src = str(ROOT / "src")
+    src = src or str(ROOT / "src")
     env["PYTHONPATH"] = src + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     if cache_dir is not None:
         env["NUMBA_CACHE_DIR"] = cache_dir
@@ -183,10 +187,22 @@ def bench_table(name: str, args: argparse.Namespace, rscript: str | None, workdi
     ours = repeated(mt_cmd, args.repeat, env)
     n_py = json.loads(ours["out"])["n_hat"]
     rows.append((name, "undercount estimate --method mt (whole process)", ours, n_py))
+    if args.before:
+        before_env = python_env(src=args.before)
+        run_child(mt_cmd, before_env)  # its numba cache, if it has to be filled
+        before = repeated(mt_cmd, args.repeat, before_env)
+        rows.append(
+            (
+                name,
+                f"  the same, PYTHONPATH={args.before} (before)",
+                before,
+                json.loads(before["out"])["n_hat"],
+            )
+        )
     inside = [json.loads(run_child([py, "-c", PY_INSIDE, str(path), str(args.warm)], env)[2])]
     inside += [json.loads(run_child([py, "-c", PY_INSIDE, str(path), str(args.warm)], env)[2])]
     rows.append((name, "  in one process: import undercount", _of(inside, "import"), None))
-    rows.append((name, "  in one process: first mt fit (cache load)", _of(inside, "first"), None))
+    rows.append((name, "  in one process: first mt fit", _of(inside, "first"), None))
     rows.append((name, "  in one process: warm mt fit", _of(inside, "warm"), None))
     if args.numba_cache:
         cold, warm = [], []
@@ -237,6 +253,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--cache-repeat", type=int, default=2, help="runs with an empty numba cache (default 2)"
     )
+    parser.add_argument(
+        "--before",
+        metavar="SRC",
+        help="also time the whole mt process with PYTHONPATH=SRC (another checkout)",
+    )
     args = parser.parse_args(argv)
     if args.rscript is None:
         print("Rscript not found: the R rows are skipped (install r-base-core)")
@@ -244,7 +265,13 @@ def main(argv: list[str] | None = None) -> int:
         workdir = Path(tmp)
         env = python_env()
         floors = [
-            ("(floors)", "python -c pass", repeated([args.python, "-c", "pass"], args.repeat, env), None)
+            ("(floors)", "python -c pass", repeated([args.python, "-c", "pass"], args.repeat, env), None),
+            (
+                "(floors)",
+                "python -c 'import numpy'",
+                repeated([args.python, "-c", "import numpy"], args.repeat, env),
+                None,
+            ),
         ]
         if args.rscript is not None:
             floors.append(
@@ -261,6 +288,12 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"repeat {args.repeat} whole processes; in-process rows: 2 processes (warm: median of {args.warm} fits)"
     )
+    bytecode = (
+        "off (PYTHONDONTWRITEBYTECODE is set: every process compiles undercount's sources)"
+        if os.environ.get("PYTHONDONTWRITEBYTECODE")
+        else f"on ({os.environ.get('PYTHONPYCACHEPREFIX') or '__pycache__ next to the sources'})"
+    )
+    print(f"bytecode cache: {bytecode}")
     one, five, fifteen = os.getloadavg()
     print(f"load average at the end: {one:.2f} {five:.2f} {fifteen:.2f} (1, 5, 15 min)")
     print()
@@ -275,19 +308,28 @@ def main(argv: list[str] | None = None) -> int:
     ok = True
     if args.rscript is not None:
         print()
-        print("| table | N-hat ours | N-hat R | relative difference | whole-process CPU ours / R |")
-        print("|---|---|---|---|---|")
+        print(
+            "| table | N-hat ours | N-hat R | relative difference | whole-process CPU ours / R | before / R |"
+        )
+        print("|---|---|---|---|---|---|")
         by = {}
         for table, _what, m, n_hat in rows:
             if n_hat is not None:
                 by.setdefault(table, []).append((m, n_hat))
-        for table, ((ours, n_py), (theirs, n_r)) in by.items():
+        for table, found in by.items():
+            (ours, n_py), (theirs, n_r) = found[0], found[-1]
             rel = abs(n_py - n_r) / abs(n_r)
             agree = rel <= AGREE_RTOL
             ok &= agree
             ratio = statistics.median(ours["cpu"]) / statistics.median(theirs["cpu"])
+            before = (
+                f"{statistics.median(found[1][0]['cpu']) / statistics.median(theirs['cpu']):.2f}x"
+                if len(found) == 3
+                else ""
+            )
             print(
-                f"| {table} | {n_py:.6f} | {n_r:.6f} | {rel:.1e} {'agree' if agree else 'DISAGREE'} | {ratio:.2f}x |"
+                f"| {table} | {n_py:.6f} | {n_r:.6f} | {rel:.1e} {'agree' if agree else 'DISAGREE'} "
+                f"| {ratio:.2f}x | {before} |"
             )
     return 0 if ok else 1
 

@@ -16,7 +16,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 from conftest import TABLES
 
@@ -26,10 +25,20 @@ from undercount.estimators import _INDEX, REGISTRY, Registry
 FIXTURES = Path(__file__).parent / "fixtures" / "cli-mt-c33a44c"
 GOLDEN = ("spina_bifida", "UKdat_5", "Artificial_3")
 
-#: Modules a whole mt process has no use for; each cost from 10 ms to 0.4 s of CPU to import.
+#: Modules a whole mt process has no use for; each cost from 10 ms to 0.4 s of CPU to import. numba
+#: and scipy (0.15-0.25 s each, and numba's cache load 0.2-0.4 s more) are left out since a small
+#: fixed model is fitted by the plain-Python kernels (_kernels_py) with the standard library's
+#: special functions (_scalar).
 NOT_FOR_MT = (
     "pandas",
-    "scipy.stats",
+    "scipy",
+    "numba",
+    "undercount.estimators._kernels",
+    "undercount.estimators.glm",
+    "undercount.results.combine",
+    "undercount.results.tidy",
+    "concurrent.futures",
+    "statistics",
     "statsmodels",
     "plotnine",
     "matplotlib",
@@ -81,8 +90,28 @@ def test_an_mt_process_imports_only_what_mt_needs():
         f"    assert main(['estimate', {str(table)!r}, '--method', 'mt']) == 0"
     )
     # the probe sees the imports of a real run: mt's own module and its kernels are there
-    assert {"undercount.estimators.loglinear", "undercount.estimators._kernels", "numba"} <= loaded
+    assert {"undercount.estimators.loglinear", "undercount.estimators._kernels_py", "numpy"} <= loaded
     assert sorted(m for m in NOT_FOR_MT if m in loaded) == []
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["UKdat_5", "--method", "mt", "--set", "interval=lognormal"],
+        ["Ned", "--method", "mt"],
+        ["HIV", "--method", "loglinear", "--model", "c1*c2 + c3*c4"],
+        ["spina_bifida", "--method", "mth-chao"],
+    ],
+)
+def test_other_small_fixed_models_need_neither_numba_nor_scipy(args):
+    """The switch is by size (_kernels_py.use_plain), the same for every fixed model and caller."""
+    table = str(TABLES / f"{args[0]}.csv")
+    loaded = _loaded_after(
+        "import contextlib, io\nfrom undercount.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    assert main(['estimate', {table!r}, *{args[1:]!r}]) == 0"
+    )
+    assert not {"numba", "scipy", "undercount.estimators._kernels"} & loaded
 
 
 @pytest.mark.parametrize("name", GOLDEN)
@@ -94,12 +123,24 @@ def test_estimate_mt_prints_what_main_printed_before(capsys, name):
     _same_json(json.loads(capsys.readouterr().out), json.loads((FIXTURES / f"{name}.json").read_text()))
 
 
+#: Fields that moved when the profile interval left scipy (mtlean, issue 19 item 6), with the
+#: tolerance that bounds them. The profile likelihood now takes math.lgamma where it took scipy's
+#: gammaln (a few units apart in the last place); the maximiser and the root finder are scipy's
+#: iterations (tests/estimators/test_scalar.py), so only those last bits move the iterates. The
+#: maximum's place is fixed by the function's values only to within the optimiser's tolerance
+#: (xatol = 1e-6 n_hat): spina_bifida's moved 4e-10 relative. The interval's ends are roots found
+#: to 1e-8 n_max (moved at most 1.3e-10 relative on every benchmark table and fixed model).
+MOVED = {"$.details.n_hat_profile": 1e-6, "$.ci_low": 1e-8, "$.ci_high": 1e-8}
+
+
 def _same_json(got, want, where="$"):
-    """Equal keys, strings and integers; floats to 1e-12 relative.
+    """Equal keys, strings and integers; floats to 1e-12 relative (``MOVED``'s fields to theirs).
 
     Byte-identical on the machine that wrote the fixture (checked when it was
-    written); the float tolerance only leaves room for another libm's last
-    bit in exp/log, far below any change of the computation.
+    written); the float tolerance leaves room for another libm's last bits in
+    exp/log/lgamma and the standard-library special functions that replaced
+    scipy's (rounding level: deviance_p moved 9e-14 relative at most, the
+    standard errors 2e-14), far below any change of the computation.
     """
     assert type(got) is type(want), where
     if isinstance(want, dict):
@@ -111,7 +152,8 @@ def _same_json(got, want, where="$"):
         for i, (g, w) in enumerate(zip(got, want)):
             _same_json(g, w, f"{where}[{i}]")
     elif isinstance(want, float):
-        assert math.isclose(got, want, rel_tol=1e-12, abs_tol=1e-300), (where, got, want)
+        rel = MOVED.get(where, 1e-12)
+        assert math.isclose(got, want, rel_tol=rel, abs_tol=1e-300), (where, got, want)
     else:
         assert got == want, where
 
@@ -192,13 +234,3 @@ def test_submodules_are_reachable_as_attributes():
     assert est.dga is importlib.import_module("undercount.estimators.dga")
     with pytest.raises(AttributeError):
         est.no_such_module  # noqa: B018
-
-
-def test_the_deviance_p_value_is_scipy_stats_chi2_sf():
-    """loglinear.deviance_p takes chdtrc, which chi2.sf calls: the same double, no scipy.stats import."""
-    from scipy.special import chdtrc
-    from scipy.stats import chi2
-
-    x = np.concatenate([[0.0, 1e-12, 0.5], np.geomspace(1e-3, 2e3, 400)])
-    for df in (1, 2, 3, 7, 26, 57):
-        assert np.array_equal(chdtrc(df, x), chi2.sf(x, df))

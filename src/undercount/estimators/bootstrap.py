@@ -31,12 +31,10 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from scipy.special import ndtr, ndtri
 
 from ..progress import track
 from .base import Setting
@@ -162,6 +160,8 @@ def _evaluate(
                 results[i] = _run_chunk(statistic, patterns, lists, chunk)
                 bar.update(len(chunk))
         else:
+            from concurrent.futures import ProcessPoolExecutor  # here: a 15 ms import
+
             with ProcessPoolExecutor(max_workers=workers) as pool:
                 futures = {
                     pool.submit(_run_chunk, statistic, patterns, lists, chunk): i
@@ -237,6 +237,8 @@ def bca_bootstrap(
             "is infinite and the interval is the range of the replicates"
         )
         share_below = min(max(share_below, 0.5 / len(finite)), 1 - 0.5 / len(finite))
+    from scipy.special import ndtri
+
     z0 = float(ndtri(share_below))
     if np.all(np.isfinite(jack)):
         mean = float(np.sum(weights * jack) / weights.sum())
@@ -261,11 +263,19 @@ def bca_bootstrap(
 
 def bca_levels(z0: float, a: float, level: float) -> tuple[float, float]:
     """Quantile levels of the BCa interval's ends."""
+    from scipy.special import ndtr, ndtri  # here: loglinear imports this module for its settings
+
     out = []
     for q in ((1.0 - level) / 2.0, (1.0 + level) / 2.0):
         zq = float(ndtri(q))
         out.append(float(ndtr(z0 + (z0 + zq) / (1.0 - a * (z0 + zq)))))
     return out[0], out[1]
+
+
+def _ndtri(p: float) -> float:
+    from scipy.special import ndtri
+
+    return float(ndtri(p))
 
 
 def bca_monte_carlo_se(
@@ -295,7 +305,7 @@ def bca_monte_carlo_se(
         sample = rng.choice(x, B, replace=True)
         share = float(np.mean(sample < estimate))
         share = min(max(share, 0.5 / B), 1 - 0.5 / B)
-        ends[r] = np.quantile(sample, bca_levels(float(ndtri(share)), a, level), method="median_unbiased")
+        ends[r] = np.quantile(sample, bca_levels(float(_ndtri(share)), a, level), method="median_unbiased")
     sd = ends.std(axis=0, ddof=1)
     return float(sd[0]), float(sd[1])
 

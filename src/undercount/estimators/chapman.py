@@ -135,9 +135,10 @@ def chapman(table: CaptureTable, *, level: float = 0.95, pair: str | None = None
 
 
 def _normal_quantile(p: float) -> float:
-    from scipy.special import ndtri
+    # the library's one normal quantile (results.intervals recomputes intervals with it too)
+    from ._scalar import normal_quantile
 
-    return float(ndtri(p))
+    return normal_quantile(p)
 
 
 METHODS = (

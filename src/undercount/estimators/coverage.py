@@ -58,9 +58,9 @@ import math
 from typing import Any
 
 import numpy as np
-from scipy.special import ndtri
 
 from ..histories import CaptureTable
+from ._scalar import normal_quantile
 from .base import BOOTSTRAP_DRAWS, Details, Draws, EstimateResult, Method, Setting, not_estimable
 
 ESTIMATORS = ("high-coverage", "low-coverage", "independence")
@@ -204,7 +204,7 @@ def sample_coverage(
         )
     se = float(np.std(finite, ddof=1)) if len(finite) > 1 else math.nan
     details["bootstrap_se"] = se
-    z = float(ndtri(0.5 + level / 2.0))
+    z = normal_quantile(0.5 + level / 2.0)  # the one results.intervals recomputes with
     f0 = value - n
     if f0 > 0 and se > 0:
         c = math.exp(z * math.sqrt(math.log(1.0 + se**2 / f0**2)))

@@ -48,13 +48,12 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
-from scipy.special import chdtrc, gammaln, ndtri, xlogy
 
 from ..errors import MethodError
 from ..histories import CaptureTable
-from . import _kernels as K
+from . import _kernels_py as KP
+from ._scalar import chi2_sf, find_root, lgamma, minimize_bounded, normal_quantile, xlogy
 from .base import BOOTSTRAP_DRAWS, CELLS, Cell, EstimateResult, LoglinearFit, Method, Setting, not_estimable
-from .glm import mle_exists
 
 Term = tuple[int, ...]
 
@@ -215,7 +214,7 @@ class ModelFit:
     @property
     def dark(self) -> float:
         """Estimated number of people on no list, ``exp(beta_0)``."""
-        return math.exp(min(self.beta[0], K.ETA_LIMIT))
+        return math.exp(min(self.beta[0], KP.ETA_LIMIT))
 
     @property
     def n_hat(self) -> float:
@@ -260,16 +259,45 @@ class ModelFit:
 
 
 def _poisson_constant(y: np.ndarray) -> float:
-    return float(np.sum(gammaln(y + 1.0)))
+    return float(np.sum(np.array([lgamma(v + 1.0) for v in y.tolist()])))
+
+
+def kernels(m: int, p: int, compiled: bool = False):
+    """The kernels that fit an ``m``-cell, ``p``-parameter design: plain Python when small, else numba's.
+
+    The switch is :func:`._kernels_py.use_plain`; both give the same ``beta``,
+    ``mu`` and log-likelihood (the compiled module is imported only when it is needed).
+    """
+    if not compiled and KP.use_plain(m, p):
+        return KP
+    from . import _kernels
+
+    return _kernels
+
+
+def _xlogy_sum_terms(y: np.ndarray, mu: np.ndarray) -> np.ndarray:
+    """``xlogy(y, y) - xlogy(y, mu) - (y - mu)`` per cell."""
+    yl = y.tolist()
+    a = np.array([xlogy(v, v) for v in yl])
+    b = np.array([xlogy(v, m) for v, m in zip(yl, mu.tolist())])
+    return a - b - (y - mu)
 
 
 def fit_spec(
-    counts: np.ndarray, spec: ModelSpec, *, beta0: np.ndarray | None = None, check: bool = True
+    counts: np.ndarray,
+    spec: ModelSpec,
+    *,
+    beta0: np.ndarray | None = None,
+    check: bool = True,
+    compiled: bool = False,
 ) -> ModelFit:
     """Fit a model to the counts of all observable cells (canonical order).
 
     ``check=False`` skips the existence check (``exists`` is then True when
     the fit converged): used where the caller has decided existence already.
+    ``compiled=True`` takes numba's kernels whatever the size (:func:`kernels`):
+    for a bootstrap's thousands of refits, which need only ``n_hat`` (the
+    coefficients are the same doubles either way).
     """
     counts = np.asarray(counts, dtype=np.int64)
     n = int(counts.sum())
@@ -277,6 +305,7 @@ def fit_spec(
     X = np.ascontiguousarray(spec.X[keep])
     y = counts[keep].astype(float)
     p = X.shape[1]
+    K = kernels(X.shape[0], X.shape[1], compiled=compiled)
     rank = int(K.matrix_rank(X)) if len(y) else 0
     nan_beta = np.full(p, np.nan)
     if rank < p:
@@ -300,9 +329,9 @@ def fit_spec(
     mu = np.zeros(len(counts))
     mu[keep] = mu_k
     loglik = float(ll_core - _poisson_constant(y))
-    deviance = float(2.0 * np.sum(xlogy(y, y) - xlogy(y, mu_k) - (y - mu_k)))
+    deviance = float(2.0 * np.sum(_xlogy_sum_terms(y, mu_k)))
     if check:
-        exists = existence(X, y, mu_k, converged)
+        exists = existence(X, y, mu_k, converged, compiled=compiled)
     else:
         exists = bool(converged)
     cov = None
@@ -311,19 +340,34 @@ def fit_spec(
     return ModelFit(spec, counts, n, beta, mu, loglik, deviance, rank, bool(converged), True, exists, cov)
 
 
-def existence(X: np.ndarray, y: np.ndarray, mu: np.ndarray | None = None, converged: bool = False) -> bool:
+def existence(
+    X: np.ndarray,
+    y: np.ndarray,
+    mu: np.ndarray | None = None,
+    converged: bool = False,
+    compiled: bool = False,
+) -> bool:
     """Does the MLE exist? Exact cheap cases first, else the Fienberg-Rinaldo LP."""
     have = mu is not None and converged
-    code = K.existence_precheck(
+    args = (
         np.ascontiguousarray(X, dtype=float),
         np.asarray(y, dtype=float),
         np.asarray(mu, dtype=float) if have else np.zeros(len(y)),
         have,
     )
-    if code == K.EXISTS:
+    K = kernels(len(y), np.shape(X)[1], compiled=compiled)
+    code = K.existence_precheck(*args)
+    if code == KP.UNDECIDED and K is KP:
+        # the plain pre-check decides only the cheapest exact cases; the compiled one decides more
+        from . import _kernels
+
+        code = _kernels.existence_precheck(*args)
+    if code == KP.EXISTS:
         return True
-    if code == K.DOES_NOT_EXIST:
+    if code == KP.DOES_NOT_EXIST:
         return False
+    from .glm import mle_exists
+
     return mle_exists(X, y)
 
 
@@ -354,8 +398,11 @@ class ProfileLikelihood:
         zero_row = np.zeros((1, X.shape[1]))
         zero_row[0, 0] = 1.0
         self._X = np.ascontiguousarray(np.vstack([X, zero_row]), dtype=float)
+        self._K = kernels(*self._X.shape)
+        if self._K is KP:
+            self._X = self._X.tolist()  # the plain kernels work on rows of Python floats
         self._counts = np.asarray(counts, dtype=float)
-        self._xlogx = float(np.sum(xlogy(self._counts, self._counts)))
+        self._xlogx = float(np.sum(np.array([xlogy(v, v) for v in self._counts.tolist()])))
         self.n = int(n)
         self._beta = np.zeros(X.shape[1])
         self._warm = False
@@ -365,7 +412,7 @@ class ProfileLikelihood:
     def __call__(self, N: float) -> float:
         n0 = max(float(N) - self.n, 0.0)
         y = np.append(self._counts, n0)
-        beta, mu, ll_core, converged, _ = K.newton_poisson(
+        beta, mu, ll_core, converged, _ = self._K.newton_poisson(
             self._X, y, self._beta, int(self._warm), FIT_TOL, FIT_MAX_ITER
         )
         if n0 > 0 and converged and np.all(np.abs(beta) < 50):
@@ -373,7 +420,7 @@ class ProfileLikelihood:
             self._warm = True
         self.evaluations += 1
         # deviance = 2 sum(y log y - y log mu - y + mu) = 2 (sum y log y - ll_core - sum y)
-        deviance = 2.0 * (self._xlogx + float(xlogy(n0, n0)) - ll_core - float(y.sum()))
+        deviance = 2.0 * (self._xlogx + xlogy(n0, n0) - ll_core - float(y.sum()))
         return -(deviance - 2.0 * self._correction(n0, self.n)) / 2.0
 
 
@@ -386,7 +433,7 @@ def cormack_correction(n0: float, n: int) -> float:
     """
     N = n + n0
     if n0 < 1e5:
-        return float(xlogy(n0, n0) + gammaln(N + 1.0) - xlogy(N, N) - gammaln(n0 + 1.0))
+        return xlogy(n0, n0) + lgamma(N + 1.0) - xlogy(N, N) - lgamma(n0 + 1.0)
     return -n - 0.5 * math.log1p(-n / N) + 1.0 / (12.0 * N) - 1.0 / (12.0 * n0)
 
 
@@ -408,17 +455,12 @@ def profile_interval(
     likelihood falls below the cut-off, and only a likelihood that stays flat
     up to ``1e12`` gives an infinite bound (with a warning).
     """
-    from scipy import optimize  # imported here: estimate jobs that never profile start faster
-
     prof = ProfileLikelihood(X, counts, n, correction)
     warnings: list[str] = []
-    cut = ndtri(0.5 + level / 2.0) ** 2 / 2.0  # chi-square(1) quantile at `level`, halved
+    cut = normal_quantile(0.5 + level / 2.0) ** 2 / 2.0  # chi-square(1) quantile at `level`, halved
     hi_search = max(1.5 * n_hat, n + 1.0)
-    res = optimize.minimize_scalar(
-        lambda N: -prof(N), bounds=(n, hi_search), method="bounded", options={"xatol": 1e-6 * n_hat}
-    )
-    n_max = float(res.x)
-    l_max = -float(res.fun)
+    n_max, l_max = minimize_bounded(lambda N: -prof(N), n, hi_search, xatol=1e-6 * n_hat)
+    l_max = -l_max
     if prof(n) > l_max:
         n_max, l_max = float(n), prof(n)
     target = l_max - cut
@@ -429,7 +471,7 @@ def profile_interval(
     if n_max <= n or g(n) >= 0:
         low = float(n)
     else:
-        low = optimize.brentq(g, n, n_max, xtol=1e-8 * n_max, rtol=1e-12)
+        low = find_root(g, n, n_max, xtol=1e-8 * n_max, rtol=1e-12)
     hi = max(3.0 * n_hat, n_max * 1.5, n + 2.0)
     while g(hi) > 0 and hi < _N_CEILING:
         hi *= 3.0
@@ -441,15 +483,15 @@ def profile_interval(
             "an arbitrarily large number of undocumented people)"
         )
     else:
-        high = optimize.brentq(g, n_max, hi, xtol=1e-8 * n_max, rtol=1e-12)
+        high = find_root(g, n_max, hi, xtol=1e-8 * n_max, rtol=1e-12)
     return ProfileInterval(n_max, low, high, tuple(warnings))
 
 
 def lognormal_interval(fit: ModelFit, level: float) -> tuple[float, float]:
     """``n + exp(beta_0 -+ z se(beta_0))``: SparseMSE's default interval."""
-    z = float(ndtri(0.5 + level / 2.0))
+    z = normal_quantile(0.5 + level / 2.0)
     b0, se = float(fit.beta[0]), fit.se_b0
-    return fit.n + math.exp(b0 - z * se), fit.n + math.exp(min(b0 + z * se, K.ETA_LIMIT))
+    return fit.n + math.exp(b0 - z * se), fit.n + math.exp(min(b0 + z * se, KP.ETA_LIMIT))
 
 
 # ----------------------------------------------------------------------- results
@@ -467,9 +509,9 @@ def deviance_p(fit: ModelFit) -> float | None:
     """p-value of the deviance goodness-of-fit test: chi-square on the residual df (None at df 0)."""
     if fit.df <= 0 or not math.isfinite(fit.deviance):
         return None
-    # chdtrc is the chi-square survival function that scipy.stats.chi2.sf calls (the same number,
-    # tests/test_startup.py checks), without scipy.stats' 0.3 s import
-    return float(chdtrc(fit.df, max(fit.deviance, 0.0)))
+    # the closed form for whole degrees of freedom (._scalar.chi2_sf): scipy.stats.chi2.sf to
+    # rounding (tests/estimators/test_scalar.py), without scipy's import
+    return chi2_sf(fit.df, max(fit.deviance, 0.0))
 
 
 def pattern_text(pattern, lists: Sequence[str]) -> str:
@@ -787,7 +829,7 @@ METHODS = (
 
 def stated_model_n_hat(patterns, counts, lists, *, terms, empty_overlaps="fail") -> float:
     """N-hat of a fixed model (NaN when it has no MLE): a bootstrap statistic."""
-    fit = fit_spec(counts, terms_spec(patterns, counts, terms, lists, empty_overlaps))
+    fit = fit_spec(counts, terms_spec(patterns, counts, terms, lists, empty_overlaps), compiled=True)
     return fit.n_hat if fit.ok else math.nan
 
 

@@ -46,7 +46,7 @@ def conf_int(result: EstimateResult, level: float) -> tuple[float, float]:
             return _lognormal_dark(n, dark, variance, z)
         return result.n_hat, result.n_hat
     if isinstance(details, LoglinearFit):
-        from ..estimators import _kernels as K
+        from ..estimators import _kernels_py as K
         from ..estimators.loglinear import LOGNORMAL_TEXT, PROFILE_TEXT, profile_interval
 
         if details.interval == LOGNORMAL_TEXT:
@@ -70,9 +70,9 @@ def conf_int(result: EstimateResult, level: float) -> tuple[float, float]:
 
 
 def _z(level: float) -> float:
-    from scipy.special import ndtri
+    from ..estimators._scalar import normal_quantile
 
-    return float(ndtri(0.5 + level / 2.0))
+    return normal_quantile(0.5 + level / 2.0)
 
 
 def _lognormal_dark(n: int, dark: float, variance: float, z: float) -> tuple[float, float]:
