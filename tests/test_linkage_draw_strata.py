@@ -232,3 +232,35 @@ def test_a_bad_partition_file_names_row_and_column():
         read_partition_frame(frame, file="p.csv")
     with pytest.raises(UndercountError, match="draw_1 ... draw_R"):
         read_partition_frame(frame.rename(columns={"draw_1": "draw_2"}), file="p.csv")
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_draw_attributes_are_person_attributes(seed):
+    """The grouped rule gives person_attributes' frame exactly: modes, first-seen ties, blanks, conflicts."""
+    from undercount.linkage.draw_strata import _all_records, draw_attributes
+    from undercount.strata import assign_strata, person_attributes
+
+    rng = np.random.default_rng(seed)
+    by_source, rows = {}, []
+    for s in LISTS:
+        n = 60
+        people = rng.integers(0, 40, size=n)
+        frame = pd.DataFrame(
+            {
+                "record_id": [f"{s}{i}" for i in range(n)],
+                "sex": rng.choice(["M", "F", None], n),
+                "age": pd.array(rng.choice([20, 31, 47, None], n), dtype="Int64"),
+                "date_of_death": rng.choice(["2022-01-05", "2022-01-07", None], n),
+                "region": rng.choice(["Almaty", "Taraz", None], n),
+                "_row": rng.permutation(n) + 2,  # record order is not file order
+            }
+        )
+        by_source[s] = frame
+        rows += [(s, f"{s}{i}", f"p{p:02d}") for i, p in enumerate(people)]
+    persons = pd.DataFrame(rows, columns=["source", "record_id", "person_id"])
+    expected = person_attributes(persons, by_source, "casualty")
+    got = draw_attributes(persons, _all_records(by_source), "casualty")
+    pd.testing.assert_frame_equal(got, expected)
+    assert (expected["conflicts"] > 0).any() and expected["region"].isna().any()
+    scheme = Scheme.from_config("x", {"by": ["region", "sex", "age_band"]}, "2022-01-05")
+    assert assign_strata(got, scheme).tolist() == assign_strata(expected, scheme).tolist()

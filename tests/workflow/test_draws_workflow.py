@@ -288,3 +288,17 @@ def test_no_name_reaches_results_or_logs(runs):
                 assert not leaked, f"{path}: {sorted(leaked)[:5]}"
                 checked += 1
     assert checked > 20
+
+
+def test_imputed_schemes_get_no_averaged_strata_and_say_so(tmp_path):
+    """Not with impute: a scheme made from an imputed field keeps single-linkage rows, and the
+    workflow says so before any job runs (a dry run)."""
+    work = make_workdir(tmp_path / "impute")
+    config = json.loads(json.dumps(CONFIG))
+    config["strata"]["people"] = {"by": ["sex"]}
+    config["impute"] = {"fields": ["sex"], "m": 2}
+    (work / "config/draws.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    proc = snakemake(work, "--configfile", "config/draws.yaml", "-n", "--quiet", "rules")
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    text = proc.stdout + proc.stderr
+    assert "imputed schemes (people) get no linkage-averaged strata (not with impute)" in text
