@@ -434,6 +434,8 @@ def average_total(
     from ..results import not_estimable
     from ..results.combine import add, mix
 
+    if not strata:
+        raise ValueError("no strata to add: the scheme's stratify checkpoint gave none")
     names = list(strata)
     R = len(next(iter(strata.values())).per_draw)  # noqa: N806
     extra = outside.groupby("draw")["persons"].sum().to_dict() if outside is not None and len(outside) else {}
