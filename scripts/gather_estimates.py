@@ -3,7 +3,9 @@
 Which table and method each file holds (event, population, stratum, label),
 which linkage it rests on (``single``, or ``averaged`` over plausible linkages
 with linkage.draws) and whether the table rests on a synthetic list come as
-params, in the order of the input files: nothing is read off a path.
+params, in the order of the input files: nothing is read off a path. An entry
+with ``member`` names a result file inside its input, a folder (one job's
+linkage-averaged strata of a scheme).
 
 When linkage explains more than half of the variance of a table's
 linkage-averaged estimates (undercount.linkage.averaging.linkage_warning),
@@ -12,6 +14,7 @@ carries a warning saying so, with the kinds of pairs the draws disagree on.
 """
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -42,9 +45,10 @@ def main(
     rows = []
     shares: dict[str, dict[str, float | None]] = {}
     for path, entry in zip(estimates, entries):
-        result = read_result(path)
+        result = read_result(Path(path) / entry["member"] if entry.get("member") else path)
         linkage = str(entry.get("linkage", "single"))
-        if linkage == "averaged":
+        # the linkage warning follows the whole table's pooled estimates (stratum all)
+        if linkage == "averaged" and entry["stratum"] == "all":
             shares.setdefault(f"{entry['event']}/{entry['population']}", {})[entry["label"]] = linkage_share(
                 result
             )

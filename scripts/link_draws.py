@@ -4,7 +4,9 @@ The draws start from ``linkage/pairs.csv`` (written by link_thresholds): the sam
 probabilities the single linkage used, never a second fit. Writes, per draw, the
 counts of people by the lists that document them (no record id, no name), a
 summary of the draws, and the kinds of pairs the draws disagree on (counts by
-which fields disagree).
+which fields disagree). ``persons.csv`` keeps every draw's partition (record ids
+and an integer person label per draw, as persons.csv does for the single
+linkage; no name), from which rule stratify_draws builds the strata's tables.
 """
 
 import json
@@ -26,6 +28,7 @@ from undercount.linkage.averaging import (
     write_json,
 )
 from undercount.linkage.core import _flag_mask, _population_records, fit_options, known_records, read_pairs
+from undercount.linkage.draw_strata import partition_frame
 from undercount.linkage.labels import constraints, read_labels
 from undercount.logs import script_logger
 from undercount.records import date_column, read_records
@@ -41,6 +44,7 @@ def main(
     summary: str,
     uncertain: str,
     log: str,
+    persons: str | None = None,
     population: str,
     sources: Sequence[str],
     other_sources: Sequence[str],
@@ -89,6 +93,8 @@ def main(
         lists = list(json.load(fh)["lists"])
     frame = draw_histories(partitions, lists, keep)
     tabular.write_csv(frame, histories, index=False, lineterminator="\n")
+    if persons is not None:  # every draw's partition, for the strata of any scheme (rule stratify_draws)
+        tabular.write_csv(partition_frame(partitions, keep), persons, index=False, lineterminator="\n")
     tables = read_draw_histories(frame, lists)
     info = draws_summary(partitions, tables, keep)
     info["labelled_pairs"] = {"must_link": len(must), "cannot_link": len(cannot)}
@@ -125,6 +131,7 @@ if "snakemake" in globals():
         histories=snakemake.output.histories,
         summary=snakemake.output.summary,
         uncertain=snakemake.output.uncertain,
+        persons=snakemake.output.persons,
         log=snakemake.log[0],
         population=snakemake.wildcards.population,
         sources=snakemake.params.sources,

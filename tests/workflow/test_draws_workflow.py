@@ -1,7 +1,8 @@
 """The workflow with linkage.draws on a small config: averaged rows, their pooling, reruns, privacy.
 
 One table (the demo's Zhanaozen deaths, 3 lists, about 40 people), R = 5 plausible
-linkages, mt (bootstrap replicates) and dga (posterior draws, 1,000 of them).
+linkages, mt (bootstrap replicates) and dga (posterior draws, 1,000 of them), and one
+strata scheme by date window (its strata and total averaged over the draws too).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ CONFIG = {
     "populations": ["deaths"],
     "linkage": {"method": "splink", "threshold": 0.5, "thresholds": [0.5], "draws": R},
     "methods": {"mt": {}, "dga": {"settings": {"draws": 1000}}},
+    "strata": {"timing": {"by": ["period"], "periods": {"first_day": [0, 0], "later": [1, 60]}}},
     "events": {
         "zhanaozen2011": {
             "label": "Zhanaozen, December 2011",
@@ -167,12 +169,86 @@ def test_linkage_warning_follows_the_rule(runs):
     }
     assert all(s is not None and 0 <= s <= 1 for s in shares.values())
     est = pd.read_csv(work / "results/estimates.csv", keep_default_na=False)
+    est = est[est["stratum"] == "all"]  # the warning is the whole table's
     flagged = est["warnings"].str.contains("linkage explains more than half of the variance")
     assert bool(flagged.all()) == any(s > DOMINANT_SHARE for s in shares.values())
     assert bool(flagged.any()) == bool(flagged.all())
     kinds = pd.read_csv(work / TABLE / "linkage/draws/uncertain_pairs.csv", keep_default_na=False)
     assert list(kinds.columns) == ["disagreeing_fields", "pairs", "mean_probability", "mean_co_clustered"]
     assert (kinds["mean_co_clustered"].between(0.05, 0.95)).all()
+
+
+SCHEME = f"{TABLE}/strata/timing"
+
+
+def test_averaged_strata_and_total_stand_beside_the_single_ones(runs):
+    work = runs[0]
+    est = pd.read_csv(work / "results/estimates.csv", keep_default_na=False, na_values=[""])
+    strata = pd.read_csv(work / SCHEME / "tables/strata.csv")["stratum"].tolist()
+    assert "period-first-day" in strata and len(strata) >= 2
+    mine = est[est["stratum"].str.startswith("timing:")]
+    for linkage in ("single", "averaged"):
+        rows = mine[mine["linkage"] == linkage]
+        expected = sorted((f"timing:{s}", m) for s in [*strata, "total"] for m in ("dga", "mt"))
+        assert sorted(zip(rows["stratum"], rows["method"])) == expected
+    averaged = mine[mine["linkage"] == "averaged"].set_index(["stratum", "method"])
+    for label in ("mt", "dga"):
+        for stratum in strata:
+            row = averaged.loc[(f"timing:{stratum}", label)]
+            per_draw = pd.read_csv(work / SCHEME / f"averaged/{label}/{stratum}.per_draw.csv")
+            assert list(per_draw["draw"]) == list(range(1, R + 1))
+            pooled = read_result(work / SCHEME / f"averaged/{label}/{stratum}.json")
+            if per_draw["usable"].any():
+                assert pooled.estimable and row["ci_low"] <= row["n_hat"] <= row["ci_high"]
+                assert f"pooled over {int(per_draw['usable'].sum())} plausible linkages" in row["warnings"]
+                # the pool mixes the usable draws' draws of N: the mean of its draws is theirs
+                usable = per_draw[per_draw["usable"]]
+                assert np.mean(pooled.draws.finite) == pytest.approx(usable["draws_mean"].mean(), rel=1e-8)
+                assert pooled.details.within_variance > 0 and 0 <= pooled.details.width_share_between <= 1
+            else:
+                assert not pooled.estimable and "not usable in any of the 5 linkage draws" in row["warnings"]
+        total = read_result(work / SCHEME / f"averaged_total/{label}.json")
+        assert total.estimable and total.details.between_variance >= 0
+        assert f"the sum of {len(strata)} strata within each of {R} plausible linkages" in " ".join(
+            total.warnings
+        )
+
+
+def test_strata_tables_of_each_draw_add_up_and_the_total_holds_everyone(runs):
+    """Per draw, the strata's tables (and the people outside the known strata) are the whole table;
+    each draw's total documents the draw's people, and its draws add the strata's, draw by draw."""
+    work = runs[0]
+    lists = json.loads((work / TABLE / "histories.json").read_text("utf-8"))["lists"]
+    whole = pd.read_csv(work / TABLE / "linkage/draws/histories.csv")
+    parts = pd.read_csv(work / TABLE / "linkage/draws/strata/timing/histories.csv")
+    outside = pd.read_csv(work / TABLE / "linkage/draws/strata/timing/outside.csv")
+    assert list(parts.columns) == ["draw", "stratum", *lists, "count"]
+    for r in range(1, R + 1):
+        a = whole[whole["draw"] == r].groupby(lists)["count"].sum()
+        b = parts[parts["draw"] == r].groupby(lists)["count"].sum()
+        away = int(outside.loc[outside["draw"] == r, "persons"].sum())
+        assert int(a.sum()) == int(b.sum()) + away
+        if not away:
+            assert a.to_dict() == b.to_dict()
+    documented = json.loads((work / TABLE / "linkage/draws/summary.json").read_text("utf-8"))[
+        "documented_per_draw"
+    ]
+    strata = pd.read_csv(work / SCHEME / "tables/strata.csv")["stratum"].tolist()
+    for label in ("mt", "dga"):
+        totals = pd.read_csv(work / SCHEME / f"averaged_total/{label}.per_draw.csv")
+        assert list(totals["n_observed"]) == documented
+        # the pooled total's mean: per draw, the usable strata's draw means plus the others' documented
+        per = {s: pd.read_csv(work / SCHEME / f"averaged/{label}/{s}.per_draw.csv") for s in strata}
+        sums = [
+            sum(
+                float(f.loc[r, "draws_mean"]) if f.loc[r, "usable"] else float(f.loc[r, "n_observed"])
+                for f in per.values()
+            )
+            + int(totals.loc[r, "outside"])
+            for r in range(R)
+        ]
+        total = read_result(work / SCHEME / f"averaged_total/{label}.json")
+        assert np.mean(total.draws.finite) == pytest.approx(np.mean(sums), rel=1e-8)
 
 
 def test_figure_of_the_draws(runs):
@@ -212,3 +288,17 @@ def test_no_name_reaches_results_or_logs(runs):
                 assert not leaked, f"{path}: {sorted(leaked)[:5]}"
                 checked += 1
     assert checked > 20
+
+
+def test_imputed_schemes_get_no_averaged_strata_and_say_so(tmp_path):
+    """Not with impute: a scheme made from an imputed field keeps single-linkage rows, and the
+    workflow says so before any job runs (a dry run)."""
+    work = make_workdir(tmp_path / "impute")
+    config = json.loads(json.dumps(CONFIG))
+    config["strata"]["people"] = {"by": ["sex"]}
+    config["impute"] = {"fields": ["sex"], "m": 2}
+    (work / "config/draws.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    proc = snakemake(work, "--configfile", "config/draws.yaml", "-n", "--quiet", "rules")
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    text = proc.stdout + proc.stderr
+    assert "imputed schemes (people) get no linkage-averaged strata (not with impute)" in text

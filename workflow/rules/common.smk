@@ -320,7 +320,7 @@ def _estimate_entries():
     """Every result file gathered into estimates.csv, with the table and method it holds."""
     entries = []
 
-    def entry(path, event, population, stratum, label, linkage="single"):
+    def entry(path, event, population, stratum, label, linkage="single", member=None):
         synthetic = SYNTHETIC_TABLES[f"{event}/{population}"]
         entries.append(
             {
@@ -331,6 +331,7 @@ def _estimate_entries():
                 "label": label,
                 "synthetic": synthetic,
                 "linkage": linkage,
+                **({"member": member} if member else {}),
             }
         )
 
@@ -353,6 +354,9 @@ def _estimate_entries():
             for label in METHODS:
                 path = f"{base}/total/{label}.json"
                 entry(path, event, population, f"{scheme}:total", label)
+    # linkage.draws: strata and totals pooled over plausible linkages (draws_common.smk)
+    for path, event, population, stratum, label, member in averaged_strata_entries():
+        entry(path, event, population, stratum, label, "averaged", member)
     return entries
 
 

@@ -17,6 +17,7 @@ rule link_draws:
     output:
         histories="results/{event}/{population}/linkage/draws/histories.csv",
         summary="results/{event}/{population}/linkage/draws/summary.json",
+        persons="results/{event}/{population}/linkage/draws/persons.csv",
         uncertain=report(
             "results/{event}/{population}/linkage/draws/uncertain_pairs.csv",
             caption="../report/uncertain_pairs.rst",
@@ -56,6 +57,58 @@ rule estimate_averaged:
         level=CONFIG["level"],
     script:
         "../../scripts/estimate_averaged.py"
+
+
+# Strata under the draws: one job per table and scheme builds every draw's stratum tables, and one
+# job per table, scheme and method loops over strata and draws (strata x draws jobs would each pay
+# Python's start-up). Imputed schemes are left out (draws_common.smk).
+rule stratify_draws:
+    input:
+        persons="results/{event}/{population}/linkage/draws/persons.csv",
+        records=population_records,
+        meta="results/{event}/{population}/histories.json",
+        strata=strata_dir,
+    output:
+        histories="results/{event}/{population}/linkage/draws/strata/{scheme}/histories.csv",
+        outside="results/{event}/{population}/linkage/draws/strata/{scheme}/outside.csv",
+    log:
+        "logs/stratify_draws/{event}/{population}/{scheme}.log",
+    params:
+        code=CODE,
+        sources=population_source_ids,
+        scheme=scheme_entry,
+        start_date=event_start,
+        strata=strata_names,
+    script:
+        "../../scripts/stratify_draws.py"
+
+
+rule estimate_averaged_strata:
+    input:
+        histories="results/{event}/{population}/linkage/draws/strata/{scheme}/histories.csv",
+        outside="results/{event}/{population}/linkage/draws/strata/{scheme}/outside.csv",
+        meta="results/{event}/{population}/histories.json",
+        strata=strata_dir,
+    output:
+        strata=directory(
+            "results/{event}/{population}/strata/{scheme}/averaged/{label}"
+        ),
+        total="results/{event}/{population}/strata/{scheme}/averaged_total/{label}.json",
+        total_draws="results/{event}/{population}/strata/{scheme}/averaged_total/{label}.draws.csv",
+        total_per_draw="results/{event}/{population}/strata/{scheme}/averaged_total/{label}.per_draw.csv",
+    log:
+        "logs/estimate_averaged_strata/{event}/{population}/{scheme}/{label}.log",
+    params:
+        code=CODE,
+        method=method_entry,
+        strata=strata_names,
+        seeds=averaged_strata_seeds,
+        total_seeds=averaged_total_seeds,
+        draws=DRAWS,
+        usable=CONFIG["usable_stratum"],
+        level=CONFIG["level"],
+    script:
+        "../../scripts/estimate_averaged_strata.py"
 
 
 rule figure_linkage_draws:

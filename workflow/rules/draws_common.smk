@@ -14,6 +14,82 @@ if DRAWS and not FITTED:
     )
 
 
+# Strata under the draws: every scheme of a drawn table except the imputed ones (multiple
+# imputation over linkage draws is not built: those schemes keep their single-linkage rows).
+DRAW_SCHEMES = {
+    (e, p): [s for s in SCHEMES[(e, p)] if s not in IMPUTED_SCHEMES]
+    for e, p in DRAW_TABLES
+}
+if DRAWS and any(s in IMPUTED_SCHEMES for e, p in DRAW_TABLES for s in SCHEMES[(e, p)]):
+    logger.warning(
+        "undercount: warning: linkage.draws: imputed schemes ("
+        + ", ".join(sorted(IMPUTED_SCHEMES))
+        + ") get no linkage-averaged strata (not with impute); their rows rest on the single linkage"
+    )
+
+
+def averaged_strata_seeds(wildcards):
+    """Per stratum: the seed of its estimates over the draws and of their pool."""
+    return {
+        s: [
+            job_seed(
+                wildcards.event,
+                wildcards.population,
+                f"{wildcards.scheme}:{s}:linkage-draws",
+                label,
+            )
+            for label in (wildcards.label, f"{wildcards.label}:pool")
+        ]
+        for s in strata_names(wildcards)
+    }
+
+
+def averaged_total_seeds(wildcards):
+    """The seeds of the total's sums within each draw and of their pool."""
+    return [
+        job_seed(
+            wildcards.event,
+            wildcards.population,
+            f"{wildcards.scheme}:total:linkage-draws",
+            label,
+        )
+        for label in (wildcards.label, f"{wildcards.label}:pool")
+    ]
+
+
+def averaged_strata_entries():
+    """(path, event, population, stratum, label, member) of every averaged stratum and total:
+    a stratum's result is a file (member) inside its job's folder (path)."""
+    out = []
+    for e, p in DRAW_TABLES:
+        for scheme in DRAW_SCHEMES[(e, p)]:
+            base = f"results/{e}/{p}/strata/{scheme}"
+            for s in _strata(e, p, scheme):
+                for label in DRAW_LABELS:
+                    out.append(
+                        (
+                            f"{base}/averaged/{label}",
+                            e,
+                            p,
+                            f"{scheme}:{s}",
+                            label,
+                            f"{s}.json",
+                        )
+                    )
+            for label in DRAW_LABELS:
+                out.append(
+                    (
+                        f"{base}/averaged_total/{label}.json",
+                        e,
+                        p,
+                        f"{scheme}:total",
+                        label,
+                        None,
+                    )
+                )
+    return out
+
+
 def draws_seed(wildcards):
     return job_seed(
         wildcards.event, wildcards.population, "linkage-draws", "partitions"
