@@ -99,3 +99,42 @@ def test_blocking_study_counts_missed_pairs(capsys):
     assert (missed["surname"] == "letters swapped").any() and (missed["given"] == "initials only").any()
     linkage_draws.main(["--blocking-study", "--datasets", "1", "--noise", "high"])
     assert "True pairs the default rules miss" in capsys.readouterr().out
+
+
+def test_headline_verdicts_follow_the_issues_target():
+    # 100 datasets per (method, linkage) with a given number covered
+    covered = {
+        ("a", "true"): 95,
+        ("a", "single"): 96,
+        ("a", "averaged"): 95,  # single not short
+        ("b", "true"): 94,
+        ("b", "single"): 80,
+        ("b", "averaged"): 92,  # short, averaged within 3 points
+        ("c", "true"): 80,
+        ("c", "single"): 50,
+        ("c", "averaged"): 91,  # ceiling short; 4 points off
+    }
+    rows = pd.DataFrame(
+        [
+            {
+                "noise": "low",
+                "method": m,
+                "linkage": k,
+                "covered": d < n,
+                "rel_error": 0.0,
+                "ci_low": 0.0,
+                "ci_high": 1.0,
+                "linkage_share": 0.1 if k == "averaged" else None,
+                "distinct_tables": None,
+            }
+            for (m, k), n in covered.items()
+            for d in range(100)
+        ]
+    )
+    got = linkage_draws.headline(rows).set_index("method")
+    assert got["target"].to_dict() == {"a": "not short", "b": "met", "c": "missed"}
+    assert got["ceiling"].to_dict() == {"a": "ok", "b": "ok", "c": "short"}
+    assert (
+        got.loc["b", "averaged"] == 0.92
+        and abs(got.loc["b", "averaged_se"] - (0.92 * 0.08 / 100) ** 0.5) < 1e-12
+    )
