@@ -252,8 +252,8 @@ def table_covariate_inputs(wildcards):
 
 
 def table_methods(wildcards):
-    """Every configured method of one table (rule estimate), in METHODS order: its config entry,
-    its seed, and what a covariate model needs to know of the table."""
+    """Every configured method of one table, in METHODS order, for one estimate job: its config
+    entry, its seed, and what a covariate model needs to know of the table."""
     methods = {}
     for label in METHODS:
         one = _with_label(wildcards, label)
@@ -266,7 +266,7 @@ def table_methods(wildcards):
 
 
 def stratum_methods(wildcards):
-    """Every configured method of one stratum (rule estimate_stratum), as table_methods."""
+    """Every configured method of one stratum, for one estimate_stratum job (as table_methods)."""
     methods = {}
     for label in METHODS:
         one = _with_label(wildcards, label)
