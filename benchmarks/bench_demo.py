@@ -22,11 +22,12 @@ two commits of a row are measured minutes apart on the same machine. Per run:
 - whether every file under ``results/`` (PNGs, result files, draws, tables) has the bytes of the
   first commit's fresh run, and whether ``results/estimates.csv`` and every figure's data are
   byte-identical to the fixture (tests/workflow/fixtures/main-*), with
-  tests/workflow/test_slurm.py's comparison. The fixture was made with the BLAS's own threads:
-  with one thread a few cells differ in their last digits (residuals near 1e-15, a BCa bound in
-  the fifth digit), for main as well, so the comparison between commits is the one to read.
+  tests/workflow/test_slurm.py's comparison. A run of main here (one BLAS thread per job) differs
+  from the fixture in a few cells' last digits too (residuals near 1e-15, a BCa bound in the
+  fifth digit; the fixture was perhaps made with the BLAS's own threads, not checked), so the
+  comparison between commits is the one to read.
 
-    python benchmarks/bench_demo.py                       # main against HEAD, about 10 minutes
+    python benchmarks/bench_demo.py                       # main against HEAD (an hour at load 10-16)
     python benchmarks/bench_demo.py --commits main s25-batch --keep /tmp/demo-bench
 
 Every job runs with one BLAS/numba thread (``OMP_NUM_THREADS=1`` and the like), as the workflow
