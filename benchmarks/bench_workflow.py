@@ -17,7 +17,7 @@ in a temporary copy of the project, on synthetic linked person tables that it wr
 ``--cache off`` makes the same two runs without the cache (UNDERCOUNT_CACHE=off), to compare.
 Every number is measured here, on this machine; the table says how many cores the runs had.
 
-    python benchmarks/bench_workflow.py                     # the large config (about 2,100 jobs)
+    python benchmarks/bench_workflow.py                     # the large config (557 jobs; 2,100 before one job per table)
     python benchmarks/bench_workflow.py --events 1 --regions 4 --keep /tmp/small
 """
 
