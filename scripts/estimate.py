@@ -1,4 +1,13 @@
-"""Rule estimate (and estimate_stratum): one table, one configured method -> result file and draws.
+"""Rules estimate and estimate_stratum: one table, every configured method -> a result file and draws each.
+
+One job per table runs all of the table's methods in one process, so the table's Python start-up,
+imports and numba cache loads are paid once, not once per method. Each method is estimated exactly
+as a job of its own would be (its own seed, settings and cache key; :func:`estimate_method`), and
+its lines in the log start with its label (``mt: cache: hit ...``).
+
+A method that raises does not stop the others: every method is tried, the failure is logged with
+its traceback, and the job then fails naming the methods that failed (Snakemake removes the job's
+outputs; the methods that succeeded are in the estimate cache, so the rerun looks them up).
 
 A covariate model (``loglinear-cov``) also gets the table's persons and records: its table is the
 people's capture patterns with their covariates (:func:`undercount.estimators.loglinear_cov.covariate_table`),
@@ -6,22 +15,96 @@ in a stratum those of the stratum's people (:func:`undercount.covariates.stratum
 """
 
 import json
+import logging
+import traceback
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from undercount.cache import EstimateCache, cached_estimate_table
+from undercount.errors import UndercountError
 from undercount.histories import read_histories
 from undercount.logs import job_progress, script_logger
 from undercount.results import EstimateResult, workflow_settings, write_draws_csv
+
+
+class MethodsFailed(UndercountError):
+    """One or more methods of a table raised; the others' results were written and cached."""
+
+
+class _Labelled(logging.LoggerAdapter):
+    """The job's logger, each line starting with the method's label (``mt: cache: hit ...``)."""
+
+    def process(self, msg, kwargs):
+        return f"{self.extra['label']}: {msg}", kwargs
 
 
 def main(
     *,
     table: str,
     meta: str,
+    estimates: Sequence[str],
+    draws: Sequence[str],
+    log: str,
+    methods: Mapping[str, Mapping[str, Any]],
+    level: float,
+    threads: int = 1,
+    where: str = "",
+    persons: str | None = None,
+    records: Sequence[str] = (),
+) -> dict[str, EstimateResult]:
+    """Estimate ``table`` by every method of ``methods`` (label -> ``method``, ``seed``, ``covariates``).
+
+    ``estimates`` and ``draws`` are the output files, in the order of ``methods``. Returns the
+    results by label; raises :class:`MethodsFailed` after trying every method when any raised.
+    """
+    if not (len(estimates) == len(draws) == len(methods)):
+        raise ValueError(f"{len(methods)} methods, but {len(estimates)} result and {len(draws)} draws files")
+    logger = script_logger(log, "estimate")
+    with open(meta, encoding="utf-8") as fh:
+        summary = json.load(fh)
+    capture = read_histories(table, summary)
+    results: dict[str, EstimateResult] = {}
+    failed: list[str] = []
+    for (label, entry), estimate, draw in zip(methods.items(), estimates, draws, strict=True):
+        labelled = _Labelled(logger, {"label": label})
+        try:
+            results[label] = estimate_method(
+                capture,
+                summary,
+                estimate=estimate,
+                draws=draw,
+                logger=labelled,
+                method=entry["method"],
+                seed=int(entry["seed"]),
+                level=level,
+                threads=threads,
+                where=where,
+                persons=persons,
+                records=records,
+                covariates=entry.get("covariates") or None,
+            )
+        except Exception:  # noqa: BLE001 - every method is tried; the job fails below, naming them
+            failed.append(label)
+            labelled.error("failed:\n%s", traceback.format_exc().rstrip())
+    if failed:
+        done = [label for label in methods if label in results]
+        message = f"{where or table}: method(s) {', '.join(failed)} failed (tracebacks in {log}); " + (
+            f"{', '.join(done)} succeeded and are in the estimate cache, where a rerun finds them"
+            if done and EstimateCache.from_environment() is not None
+            else f"{', '.join(done) or 'no method'} succeeded"
+        )
+        logger.error("%s", message)
+        raise MethodsFailed(message)
+    return results
+
+
+def estimate_method(
+    capture,
+    summary: Mapping[str, Any],
+    *,
     estimate: str,
     draws: str,
-    log: str,
+    logger: logging.Logger | logging.LoggerAdapter,
     method: Mapping[str, Any],
     seed: int,
     level: float,
@@ -31,11 +114,7 @@ def main(
     records: Sequence[str] = (),
     covariates: Mapping[str, Any] | None = None,
 ) -> EstimateResult:
-    """Estimate ``table`` (with its summary ``meta``) by the configured ``method`` entry; write the result."""
-    logger = script_logger(log, "estimate")
-    with open(meta, encoding="utf-8") as fh:
-        summary = json.load(fh)
-    capture = read_histories(table, summary)
+    """Estimate the table ``capture`` (with its summary) by one configured ``method`` entry; write the result."""
     settings = workflow_settings(method["method"], method.get("settings"), threads)
     if covariates:
         from undercount.errors import TableError
@@ -162,16 +241,14 @@ if "snakemake" in globals():
         main(
             table=snakemake.input.table,
             meta=snakemake.input.meta,
-            estimate=snakemake.output.estimate,
-            draws=snakemake.output.draws,
+            estimates=list(snakemake.output.estimates),
+            draws=list(snakemake.output.draws),
             log=snakemake.log[0],
-            method=snakemake.params.method,
-            seed=snakemake.params.seed,
+            # label -> method entry, seed and (loglinear-cov) the table's covariate facts, in output order
+            methods=dict(snakemake.params.methods),
             level=snakemake.params.level,
             threads=snakemake.threads,
             where="/".join(str(v) for v in snakemake.wildcards),
             persons=getattr(snakemake.input, "persons", None),
             records=list(getattr(snakemake.input, "records", [])),
-            # rules estimate and estimate_stratum (a stratum's people); not the imputed strata
-            covariates=dict(getattr(snakemake.params, "covariates", {})),
         )

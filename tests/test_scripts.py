@@ -42,16 +42,16 @@ def test_estimate_then_total_then_gather(tmp_path):
     paths = []
     for stratum, seed in (("a", 1), ("b", 2)):
         out = tmp_path / f"{stratum}.json"
-        result = estimate.main(
+        results = estimate.main(
             table=str(table),
             meta=str(meta),
-            estimate=str(out),
-            draws=str(tmp_path / f"{stratum}.draws.csv"),
+            estimates=[str(out)],
+            draws=[str(tmp_path / f"{stratum}.draws.csv")],
             log=str(tmp_path / "logs" / f"{stratum}.log"),
-            method={"method": "stepwise-bca", "settings": {"nboot": 20}},
-            seed=seed,
+            methods={"sw": {"method": {"method": "stepwise-bca", "settings": {"nboot": 20}}, "seed": seed}},
             level=0.95,
         )
+        result = results["sw"]
         assert read_result(out) == result and result.caveats == ("a table note",)
         draws = pd.read_csv(tmp_path / f"{stratum}.draws.csv")
         assert list(draws.columns) == ["chain", "draw", "N"] and len(draws) == 20
@@ -81,6 +81,98 @@ def test_estimate_then_total_then_gather(tmp_path):
     assert frame.loc[2, "n_hat"] == summed.n_hat
     with pytest.raises(ValueError, match="3 result files but 1 entries"):
         gather.main(estimates=paths + paths[:1], entries=entries[:1], output="x", log=str(tmp_path / "g.log"))
+
+
+def _estimate_job(tmp_path, name, methods, *, cache=True):
+    """Run scripts/estimate.py's main on HIV.csv with ``methods`` (label -> method entry, seed)."""
+    table = tmp_path / "histories.csv"
+    table.write_bytes((TABLES / "HIV.csv").read_bytes())
+    meta = tmp_path / "histories.json"
+    meta.write_text(json.dumps({"notes": [], "lists": ["c1", "c2", "c3", "c4"]}))
+    out = tmp_path / name
+    return load("estimate").main(
+        table=str(table),
+        meta=str(meta),
+        estimates=[str(out / f"{label}.json") for label in methods],
+        draws=[str(out / f"{label}.draws.csv") for label in methods],
+        log=str(out / "job.log"),
+        methods=methods,
+        level=0.95,
+        where=name,
+    )
+
+
+#: three methods of one table, each with its own seed (stepwise-bca's bootstrap draws on it)
+BATCH = {
+    "mt": {"method": {"method": "mt"}, "seed": 3},
+    "chapman": {"method": {"method": "chapman", "settings": {"pair": "largest"}}, "seed": 4},
+    "sw": {"method": {"method": "stepwise-bca", "settings": {"nboot": 20}}, "seed": 5},
+}
+
+
+def test_one_job_for_every_method_writes_the_files_of_one_job_per_method(tmp_path, monkeypatch):
+    """A table's job runs its methods one after another in one process: every file is the bytes
+    that a job of the method alone writes (same seed, settings and cache key), cache or no cache."""
+    monkeypatch.setenv("UNDERCOUNT_CACHE", "off")
+    together = _estimate_job(tmp_path, "together", BATCH)
+    assert list(together) == list(BATCH)
+    for label, entry in BATCH.items():
+        _estimate_job(tmp_path, f"alone-{label}", {label: entry})
+        for suffix in (".json", ".draws.csv"):
+            alone = (tmp_path / f"alone-{label}" / f"{label}{suffix}").read_bytes()
+            assert (tmp_path / "together" / f"{label}{suffix}").read_bytes() == alone, (label, suffix)
+    log = (tmp_path / "together" / "job.log").read_text("utf-8")
+    # one cache line per method, each starting with its label (python -m undercount.cache counts them)
+    assert [line.split(": ")[0] for line in log.splitlines() if ": cache: " in line] == [
+        "INFO mt",
+        "INFO chapman",
+        "INFO sw",
+    ]
+
+
+def test_a_failing_method_fails_the_job_after_the_others_are_estimated_and_cached(tmp_path, monkeypatch):
+    """The first method raises: the other two still run, their files are written and cached, the
+    job fails naming the failed method, and the rerun of the fixed job finds the others in the cache."""
+    from undercount.cache import count_lookups
+    from undercount.errors import UndercountError
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("UNDERCOUNT_CACHE", str(cache))
+    broken = {"bad": {"method": {"method": "zzz"}, "seed": 2}, **BATCH}
+    with pytest.raises(
+        UndercountError,
+        match=r"first: method\(s\) bad failed \(tracebacks in .*job.log\); "
+        r"mt, chapman, sw succeeded and are in the estimate cache",
+    ):
+        _estimate_job(tmp_path, "first", broken)
+    log = tmp_path / "first" / "job.log"
+    text = log.read_text("utf-8")
+    assert "ERROR bad: failed:\nTraceback" in text and "unknown method 'zzz'" in text
+    assert count_lookups([log])["miss"] == 3 and sum(count_lookups([log]).values()) == 3
+    assert not (tmp_path / "first" / "bad.json").exists()
+    for label in BATCH:
+        assert read_result(tmp_path / "first" / f"{label}.json").method == BATCH[label]["method"]["method"]
+    fixed = {"bad": {"method": {"method": "mth-chao"}, "seed": 2}, **BATCH}
+    _estimate_job(tmp_path, "second", fixed)
+    second = count_lookups([tmp_path / "second" / "job.log"])
+    assert (second["miss"], second["hit"], sum(second.values())) == (1, 3, 4)
+    for label in BATCH:
+        assert (tmp_path / "second" / f"{label}.json").read_bytes() == (
+            tmp_path / "first" / f"{label}.json"
+        ).read_bytes()
+
+
+def test_an_estimate_job_checks_it_has_a_file_for_every_method(tmp_path):
+    with pytest.raises(ValueError, match="2 methods, but 1 result and 2 draws files"):
+        load("estimate").main(
+            table="t.csv",
+            meta="t.json",
+            estimates=["a.json"],
+            draws=["a.csv", "b.csv"],
+            log=str(tmp_path / "job.log"),
+            methods={"a": {}, "b": {}},
+            level=0.95,
+        )
 
 
 def test_provenance_shows_paths_relative_to_the_project(tmp_path):

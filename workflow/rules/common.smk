@@ -1,6 +1,7 @@
 # Config validation, checks on every input before any job runs, and input functions.
 import os
 from pathlib import Path
+from types import SimpleNamespace
 
 from snakemake.exceptions import WorkflowError
 from snakemake.logging import logger
@@ -224,11 +225,6 @@ def covariate_params(wildcards):
     }
 
 
-def stratum_covariate_inputs(wildcards):
-    """A covariate model in a stratum reads the table's persons and records, as on the whole table."""
-    return covariate_inputs(wildcards)
-
-
 def stratum_covariate_params(wildcards):
     """A covariate model in a stratum also needs the scheme, to pick the stratum's people."""
     params = covariate_params(wildcards)
@@ -241,6 +237,45 @@ def stratum_covariate_params(wildcards):
         "start_date": CONFIG["events"][wildcards.event]["start_date"],
         "stratum": wildcards.stratum,
     }
+
+
+def _with_label(wildcards, label):
+    """A table job's wildcards with one method's label, for the per-method input functions."""
+    return SimpleNamespace(**dict(wildcards.items()), label=label)
+
+
+def table_covariate_inputs(wildcards):
+    """The persons and records of the table, when a configured method is a covariate model."""
+    if not COVARIATE_LABELS:  # COVARIATE_LABELS: below, with the figures' labels
+        return {}
+    return covariate_inputs(_with_label(wildcards, COVARIATE_LABELS[0]))
+
+
+def table_methods(wildcards):
+    """Every configured method of one table, in METHODS order, for one estimate job: its config
+    entry, its seed, and what a covariate model needs to know of the table."""
+    methods = {}
+    for label in METHODS:
+        one = _with_label(wildcards, label)
+        methods[label] = {
+            "method": method_entry(one),
+            "seed": estimate_seed(one),
+            "covariates": covariate_params(one),
+        }
+    return methods
+
+
+def stratum_methods(wildcards):
+    """Every configured method of one stratum, for one estimate_stratum job (as table_methods)."""
+    methods = {}
+    for label in METHODS:
+        one = _with_label(wildcards, label)
+        methods[label] = {
+            "method": method_entry(one),
+            "seed": stratum_seed(one),
+            "covariates": stratum_covariate_params(one),
+        }
+    return methods
 
 
 def event_start(wildcards):

@@ -2,42 +2,55 @@
 # add strata together draw by draw, then gather one tidy table.
 
 
+# One job per table runs every configured method of the table (scripts/estimate.py): a job per
+# table and method would pay Python's start-up, the imports and numba's cache loads once per
+# method. Each method keeps its own seed, settings and cache key, so the files are those a job per
+# method wrote; a changed method setting reruns the table's job, and the estimate cache answers
+# the methods that did not change.
 rule estimate:
     input:
-        unpack(covariate_inputs),
+        unpack(table_covariate_inputs),
         table="results/{event}/{population}/histories.csv",
         meta="results/{event}/{population}/histories.json",
     output:
-        estimate="results/{event}/{population}/estimates/{label}.json",
-        draws="results/{event}/{population}/estimates/{label}.draws.csv",
+        estimates=expand(
+            "results/{{event}}/{{population}}/estimates/{label}.json", label=METHODS
+        ),
+        draws=expand(
+            "results/{{event}}/{{population}}/estimates/{label}.draws.csv",
+            label=METHODS,
+        ),
     log:
-        "logs/estimate/{event}/{population}/{label}.log",
+        "logs/estimate/{event}/{population}.log",
     params:
         code=CODE,
-        method=method_entry,
-        seed=estimate_seed,
+        methods=table_methods,
         level=CONFIG["level"],
-        covariates=covariate_params,
     script:
         "../../scripts/estimate.py"
 
 
+# One job per stratum, every method (as rule estimate); imputed schemes: estimate_stratum_imputed.
 rule estimate_stratum:
     input:
-        unpack(stratum_covariate_inputs),
+        unpack(table_covariate_inputs),
         table=stratum_table,
         meta=stratum_meta,
     output:
-        estimate="results/{event}/{population}/strata/{scheme}/estimates/{stratum}/{label}.json",
-        draws="results/{event}/{population}/strata/{scheme}/estimates/{stratum}/{label}.draws.csv",
+        estimates=expand(
+            "results/{{event}}/{{population}}/strata/{{scheme}}/estimates/{{stratum}}/{label}.json",
+            label=METHODS,
+        ),
+        draws=expand(
+            "results/{{event}}/{{population}}/strata/{{scheme}}/estimates/{{stratum}}/{label}.draws.csv",
+            label=METHODS,
+        ),
     log:
-        "logs/estimate/{event}/{population}/{scheme}/{stratum}/{label}.log",
+        "logs/estimate/{event}/{population}/{scheme}/{stratum}.log",
     params:
         code=CODE,
-        method=method_entry,
-        seed=stratum_seed,
+        methods=stratum_methods,
         level=CONFIG["level"],
-        covariates=stratum_covariate_params,
     script:
         "../../scripts/estimate.py"
 
