@@ -22,10 +22,10 @@ two commits of a row are measured minutes apart on the same machine. Per run:
 - whether every file under ``results/`` (PNGs, result files, draws, tables) has the bytes of the
   first commit's fresh run, and whether ``results/estimates.csv`` and every figure's data are
   byte-identical to the fixture (tests/workflow/fixtures/main-*), with
-  tests/workflow/test_slurm.py's comparison. A run of main here (one BLAS thread per job) differs
-  from the fixture in a few cells' last digits too (residuals near 1e-15, a BCa bound in the
-  fifth digit; the fixture was perhaps made with the BLAS's own threads, not checked), so the
-  comparison between commits is the one to read.
+  tests/workflow/test_slurm.py's comparison. Commits before f80d10f did not pin OpenBLAS's
+  kernels (undercount._blas): on an AVX-512 machine their runs differ from the fixture, made on
+  an AVX2 machine, in a few cells (a BCa bound in the fifth digit, residuals near 1e-15), and
+  with ``OPENBLAS_CORETYPE=Haswell`` they match it; from f80d10f on every run pins them.
 
     python benchmarks/bench_demo.py                       # main against HEAD (an hour at load 10-16)
     python benchmarks/bench_demo.py --commits main s25-batch --keep /tmp/demo-bench
