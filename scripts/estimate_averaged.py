@@ -13,12 +13,17 @@ from typing import Any
 
 import pandas as pd
 
-from undercount import tabular
 from undercount.cache import EstimateCache
-from undercount.linkage.averaging import estimate_draws, linkage_share, per_draw_frame, read_draw_histories
+from undercount.linkage.averaging import (
+    estimate_draws,
+    linkage_share,
+    per_draw_frame,
+    read_draw_histories,
+    write_pooled,
+)
 from undercount.linkage.draws import pool_over_linkages
 from undercount.logs import job_progress, script_logger
-from undercount.results import EstimateResult, workflow_settings, write_draws_csv
+from undercount.results import EstimateResult, workflow_settings
 
 
 def main(
@@ -56,9 +61,7 @@ def main(
     for line in done.lookups:
         logger.info(line)
     pooled = pool_over_linkages(done.results, seed=pool_seed, level=level)
-    pooled.write(estimate)
-    write_draws_csv(pooled, draws)
-    tabular.write_csv(per_draw_frame(done), per_draw, index=False, lineterminator="\n", float_format="%.10g")
+    write_pooled(pooled, per_draw_frame(done), estimate, draws, per_draw)
     share = linkage_share(pooled)
     logger.info(
         "%s: %d linkage draws, %d distinct tables; pooled n_hat=%s interval=(%s, %s); "

@@ -15,12 +15,11 @@ from typing import Any
 
 import pandas as pd
 
-from undercount import tabular
 from undercount.cache import EstimateCache
-from undercount.linkage.averaging import linkage_share
+from undercount.linkage.averaging import linkage_share, write_pooled
 from undercount.linkage.draw_strata import DrawStrata, average_stratum, average_total, stratum_tables
 from undercount.logs import job_progress, script_logger
-from undercount.results import EstimateResult, workflow_settings, write_draws_csv
+from undercount.results import EstimateResult, workflow_settings
 
 
 def main(
@@ -73,14 +72,12 @@ def main(
             level=level,
             cache=cache,
         )
-        averaged.result.write(out / f"{stratum}.json")
-        write_draws_csv(averaged.result, out / f"{stratum}.draws.csv")
-        tabular.write_csv(
+        write_pooled(
+            averaged.result,
             averaged.frame,
+            out / f"{stratum}.json",
+            out / f"{stratum}.draws.csv",
             out / f"{stratum}.per_draw.csv",
-            index=False,
-            lineterminator="\n",
-            float_format="%.10g",
         )
         share = linkage_share(averaged.result) if averaged.result.estimable else None
         logger.info(
@@ -104,9 +101,7 @@ def main(
         level=level,
         notes=[note] if note else [],
     )
-    pooled.write(total)
-    write_draws_csv(pooled, total_draws)
-    tabular.write_csv(per_draw, total_per_draw, index=False, lineterminator="\n", float_format="%.10g")
+    write_pooled(pooled, per_draw, total, total_draws, total_per_draw)
     logger.info("%s total: n_hat=%s interval=(%s, %s)", where, pooled.n_hat, pooled.ci_low, pooled.ci_high)
     for warning in pooled.warnings:
         logger.warning(warning)

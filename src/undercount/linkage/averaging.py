@@ -381,6 +381,16 @@ def draws_summary(draws: PartitionDraws, tables: Sequence[Any], keep: Any = None
     }
 
 
+def write_pooled(result: Any, per_draw: pd.DataFrame, estimate: Any, draws: Any, per_draw_path: Any) -> None:
+    """A linkage-averaged result's files: the result, its pooled draws of N and its per-draw table."""
+    from .. import tabular
+    from ..results import write_draws_csv
+
+    result.write(estimate)
+    write_draws_csv(result, draws)
+    tabular.write_csv(per_draw, per_draw_path, index=False, lineterminator="\n", float_format="%.10g")
+
+
 def write_json(data: Mapping[str, Any], path: str) -> None:
     with open(path, "w", encoding="utf-8", newline="\n") as fh:
         json.dump(data, fh, indent=2, ensure_ascii=False, sort_keys=True, allow_nan=False)
@@ -409,4 +419,5 @@ __all__ = [
     "table_id",
     "uncertain_pair_kinds",
     "write_json",
+    "write_pooled",
 ]
