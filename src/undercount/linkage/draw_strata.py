@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .averaging import DrawEstimates, estimate_draws, per_draw_frame, table_id
+from .averaging import PER_DRAW_COLUMNS, DrawEstimates, estimate_draws, per_draw_frame, table_id
 from .draws import PartitionDraws, pool_over_linkages
 
 #: The pseudo-stratum of people a draw puts in a stratum the single linkage does not have.
@@ -45,19 +45,8 @@ OUTSIDE = "outside the single linkage's strata"
 #: Columns of the count of such people (``linkage/draws/strata/{scheme}/outside.csv``).
 OUTSIDE_COLUMNS = ["draw", "stratum", "persons"]
 #: Columns of the per-draw table of a stratum (``.../averaged/{label}/{stratum}.per_draw.csv``).
-STRATUM_PER_DRAW_COLUMNS = [
-    "draw",
-    "table",
-    "usable",
-    "n_observed",
-    "n_hat",
-    "ci_low",
-    "ci_high",
-    "draws_kind",
-    "draws_mean",
-    "draws_variance",
-    "upper_uninformative",
-]
+#: :data:`~.averaging.PER_DRAW_COLUMNS` with ``usable`` after ``table``.
+STRATUM_PER_DRAW_COLUMNS = [*PER_DRAW_COLUMNS[:2], "usable", *PER_DRAW_COLUMNS[2:]]
 #: Columns of the per-draw totals (``.../averaged_total/{label}.per_draw.csv``).
 TOTAL_PER_DRAW_COLUMNS = ["draw", "n_observed", "outside", "n_hat", "ci_low", "ci_high"]
 
@@ -374,7 +363,9 @@ def average_stratum(
     frame = per_draw_frame(
         DrawEstimates(per_draw, [table_id(t) for t in tables], done.distinct, done.lookups)
     )
-    frame.insert(2, "usable", [r not in reasons for r in range(1, R + 1)])
+    frame.insert(
+        STRATUM_PER_DRAW_COLUMNS.index("usable"), "usable", [r not in reasons for r in range(1, R + 1)]
+    )
     n_mean = int(round(float(np.mean([t.n_observed for t in tables])))) if R else 0
     if not good:
         first = reasons[min(reasons)] if reasons else "no linkage draws"
