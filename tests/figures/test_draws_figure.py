@@ -26,19 +26,24 @@ def _result(mean: float, seed: int) -> EstimateResult:
     )
 
 
-def test_data_hold_every_draw_the_pool_and_the_single_linkage(tmp_path):
-    parts = [_result(m, s) for s, m in enumerate((50, 55, 60))]
-    pooled = pool_over_linkages(parts, seed=1)
-    per_draw = pd.DataFrame(
+def _per_draw(parts: list[EstimateResult]) -> pd.DataFrame:
+    """The per-draw table of linkage draws whose estimates are ``parts`` (one table each)."""
+    return pd.DataFrame(
         {
-            "draw": [1, 2, 3],
-            "table": ["t1", "t2", "t3"],
-            "n_observed": [40, 40, 40],
+            "draw": list(range(1, len(parts) + 1)),
+            "table": [f"t{r}" for r in range(1, len(parts) + 1)],
+            "n_observed": [p.n_observed for p in parts],
             "n_hat": [p.n_hat for p in parts],
             "ci_low": [p.ci_low for p in parts],
             "ci_high": [p.ci_high for p in parts],
         }
     )
+
+
+def test_data_hold_every_draw_the_pool_and_the_single_linkage(tmp_path):
+    parts = [_result(m, s) for s, m in enumerate((50, 55, 60))]
+    pooled = pool_over_linkages(parts, seed=1)
+    per_draw = _per_draw(parts)
     data = linkage_draws_data({"mt": parts[0]}, {"mt": pooled}, {"mt": per_draw}, ["mt"], 0.95)
     assert list(data["kind"]) == ["linkage draw"] * 3 + ["averaged", "single"]
     avg = data[data["kind"] == "averaged"].iloc[0]
@@ -80,16 +85,8 @@ def test_warnings_are_marked_and_an_uninformative_end_is_drawn_open(tmp_path):
     parts = [_result(m, s) for s, m in enumerate((50, 55, 60))]
     pooled = replace(pool_over_linkages(parts, seed=1), warnings=("every linkage draw: chains disagree",))
     single = replace(parts[0], warnings=("deviance test rejects the model",))
-    per_draw = pd.DataFrame(
-        {
-            "draw": [1, 2, 3],
-            "table": ["t1", "t2", "t3"],
-            "n_observed": [40, 40, 40],
-            "n_hat": [p.n_hat for p in parts],
-            "ci_low": [p.ci_low for p in parts],
-            "ci_high": [parts[0].ci_high, parts[1].ci_high, 9_000.0],
-            "upper_uninformative": [False, False, True],
-        }
+    per_draw = _per_draw(parts).assign(
+        ci_high=[parts[0].ci_high, parts[1].ci_high, 9_000.0], upper_uninformative=[False, False, True]
     )
     data = linkage_draws_data({"mt": single}, {"mt": pooled}, {"mt": per_draw}, ["mt"], 0.95)
     rows = data.set_index("kind")
