@@ -13,7 +13,7 @@ choice is kept). OpenBLAS reads the variable once, when the library loads, and p
 inherit it, so ``import undercount`` (the command line, every workflow job, the Snakefile's own
 process and so every job it starts) pins before any numerical library is imported. A process
 that imported numpy before undercount keeps the kernels it loaded; :func:`loaded_cores` tells
-which (the provenance table records them).
+which (the provenance table records the variable every job inherits).
 
 This module imports nothing numerical.
 """
