@@ -116,6 +116,10 @@ from typing import Any
 
 import numpy as np
 
+from undercount.headline import AUTO_RULE as HEADLINE_RULE
+from undercount.headline import members as rule_members
+from undercount.headline import span_label
+
 LEVEL = 0.95
 DEFAULT_SEED = 2016
 #: ``loglinear`` and ``loglinear-bca`` need a model: every two-list interaction.
@@ -497,19 +501,11 @@ def run_study(
 
 
 # ------------------------------------------------------------------ headline and envelope
-#: The automatic headline rule the study scores: (fewest lists, estimators in order of
-#: preference), as ``undercount.headline.AUTO_RULE`` states it; the first estimator of the first
-#: row that fits the table's number of lists and gave an interval is the headline. The rule and
-#: its reasons, from this study's numbers: docs/calibration.md.
-CHOSEN_RULE: tuple[tuple[int, tuple[str, ...]], ...] = (
-    (4, ("lcmcr", "mth-gamma", "dga", "loglinear-bic")),
-    (3, ("lcmcr", "sample-coverage", "loglinear-bic")),
-    (2, ("chapman",)),
-)
-try:
-    from undercount.headline import AUTO_RULE as HEADLINE_RULE
-except ImportError:  # headline.py not merged yet: the rule docs/calibration.md chose
-    HEADLINE_RULE = CHOSEN_RULE
+#: The automatic headline rule the study scores: (fewest lists, entries in order of
+#: preference), ``undercount.headline.AUTO_RULE``; the first entry of the first row that fits
+#: the table's number of lists and gave an interval is the headline (an entry ``a|b``: the span
+#: of a's and b's intervals, when both gave one). The rule and its reasons, from this study's
+#: numbers: docs/calibration.md.
 #: The families whose intervals the envelope spans: one estimator each (the report's families).
 ENVELOPE_FAMILIES: dict[str, str] = {
     "loglinear-bic": "log-linear",
@@ -540,11 +536,47 @@ MISFIT = "the model does not fit the table"
 
 
 def usable(table: Mapping[str, Fit], entry: str) -> bool:
-    """Whether a rule entry can be the headline on this table: an interval, and a fit if asked."""
-    fit = table[entry.removesuffix(FITS_SUFFIX)]
-    if not fit.has_interval:
-        return False
-    return not (entry.endswith(FITS_SUFFIX) and any(w.startswith(MISFIT) for w in fit.warnings))
+    """Whether a rule entry can be the headline on this table: an interval (every member's, for a
+    span), and a fit if asked."""
+    for member in rule_members(entry):
+        fit = table.get(member.removesuffix(FITS_SUFFIX))
+        if fit is None or not fit.has_interval:
+            return False
+        if member.endswith(FITS_SUFFIX) and any(w.startswith(MISFIT) for w in fit.warnings):
+            return False
+    return True
+
+
+def headline_fit(table: Mapping[str, Fit], entry: str) -> Fit:
+    """The headline fit of a usable entry: the estimator's fit, or for a span ``a|b`` the span of
+    their intervals with a's point and every member's warnings (as undercount.results.combine.span)."""
+    fits = [table[m.removesuffix(FITS_SUFFIX)] for m in rule_members(entry)]
+    first = fits[0]
+    if len(fits) == 1:
+        return Fit(
+            first.design,
+            first.replicate,
+            HEADLINE,
+            first.N,
+            first.n_observed,
+            "ok",
+            first.n_hat,
+            first.ci_low,
+            first.ci_high,
+            first.warnings,
+        )
+    return Fit(
+        first.design,
+        first.replicate,
+        HEADLINE,
+        first.N,
+        first.n_observed,
+        "ok",
+        first.n_hat,
+        min(f.ci_low for f in fits),
+        max(f.ci_high for f in fits),
+        tuple(f"model {f.method}: {w}" for f in fits for w in f.warnings),
+    )
 
 
 def preferred(k: int, rule: Sequence[tuple[int, Sequence[str]]]) -> tuple[str, ...]:
@@ -570,23 +602,14 @@ def derived_fits(fits: Sequence[Fit], rule: Sequence[tuple[int, Sequence[str]]] 
     for (design, replicate), table in by_table.items():
         spec = DESIGNS[DESIGN_INDEX[design]]
         any_fit = next(iter(table.values()))
-        order = [m for m in preferred(spec.k, rule) if m.removesuffix(FITS_SUFFIX) in table]
-        chosen = next((table[m.removesuffix(FITS_SUFFIX)] for m in order if usable(table, m)), None)
+        order = [
+            m
+            for m in preferred(spec.k, rule)
+            if all(p.removesuffix(FITS_SUFFIX) in table for p in rule_members(m))
+        ]
+        chosen = next((m for m in order if usable(table, m)), None)
         if chosen is not None:
-            out.append(
-                Fit(
-                    design,
-                    replicate,
-                    HEADLINE,
-                    chosen.N,
-                    chosen.n_observed,
-                    "ok",
-                    chosen.n_hat,
-                    chosen.ci_low,
-                    chosen.ci_high,
-                    chosen.warnings,
-                )
-            )
+            out.append(headline_fit(table, chosen))
         elif order:
             out.append(
                 Fit(
@@ -861,8 +884,10 @@ def render(
     if any(f.method in PSEUDO_METHODS for f in fits):
         emit("\n## Headline and envelope\n")
         emit(
-            "`headline`: on each simulated table, the first estimator of the rule below (for the "
-            "table's number of lists) that gave an interval, as the report's `headline: auto` chooses. "
+            "`headline`: on each simulated table, the first entry of the rule below (for the "
+            "table's number of lists) that gave an interval, as the report's `headline: auto` chooses; "
+            "an entry span(a, b) is the span of a's and b's intervals (lowest lower to highest upper "
+            "end, a's point), when both gave one. "
             "`envelope`: from the lowest to the highest end of the intervals of "
             + ", ".join(f"{name} ({m})" for m, name in ENVELOPE_FAMILIES.items())
             + ". Agreement between families is not confirmation: the table below counts the tables "
@@ -871,7 +896,8 @@ def render(
         emit("| fewest lists | estimators, in order of preference |")
         emit("|---|---|")
         for fewest, names in RULE_IN_USE:
-            emit(f"| {fewest} | {', '.join(names)} |")
+            shown = [span_label(rule_members(n)) if len(rule_members(n)) > 1 else n for n in names]
+            emit(f"| {fewest} | {', '.join(shown)} |")
         emit("")
         emit("| design | tables | families agree | agree and all miss N |")
         emit("|---|---|---|---|")

@@ -101,6 +101,7 @@ def test_defaults_filled():
             lambda c: c["events"]["jan2022"]["sources"]["official"].update(delimiter=";;"),
             "events.jan2022.sources.official.delimiter",
         ),
+        (lambda c: c.update(headline="lcmcr|mth-g"), "config headline: 'mth-g' is neither auto nor a label"),
     ],
 )
 def test_bad_config_names_the_entry(mutate, message):
@@ -231,3 +232,13 @@ def test_the_workflow_schemas_are_the_package_schemas():
         assert (root / "workflow/schemas" / name).read_bytes() == (
             root / "src/undercount/schemas" / name
         ).read_bytes(), f"workflow/schemas/{name} differs from src/undercount/schemas/{name}"
+
+
+def test_the_figure_headline_is_the_first_rule_entry_whose_methods_are_configured():
+    config = demo()
+    config["methods"]["mthg"] = {"method": "mth-gamma"}
+    assert validate_config(config)["headline_method"] == "lcmcr|mthg"  # the span, as labels
+    assert validate_config(demo())["headline_method"] == "lcmcr"  # no mth-gamma: lcmcr alone
+    spanned = demo()
+    spanned["headline"] = "stepwise-bca|lcmcr"
+    assert validate_config(spanned)["headline_method"] == "stepwise-bca|lcmcr"

@@ -106,3 +106,41 @@ def test_the_standing_caveat_says_every_method_is_biased_downwards_without_showi
     text = headline.STANDING_CAVEAT
     assert "too low" in text and "no interval shows it" in text
     assert "not thereby confirmed" in headline.AGREEMENT_CAVEAT
+
+
+def test_auto_with_four_lists_leads_with_the_span_of_lcmcr_and_mth_gamma():
+    results = {
+        "lc": result("lcmcr", 160, 130, 220),
+        "mg": result("mth-gamma", 200, 150, 300, warnings=("the model does not fit the table",)),
+        "dga": result("dga", 150, 120, 190),
+    }
+    chosen = headline.choose(results, n_lists=5)
+    assert chosen.label == "span(lc, mg)" and chosen.is_span and list(chosen.members) == ["lc", "mg"]
+    r = chosen.result
+    assert (r.n_hat, r.ci_low, r.ci_high) == (160, 130, 300)
+    assert r.warnings == ("model mg: the model does not fit the table",)
+    assert "93%" in chosen.reason and "lc's estimate" in chosen.reason
+    u = headline.undocumented(r, 100)
+    assert (u.point, u.low, u.high, u.source) == (60, 30, 200, "interval")
+    # with three lists the rule has no span: lcmcr alone
+    three = {k: result(v.method, v.n_hat, v.ci_low, v.ci_high, k=3) for k, v in results.items()}
+    assert headline.choose(three, n_lists=3).label == "lc"
+
+
+def test_a_span_that_cannot_be_formed_gives_its_first_member_and_says_why():
+    lc = result("lcmcr", 160, 130, 220)
+    alone = headline.choose({"lc": lc, "mt": result("mt", 120, 110, 130)}, n_lists=4)
+    assert alone.label == "lc" and not alone.is_span
+    assert "could not be formed: mth-gamma (not configured)" in alone.reason
+    broken = not_estimable("mth-gamma", lc.lists, 100, "not estimable: no MLE")
+    chosen = headline.choose({"lc": lc, "mg": broken}, n_lists=4)
+    assert chosen.label == "lc" and "mth-gamma (gave no estimate)" in chosen.reason
+
+
+def test_a_configured_span_of_labels_is_the_headline():
+    results = {"lc": result("lcmcr", 160, 130, 220), "sel": result("loglinear-bic", 140, 125, 170)}
+    chosen = headline.choose(results, n_lists=4, headline="sel|lc")
+    assert chosen.label == "span(sel, lc)" and chosen.result.n_hat == 140 and chosen.result.ci_high == 220
+    assert "configuration chooses it" in chosen.reason
+    with pytest.raises(KeyError, match="'nope' is not a configured method"):
+        headline.choose(results, n_lists=4, headline="lc|nope")

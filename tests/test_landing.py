@@ -70,3 +70,26 @@ def test_report_safe_params_show_no_tag_but_stay_the_same_values():
     assert back == {"e": "</script><script>x</script>"} and back["e"] == "</script><script>x</script>"
     text = report_safe("a </script> b")
     assert str(text) == "a </script> b" and "<" not in f"{text}"
+
+
+def test_a_span_headline_gives_the_range_and_each_models_estimate():
+    lists = ("a", "b", "c", "d")
+    lc = EstimateResult("lcmcr", lists, 306, 400.0, 350.0, 480.0)
+    mg = EstimateResult("mth-gamma", lists, 306, 520.0, 420.0, 700.0, warnings=("misfit",))
+    meta = {"lists": list(lists), "n_observed": 306, "people_per_list": {"a": 200}}
+    a = landing.answer(
+        event="e",
+        event_label="E",
+        population="deaths",
+        meta=meta,
+        results={"lc": lc, "mg": mg},
+        reported=None,
+        official_source="a",
+    )
+    assert a.choice.label == "span(lc, mg)" and a.undocumented.low == 350 - 306
+    text = landing.paragraph(a)
+    assert "between 350 and 700: the span of the 95% intervals of 2 models" in text
+    assert "lc: about 400, 350 to 480; mg: about 520, 420 to 700" in text
+    assert "about 94 deaths are on no list (44 to 394 over the span)" in text
+    header, rows = landing.answers_table([a])
+    assert rows[0][4] == "400 (95%: 350 to 700)" and rows[0][-1] == "span(lc, mg)"

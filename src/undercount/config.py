@@ -96,11 +96,15 @@ def validate_config(config: Mapping[str, Any]) -> dict:
         except UndercountError as exc:
             raise ConfigError(f"config methods.{label}: {exc}") from None
     headline = config["headline"]
-    if headline != "auto" and headline not in config["methods"]:
-        raise ConfigError(
-            f"config headline: {headline!r} is neither auto nor a label under methods "
-            f"({', '.join(config['methods'])})"
-        )
+    if headline != "auto":
+        from .headline import members
+
+        for label in members(headline) or [headline]:
+            if label not in config["methods"]:
+                raise ConfigError(
+                    f"config headline: {label!r} is neither auto nor a label under methods "
+                    f"({', '.join(config['methods'])}); a span of several is written label|label"
+                )
     config["headline_method"] = _figure_headline(config)
     _mark_synthetic(config)
     for event, entry in config["events"].items():
@@ -593,21 +597,22 @@ def sources_table(summaries: Iterable[Mapping[str, Any]]) -> Any:
 
 
 def _figure_headline(config: dict) -> str:
-    """The one method label drawn beside the reported tolls over time.
+    """The method label drawn beside the reported tolls over time (labels ``a|b``: their span).
 
-    A configured headline label is it; with ``headline: auto``, the configured
-    label whose estimator comes first in the automatic rule (rows with more
-    lists first), else the first configured method.
+    A configured headline is it; with ``headline: auto``, the first entry of the
+    automatic rule (rows with more lists first) whose estimators are all
+    configured, as their labels, else the first configured method.
     """
     if config["headline"] != "auto":
         return str(config["headline"])
-    from .headline import AUTO_RULE
+    from .headline import AUTO_RULE, SPAN, members
 
     labels = {entry["method"]: label for label, entry in reversed(list(config["methods"].items()))}
-    for _, estimators in AUTO_RULE:
-        for estimator in estimators:
-            if estimator in labels:
-                return labels[estimator]
+    for _, entries in AUTO_RULE:
+        for entry in entries:
+            wanted = members(entry)
+            if all(estimator in labels for estimator in wanted):
+                return SPAN.join(labels[estimator] for estimator in wanted)
     return next(iter(config["methods"]))
 
 

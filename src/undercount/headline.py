@@ -6,7 +6,12 @@ a method label, or ``auto`` (the default), which applies :data:`AUTO_RULE`.
 
 The automatic rule is data, not code: a table from the number of lists in the
 table to the estimators to prefer, in order. :func:`choose` takes the first of
-them that gave an estimate. Methods absent from the row are never chosen
+them that gave an estimate. An entry ``"lcmcr|mth-gamma"`` is a *span*: the
+interval from the lowest to the highest end of those estimators' intervals
+(:func:`undercount.results.combine.span`), usable only when every one of them
+gave an estimate. With four or more lists the rule leads with such a span,
+because no single estimator covered the true total in every simulated design
+(docs/calibration.md, "The headline rule"). Methods absent from the row are never chosen
 automatically: ``mt`` (no heterogeneity at all, so biased downwards when
 capture probabilities vary between people, as they always do) is in no row,
 and ``chapman`` only in the row for two lists, since with more lists it
@@ -42,20 +47,31 @@ AGREEMENT_CAVEAT = (
     "assumption above."
 )
 
+#: Joins the estimators of a span entry of the rule (``"lcmcr|mth-gamma"``), and the
+#: config labels of a configured span (``headline: lc|mthg``).
+SPAN = "|"
+
 #: The automatic headline rule: (fewest lists, estimators in order of preference).
 #: A table with k lists uses the first row whose fewest-lists is at most k. Rows
 #: are in decreasing order of lists. Tune it from coverage evidence (benchmarks/
-#: calibrate.py); the reasons below say why each estimator is where it is.
+#: calibrate.py); the reasons below say why each entry is where it is.
 AUTO_RULE: tuple[tuple[int, tuple[str, ...]], ...] = (
-    # chosen from the coverage study (benchmarks/calibrate.py, 120 simulated tables per
+    # chosen from the coverage study (benchmarks/calibrate.py, 40-120 simulated tables per
     # design; the numbers behind each row are in docs/calibration.md)
-    (4, ("lcmcr", "mth-gamma", "dga", "loglinear-bic")),
+    (4, ("lcmcr|mth-gamma", "lcmcr", "mth-gamma", "dga", "loglinear-bic")),
     (3, ("lcmcr", "sample-coverage", "loglinear-bic")),
     (2, ("chapman",)),
 )
 
 #: Why an estimator leads when the automatic rule picks it (one clause each).
 REASONS: Mapping[str, str] = {
+    "lcmcr|mth-gamma": (
+        "no single model covered the true total in every simulated design (the latent-class model "
+        "missed where a hard-to-reach majority or sparse lists hide people from it, the heterogeneity "
+        "log-linear model mth-gamma where lists depend on each other), and the span of their two "
+        "intervals covered it in at least 93% of the simulated tables of every design, at the price "
+        "of a wider interval"
+    ),
     "lcmcr": (
         "the latent-class model allows capture probabilities to differ between unseen groups of "
         "people, which the other models do not, and with four or more lists the data can inform it"
@@ -94,6 +110,16 @@ FAMILIES: Mapping[str, str] = {
 AUTO = "auto"
 
 
+def members(entry: str) -> tuple[str, ...]:
+    """The estimators (or labels) of a rule entry or headline setting: one, or the members of a span."""
+    return tuple(part.strip() for part in entry.split(SPAN) if part.strip())
+
+
+def span_label(labels: Sequence[str]) -> str:
+    """The name the report gives a span of these labels: ``span(lcmcr, mth-gamma)``."""
+    return f"span({', '.join(labels)})"
+
+
 def family(estimator: str) -> str:
     """The family of a registry estimator: log-linear unless :data:`FAMILIES` says otherwise."""
     return FAMILIES.get(estimator, "log-linear")
@@ -104,12 +130,19 @@ class Headline:
     """The estimate that leads the report, and why.
 
     ``label`` is the method's label in the config (None when nothing could be
-    chosen); ``result`` its result; ``reason`` one plain sentence.
+    chosen), or for a span ``span(a, b)``; ``result`` its result; ``reason`` one
+    plain sentence. A span keeps its members' results, by label, in ``members``
+    (empty for one method).
     """
 
     label: str | None
     result: EstimateResult | None
     reason: str
+    members: Mapping[str, EstimateResult] = field(default_factory=dict)
+
+    @property
+    def is_span(self) -> bool:
+        return bool(self.members)
 
     @property
     def estimable(self) -> bool:
@@ -133,17 +166,35 @@ def choose(
 ) -> Headline:
     """The headline among ``results`` (config label -> result) of one table of ``n_lists`` lists.
 
-    ``headline`` is the config's choice: a label of ``results``, or ``"auto"``
-    for the first estimator of ``rule`` (default :data:`AUTO_RULE`) that gave an
-    estimate. A chosen label without an estimate is still the headline (the
-    report then says "not estimable" and why); ``auto`` with nothing usable
+    ``headline`` is the config's choice: a label of ``results``, labels joined
+    by ``|`` for the span of their intervals, or ``"auto"`` for the first entry
+    of ``rule`` (default :data:`AUTO_RULE`) that gave an estimate (a span entry:
+    every member did). A chosen label without an estimate is still the headline
+    (the report then says "not estimable" and why); ``auto`` with nothing usable
     gives a headline without a result, and the reason says what was missing.
+    When the rule's first choice was a span that could not be formed, the
+    reason of the headline taken instead says which member was missing.
     """
+    from .results import combine
+
     if headline != AUTO:
-        if headline not in results:
-            raise KeyError(
-                f"headline {headline!r} is not a configured method (configured: {sorted(results)})"
+        labels = members(headline)
+        for label in labels:
+            if label not in results:
+                raise KeyError(
+                    f"headline {label!r} is not a configured method (configured: {sorted(results)})"
+                )
+        if len(labels) > 1:
+            parts = {label: results[label] for label in labels}
+            result = combine.span(parts)
+            name = span_label(labels)
+            reason = (
+                f"{name} is the headline because the configuration chooses it (headline: {headline}): "
+                f"its interval runs from the lowest to the highest end of the intervals of {', '.join(labels)}."
             )
+            if not result.estimable:
+                reason += " It gave no estimate for this table."
+            return Headline(name, result, reason, parts)
         result = results[headline]
         reason = f"{headline} is the headline because the configuration chooses it (headline: {headline})."
         if not result.estimable:
@@ -153,17 +204,53 @@ def choose(
     by_estimator: dict[str, list[str]] = {}
     for label, result in results.items():
         by_estimator.setdefault(result.method, []).append(label)
-    for estimator in order:
-        for label in by_estimator.get(estimator, ()):
-            result = results[label]
-            if result.estimable:
-                why = REASONS.get(estimator, "it comes first in the automatic rule")
+
+    def usable(estimator: str) -> str | None:
+        return next((lb for lb in by_estimator.get(estimator, ()) if results[lb].estimable), None)
+
+    passed: list[str] = []
+    for entry in order:
+        wanted = members(entry)
+        found = [usable(estimator) for estimator in wanted]
+        if len(wanted) > 1:
+            if all(found):
+                labels = [str(lb) for lb in found]
+                parts = {lb: results[lb] for lb in labels}
+                why = REASONS.get(entry, "it comes first in the automatic rule")
+                name = span_label(labels)
                 return Headline(
-                    label,
-                    result,
-                    f"{label} is the headline because, with {n_lists} lists, {why} "
-                    f"(the automatic rule, headline: {AUTO}).",
+                    name,
+                    combine.span(parts),
+                    f"The headline is the span of the intervals of {', '.join(labels)} because, with "
+                    f"{n_lists} lists, {why} (the automatic rule, headline: {AUTO}). Its point is "
+                    f"{labels[0]}'s estimate.",
+                    parts,
                 )
+            lacking = [
+                e + (" (gave no estimate)" if e in by_estimator else " (not configured)")
+                for e, lb in zip(wanted, found, strict=True)
+                if lb is None
+            ]
+            passed.append(
+                f"The rule prefers the span of {', '.join(wanted)} with {n_lists} lists, which could not "
+                f"be formed: {', '.join(lacking)}; the estimate taken instead covered the true total less "
+                "often than the span in the simulated designs (docs/calibration.md)."
+            )
+            continue
+        label = found[0]
+        if label is not None:
+            why = REASONS.get(entry, "it comes first in the automatic rule")
+            return Headline(
+                label,
+                results[label],
+                " ".join(
+                    [
+                        f"{label} is the headline because, with {n_lists} lists, {why} "
+                        f"(the automatic rule, headline: {AUTO}).",
+                        *passed,
+                    ]
+                ),
+            )
     if n_lists < 2:
         return Headline(
             None,

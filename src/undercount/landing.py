@@ -174,11 +174,25 @@ def paragraph(a: Answer) -> str:
         )
         return start + doc + tail
     u = a.undocumented
-    est = (
-        f" Multiple systems estimation ({a.choice.label}) puts the total at about {count(r.n_hat)} "
-        f"({pct}% interval {interval(r.ci_low, r.ci_high)}), which means about {count(u.point)} "
-        f"{what} are on no list ({interval(u.low, u.high)})."
-    )
+    if a.choice.is_span:
+        each = "; ".join(
+            f"{label}: about {count(m.n_hat)}, {interval(m.ci_low, m.ci_high)}"
+            for label, m in a.choice.members.items()
+        )
+        first = next(iter(a.choice.members))
+        est = (
+            f" Multiple systems estimation puts the total between {count(r.ci_low)} and "
+            f"{count(r.ci_high)}: the span of the {pct}% intervals of {len(a.choice.members)} models "
+            f"that disagree in what they assume ({each}). Taking {first}'s estimate, about "
+            f"{count(r.n_hat)}, about {count(u.point)} {what} are on no list "
+            f"({interval(u.low, u.high)} over the span)."
+        )
+    else:
+        est = (
+            f" Multiple systems estimation ({a.choice.label}) puts the total at about {count(r.n_hat)} "
+            f"({pct}% interval {interval(r.ci_low, r.ci_high)}), which means about {count(u.point)} "
+            f"{what} are on no list ({interval(u.low, u.high)})."
+        )
     caveat = (
         " This is an estimate from statistical models, not a count: the interval shows the uncertainty of "
         "the model's fit, and it is too low if some victims were less likely to be recorded by every list."

@@ -264,3 +264,19 @@ def test_headline_takes_the_rules_first_estimator_with_an_interval():
     agree, wrong, tables = calibrate.agreement(fits, ["heterogeneity-4"])["heterogeneity-4"]
     assert (agree, wrong, tables) == (0, 0, 1)
     assert calibrate.parse_rule("3:a,b;4:c") == ((4, ("c",)), (3, ("a", "b")))
+
+
+def test_a_span_entry_of_the_rule_is_scored_as_the_span_of_its_members():
+    def f(method: str, low: float, high: float, warnings=()) -> calibrate.Fit:
+        return calibrate.Fit("heterogeneity-4", 3, method, 2000, 1200, "ok", low + 10, low, high, warnings)
+
+    rule = ((4, ("lcmcr|mth-gamma", "lcmcr")),)
+    fits = [f("lcmcr", 1500, 1900), f("mth-gamma", 1800, 2600, ("the model does not fit the table",))]
+    head = {d.method: d for d in calibrate.derived_fits(fits, rule)}["headline"]
+    assert (head.n_hat, head.ci_low, head.ci_high, head.covered) == (1510, 1500, 2600, True)
+    assert head.warnings == ("model mth-gamma: the model does not fit the table",)
+    # without mth-gamma's interval the span is not formed: lcmcr alone, which misses
+    fits[1] = calibrate.Fit("heterogeneity-4", 3, "mth-gamma", 2000, 1200, "crashed", *(math.nan,) * 3, ())
+    head = {d.method: d for d in calibrate.derived_fits(fits, rule)}["headline"]
+    assert (head.ci_low, head.ci_high, head.covered) == (1500, 1900, False)
+    assert calibrate.parse_rule("4:lcmcr|mth-gamma,dga") == ((4, ("lcmcr|mth-gamma", "dga")),)

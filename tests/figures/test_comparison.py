@@ -132,3 +132,17 @@ def test_list_sizes_are_the_published_ones_and_chapman_per_overlap():
     assert data.groupby("pair")["overlap"].max().sort_values().tolist() == [188, 188, 221]
     plot, _ = list_sizes_figure(reported, "jan2022", "January 2022")
     assert "REAL published list sizes only" in plot.labels.caption
+
+
+def test_reported_vs_estimated_draws_the_span_of_a_span_headline():
+    reported = pd.read_csv(ROOT / "data" / "reported_figures.csv")
+    events = {"jan2022": ("Jan", "2022-01-02")}
+    _, est = reported_vs_estimated_data(reported, estimates(), events, "mt|chapman")
+    row = est.iloc[0]
+    assert len(est) == 1 and row["method"] == "span(mt, chapman)"
+    assert (row["n_hat"], row["ci_low"], row["ci_high"]) == (350.0, 300.0, math.inf)
+    assert row["warnings"] == "chapman: small overlap"
+    frame = estimates()
+    frame.loc[frame["method"] == "chapman", "n_hat"] = float("nan")
+    _, est = reported_vs_estimated_data(reported, frame, events, "mt|chapman")
+    assert math.isnan(est.iloc[0]["n_hat"]) and "not estimable as a span: chapman" in est.iloc[0]["warnings"]

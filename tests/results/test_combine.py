@@ -184,3 +184,38 @@ def test_name_list_shortens_runs_of_whole_numbers_only():
     assert combine.name_list(["1", "2", "3", "5", "7", "8"]) == "1-3, 5, 7-8"
     assert combine.name_list(["a", "b"]) == "a, b"
     assert combine.name_list(["2", "1", "01", "b", "3"]) == "2, 1, 01, b, 3"
+
+
+def test_span_joins_the_models_intervals_and_keeps_the_first_models_point():
+    lc = EstimateResult("lcmcr", ("a", "b", "c", "d"), 80, 120.0, 100.0, 150.0, warnings=("R-hat 1.2",))
+    mg = EstimateResult(
+        "mth-gamma",
+        ("a", "b", "c", "d"),
+        80,
+        140.0,
+        110.0,
+        400.0,
+        warnings=("misfit",),
+        upper_uninformative=True,
+    )
+    s = combine.span({"lc": lc, "mg": mg})
+    assert (s.method, s.n_hat, s.ci_low, s.ci_high) == ("span", 120.0, 100.0, 400.0)
+    assert s.warnings == ("model lc: R-hat 1.2", "model mg: misfit")
+    assert s.upper_uninformative  # the span's upper end is mg's, which says only "large"
+    assert s.details.how == "span" and [p.name for p in s.details.parts] == ["lc", "mg"]
+    assert s.settings == {"members": ["lc", "mg"]} and s.draws is None
+    # the span's upper end is lc's: mg's uninformative end is not the span's
+    narrow = EstimateResult("mth-gamma", lc.lists, 80, 110.0, 105.0, 130.0, upper_uninformative=True)
+    assert not combine.span({"lc": lc, "mg": narrow}).upper_uninformative
+
+
+def test_span_refuses_without_every_model_and_across_tables():
+    lc = EstimateResult("lcmcr", ("a", "b", "c"), 80, 120.0, 100.0, 150.0)
+    none = not_estimable("mth-gamma", ("a", "b", "c"), 80, "not estimable: no MLE")
+    s = combine.span({"lc": lc, "mg": none})
+    assert not s.estimable and "not estimable as a span: mg gave no estimate" in s.warnings[-1]
+    with pytest.raises(MethodError, match="at least two models"):
+        combine.span({"lc": lc})
+    other = EstimateResult("mth-gamma", ("a", "b", "c"), 81, 120.0, 100.0, 150.0)
+    with pytest.raises(MethodError, match="one table at one level"):
+        combine.span({"lc": lc, "mg": other})

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -30,6 +30,7 @@ from plotnine import (
 )
 
 from ..config import population_label
+from ..headline import members, span_label
 from .common import (
     NOT_ESTIMABLE,
     NOT_ESTIMABLE_COLOUR,
@@ -484,7 +485,14 @@ def strata_figure(data: pd.DataFrame, title: str, level: float, synthetic: bool)
 def reported_vs_estimated_data(
     reported: pd.DataFrame, estimates: pd.DataFrame, events: Mapping[str, tuple[str, str]], method: str
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Reported tolls (real) and, per event, one method's estimate placed after the last report."""
+    """Reported tolls (real) and, per event, one method's estimate placed after the last report.
+
+    ``method`` may be labels joined by ``|`` (the report's span headline): the
+    estimate drawn is then the span of their intervals, with the first label's
+    point, every member's warnings (each naming its method) and their caveats;
+    without every member's estimate there is no span, and the row says why.
+    """
+    labels = members(method)
     tolls = reported_tolls_data(reported, events)
     est_rows = []
     for event, (label, _start) in events.items():
@@ -492,16 +500,19 @@ def reported_vs_estimated_data(
             (estimates["event"] == event)
             & (estimates["population"] == "deaths")
             & (estimates["stratum"] == "all")
-            & (estimates["method"] == method)
+            & (estimates["method"].isin(labels))
         ]
         last = tolls[tolls["event"] == event]["days_since_start"].max()
-        for _, est in sel.iterrows():
+        rows = [dict(est) for _, est in sel.iterrows()]
+        if len(labels) > 1 and rows:
+            rows = [_span_row(rows, labels)]
+        for est in rows:
             est_rows.append(
                 {
                     "event": event,
                     "event_label": label,
                     "days_since_start": (last if _finite(last) else 0) * 1.6 + 5,
-                    "method": method,
+                    "method": span_label(labels) if len(labels) > 1 else method,
                     "n_hat": est["n_hat"],
                     "ci_low": est["ci_low"],
                     "ci_high": est["ci_high"],
@@ -525,6 +536,36 @@ def reported_vs_estimated_data(
     )
 
 
+def _span_row(rows: Sequence[Mapping], labels: Sequence[str]) -> dict:
+    """One estimates.csv row per member (``rows``) as the row of their span (see
+    :func:`undercount.results.combine.span`, which the report's headline uses)."""
+    import math
+
+    by = {str(r["method"]): r for r in rows}
+
+    def texts(value) -> list[str]:
+        return [w for w in value.split(" | ") if w] if isinstance(value, str) else []
+
+    warnings = [f"{m}: {w}" for m in labels if m in by for w in texts(by[m]["warnings"])]
+    caveats = list(dict.fromkeys(c for m in labels if m in by for c in texts(by[m].get("caveats"))))
+    missing = [m for m in labels if m not in by or not math.isfinite(float(by[m]["n_hat"]))]
+    nan = float("nan")
+    if missing:
+        warnings.append(f"not estimable as a span: {', '.join(missing)} gave no estimate")
+        point, low, high = nan, nan, nan
+    else:
+        point = float(by[labels[0]]["n_hat"])
+        low = min(float(by[m]["ci_low"]) for m in labels)
+        high = max(float(by[m]["ci_high"]) for m in labels)
+    return {
+        "n_hat": point,
+        "ci_low": low,
+        "ci_high": high,
+        "warnings": " | ".join(warnings),
+        "caveats": " | ".join(caveats),
+    }
+
+
 def reported_vs_estimated_figure(
     reported: pd.DataFrame,
     estimates: pd.DataFrame,
@@ -539,7 +580,8 @@ def reported_vs_estimated_figure(
     flags = notes.marks
     est["label"] = [f"{m} {f}".strip() for m, f in zip(est["method"], flags)]
     est_ok = est[est["n_hat"].notna()]
-    estimate_note = f"Red: estimated total ({method}, {round(100 * level)}% interval) from " + (
+    shown = span_label(members(method)) if len(members(method)) > 1 else method
+    estimate_note = f"Red: estimated total ({shown}, {round(100 * level)}% interval) from " + (
         "SYNTHETIC DEMO LISTS, NOT the real events: it only shows where an estimate from "
         "real lists would be drawn."
         if synthetic

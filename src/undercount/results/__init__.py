@@ -4,8 +4,9 @@
   typed details (:mod:`.details`), draws shaped ``(chain, draw)`` (:mod:`.draws`)
   and, in memory only, the fit; written by :meth:`EstimateResult.write` and
   read back equal by :func:`read_result`.
-* :mod:`.combine`: :func:`~.combine.add` (totals over strata, draw by draw) and
-  :func:`~.combine.mix` (pools over replicates of one quantity).
+* :mod:`.combine`: :func:`~.combine.add` (totals over strata, draw by draw),
+  :func:`~.combine.mix` (pools over replicates of one quantity) and
+  :func:`~.combine.span` (the span of several models' intervals of one table).
 * :mod:`.tidy`: the rows of ``results/estimates.csv`` and ``results/summary.csv``.
 """
 

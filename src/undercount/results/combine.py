@@ -1,4 +1,5 @@
-"""Combining estimates: totals over strata (:func:`add`) and pools over replicates (:func:`mix`).
+"""Combining estimates: totals over strata (:func:`add`), pools over replicates (:func:`mix`) and
+the span of several models' intervals (:func:`span`).
 
 Both work on draws of N, never on interval ends: :func:`add` sums one draw of
 every stratum at a time, :func:`mix` pools the draws of replicates of one
@@ -9,6 +10,11 @@ no draws, or draws of different kinds, unless the caller says how:
 ``kinds=`` names the kind that draws of different kinds are to be treated
 as, and :func:`mix` takes ``how="rubin"`` (Rubin's rules on the log of the
 undocumented number) for methods without draws.
+
+:func:`span` is of another kind: it joins the intervals of *different models*
+of one table (from the lowest lower end to the highest upper end), for when no
+single model can be trusted in every situation the lists may be in and the
+report must not bet on one (docs/calibration.md, "The headline rule").
 """
 
 from __future__ import annotations
@@ -534,6 +540,79 @@ def _with_caveats(
 
     parts = inputs.values() if isinstance(inputs, Mapping) else inputs
     return with_caveats(result, tuple(c for r in parts for c in r.caveats))
+
+
+def span(results: Mapping[str, EstimateResult], *, what: str = "model") -> EstimateResult:
+    """The span of several models' intervals for one table: lowest lower end to highest upper end.
+
+    ``results`` maps each model's name to its result, the preferred model first:
+    the span's point estimate is that model's (a span has no point of its own,
+    and the report names every model's), its interval runs from the lowest lower
+    end to the highest upper end. The span covers the true total whenever any of
+    its models' intervals does, so its coverage is at least the best of theirs on
+    every table, at the price of width; it is not a posterior or a confidence
+    interval of any one model, and its details (``how="span"``) keep every part.
+
+    Every model must be estimable and of the same table (the same documented
+    count and interval level); a span of fewer models would silently be a
+    narrower interval, so a model without an estimate makes the span refuse,
+    with the reason. Warnings are carried, each naming its model; an
+    uninformative upper end of any model is the span's.
+    """
+    named = _named(results)
+    if len(named) < 2:
+        raise MethodError(f"a span needs at least two {_plural(what)}, got {len(named)}")
+    first = next(iter(named.values()))
+    counts = {r.n_observed for r in named.values()}
+    levels = {r.ci_level for r in named.values()}
+    if len(counts) > 1 or len(levels) > 1:
+        detail = "; ".join(f"{n}: {r.n_observed} documented, level {r.ci_level:g}" for n, r in named.items())
+        raise MethodError(f"a span joins intervals of one table at one level, got {detail}")
+    members = name_list(list(named))
+    lists = tuple(dict.fromkeys(name for r in named.values() for name in r.lists))
+    details = Combination(
+        how="span",
+        combination=f"span of the intervals of {members}; point estimate of {next(iter(named))}",
+        parts=tuple(_part(name, r) for name, r in named.items()),
+    )
+    warnings = carried_warnings(named, what)
+    missing = [name for name, r in named.items() if not r.estimable]
+    if missing:
+        return _with_caveats(
+            not_estimable(
+                "span",
+                lists,
+                first.n_observed,
+                f"not estimable as a span: {name_list(missing)} gave no estimate, and a span without "
+                f"{'it' if len(missing) == 1 else 'them'} would be narrower than the span asked for",
+                level=first.ci_level,
+                model=members,
+                settings={"members": list(named)},
+                details=details,
+                warnings=tuple(warnings),
+            ),
+            named,
+        )
+    return _with_caveats(
+        EstimateResult(
+            method="span",
+            lists=lists,
+            n_observed=first.n_observed,
+            n_hat=first.n_hat,
+            ci_low=min(r.ci_low for r in named.values()),
+            ci_high=max(r.ci_high for r in named.values()),
+            ci_level=first.ci_level,
+            model=members,
+            settings={"members": list(named)},
+            warnings=tuple(warnings),
+            upper_uninformative=any(
+                r.upper_uninformative and r.ci_high == max(x.ci_high for x in named.values())
+                for r in named.values()
+            ),
+            details=details,
+        ),
+        named,
+    )
 
 
 def add(

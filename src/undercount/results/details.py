@@ -308,7 +308,8 @@ class Combination(Details):
     """Results combined into one (:mod:`undercount.results.combine`): how, and from what."""
 
     family: ClassVar[str] = "combination"
-    #: ``sum`` (strata), ``mixture`` (replicates' draws pooled) or ``rubin`` (Rubin's rules)
+    #: ``sum`` (strata), ``mixture`` (replicates' draws pooled), ``rubin`` (Rubin's rules) or
+    #: ``span`` (several models' intervals joined)
     how: str = typed(_text, "")
     combination: str = typed(_text, "")
     parts: tuple[Part, ...] = typed(_parts, ())
