@@ -92,4 +92,4 @@ def test_a_span_headline_gives_the_range_and_each_models_estimate():
     assert "lc: about 400, 350 to 480; mg: about 520, 420 to 700" in text
     assert "about 94 deaths are on no list (44 to 394 over the span)" in text
     header, rows = landing.answers_table([a])
-    assert rows[0][4] == "400 (95%: 350 to 700)" and rows[0][-1] == "span(lc, mg)"
+    assert rows[0][4] == "400 (lc) / 520 (mg); 95% span 350 to 700" and rows[0][-1] == "span(lc, mg)"

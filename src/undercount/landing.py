@@ -256,11 +256,13 @@ def answers_table(
     for a in answers:
         r = a.result
         pct = round(100 * a.level)
-        total = (
-            f"{count(r.n_hat)} ({pct}%: {interval(r.ci_low, r.ci_high)})"
-            if r is not None and r.estimable
-            else "not estimable"
-        )
+        if r is None or not r.estimable:
+            total = "not estimable"
+        elif a.choice.is_span:
+            points = " / ".join(f"{count(m.n_hat)} ({label})" for label, m in a.choice.members.items())
+            total = f"{points}; {pct}% span {interval(r.ci_low, r.ci_high)}"
+        else:
+            total = f"{count(r.n_hat)} ({pct}%: {interval(r.ci_low, r.ci_high)})"
         u = a.undocumented
         undoc = (
             f"{count(u.point)} ({pct}%: {interval(u.low, u.high)}; from the {u.source})"

@@ -359,6 +359,34 @@ def test_events_compared_names_every_panel_and_leaves_room_at_the_top():
     assert carries_synthetic_label(plot)
 
 
+def test_events_compared_draws_a_span_headline_and_says_what_its_point_is():
+    from undercount import landing
+    from undercount.figures.answer import events_compared_figure
+    from undercount.results import EstimateResult
+
+    lists = ("a", "b", "c", "d")
+    results = {
+        "lcmcr": EstimateResult("lcmcr", lists, 300, 330.0, 310.0, 360.0),
+        "mthg": EstimateResult("mth-gamma", lists, 300, 380.0, 330.0, 520.0),
+    }
+    meta = {"lists": list(lists), "n_observed": 300, "people_per_list": {"a": 200}}
+    a = landing.answer(
+        event="jan2022",
+        event_label="January 2022",
+        population="deaths",
+        meta=meta,
+        results=results,
+        reported=None,
+        official_source=None,
+        synthetic=True,
+    )
+    plot, data = events_compared_figure([a], 0.95, synthetic=True)
+    est = data[data["kind"] == "estimated total"].iloc[0]
+    assert (est["value"], est["ci_low"], est["ci_high"]) == (330.0, 310.0, 520.0)
+    assert est["method"] == "span(lcmcr, mthg)"
+    assert "the point is a's estimate" in plot.labels.caption and carries_synthetic_label(plot)
+
+
 def test_reported_versus_estimated_carries_the_synthetic_label():
     """Its red estimate rests on the lists: from synthetic ones, the figure says so (it did not)."""
     from undercount.figures.comparison import reported_vs_estimated_figure

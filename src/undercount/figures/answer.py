@@ -95,6 +95,11 @@ def events_compared_figure(answers: Sequence[Answer], level: float, synthetic: b
         f"documented by any list; red: the headline estimate of the total ({', '.join(methods) or 'none'}) "
         f"with its {round(100 * level)}% interval. Each panel has its own scale: compare the shares."
     )
+    if any(m.startswith("span(") for m in methods):
+        caption += (
+            "\nspan(a, b): the interval runs from the lowest to the highest end of the models' intervals "
+            "(neither alone covered the true total in every simulated design); the point is a's estimate."
+        )
     if synthetic:
         caption = SYNTHETIC_LABEL + "\n" + caption
     missing = sorted(
