@@ -55,8 +55,12 @@ report: $(VENV)/.installed
 
 # The SLURM tests (about 30 min: every job pays two Snakemake start-ups) run in make test-slurm,
 # which CI runs after make test; make test stays within the time a developer waits.
+# Two workers (pytest-xdist), one per core; --dist loadfile keeps a file's tests on one worker, so a
+# module's fixture (one workflow run for several tests) runs once; the files that take minutes are
+# handed out first (tests/conftest.py). make test TEST_WORKERS=0: serial.
+TEST_WORKERS ?= 2
 test: $(VENV)/.installed-test
-	$(BIN)/python -m pytest -m "not slurm"
+	$(BIN)/python -m pytest -m "not slurm" -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 test-slurm: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -m slurm tests/workflow/test_slurm.py

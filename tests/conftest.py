@@ -22,6 +22,22 @@ TABLES = ROOT / "benchmarks" / "tables"
 DATASETS = sorted(p.stem for p in TABLES.glob("*.csv") if p.stem != "reference_R")
 
 
+def pytest_collection_modifyitems(config, items):
+    """The files that take minutes first: those with a whole-workflow test, then those marked ``long``.
+
+    ``make test`` runs the suite on two workers, a file to a worker (pytest-xdist,
+    ``--dist loadfile --no-loadscope-reorder``), handed out in this order: a long file
+    handed out last would leave the other worker idle for minutes at the end. Whole files
+    move, and the sort is stable: the files keep their order within each group, and a
+    file's tests keep theirs.
+    """
+    rank: dict[str, tuple[bool, bool]] = {}
+    for item in items:
+        mine = (item.get_closest_marker("workflow") is None, item.get_closest_marker("long") is None)
+        rank[item.fspath.strpath] = min(rank.get(item.fspath.strpath, mine), mine)
+    items.sort(key=lambda item: rank[item.fspath.strpath])
+
+
 @pytest.fixture(autouse=True)
 def _own_estimate_cache(tmp_path_factory, monkeypatch):
     """Every test its own estimate cache (undercount.cache), never the checkout's .cache/."""

@@ -26,6 +26,8 @@ from undercount.linkage import (
 from undercount.names import parse_name
 from undercount.records import read_source
 
+pytestmark = pytest.mark.long  # many Splink fits and workflow refusals: minutes
+
 
 def records(rows):
     cols = ["source", "record_id", "full_name", "sex", "age", "date_of_death"]

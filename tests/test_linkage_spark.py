@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import shutil
 
+import pytest
 from conftest import ROOT, skip_or_fail
 
 from undercount.config import load_config, sources
 from undercount.linkage import fit_linkage
 from undercount.records import read_source
+
+pytestmark = pytest.mark.long  # a Spark session and a fit on it: minutes
 
 
 def _records():

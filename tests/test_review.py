@@ -14,6 +14,8 @@ import pytest
 import yaml
 from conftest import CHROMIUM, CHROMIUM_ARGS, ROOT, playwright_or_skip
 
+pytestmark = pytest.mark.long  # workflow runs and a browser: minutes
+
 
 def _workdir(tmp_path: Path) -> Path:
     work = tmp_path / "w"

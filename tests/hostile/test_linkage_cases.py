@@ -18,6 +18,8 @@ from undercount.cli import EXIT_BAD_INPUT, main
 from undercount.linkage import link, link_population_thresholds
 from undercount.names import is_placeholder
 
+pytestmark = pytest.mark.long  # workflow runs: minutes
+
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests"))
 
