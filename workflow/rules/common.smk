@@ -565,11 +565,50 @@ DGA_LABELS = [
 TABLE_NAMES = [f"{e}_{p}" for e, p in TABLES]
 
 
-def posterior_outputs():
-    """One directory per Bayesian method: its figures of every estimable table, and index.tsv."""
-    out = [f"results/figures/lcmcr/{label}" for label in LCMCR_LABELS]
-    out += [f"results/figures/dga/{label}" for label in DGA_LABELS]
-    return out
+# The per-table model figures (rule figures_models), by method label in config order: log-linear
+# methods get residuals, latent-class and dga methods their posterior figures.
+MODEL_FIGURE_METHODS = {
+    label: (
+        {"kind": "residuals", "figures": ["residuals"]}
+        if label in RESIDUAL_LABELS
+        else {
+            "kind": "lcmcr" if label in LCMCR_LABELS else "dga",
+            "figures": list(_produces(label).posterior_figures),
+        }
+    )
+    for label in METHODS
+    if label in RESIDUAL_LABELS or label in LCMCR_LABELS or label in DGA_LABELS
+}
+# every table's result of each of those methods, method by method (the script's order)
+MODEL_FIGURE_ESTIMATES = [
+    f"results/{e}/{p}/estimates/{label}.json"
+    for label in MODEL_FIGURE_METHODS
+    for e, p in TABLES
+]
+_MODEL_FIGURE_REPORT = {
+    "residuals": ("../report/residuals.rst", "Model fit"),
+    "lcmcr": ("../report/lcmcr.rst", "Bayesian diagnostics"),
+    "dga": ("../report/dga.rst", "Bayesian diagnostics"),
+}
+
+
+def model_figure_outputs():
+    """One folder per kind of model figure that a configured method has: ``<kind>/<label>/``.
+
+    Each image is in the report with its method's caption; the pattern gives it its ``label``.
+    """
+    kinds = {m["kind"] for m in MODEL_FIGURE_METHODS.values()}
+    return {
+        kind: report(
+            directory(f"results/figures/{kind}"),
+            patterns=["{label}/{name}.png"],
+            caption=caption,
+            category=category,
+            subcategory="{label}",
+        )
+        for kind, (caption, category) in _MODEL_FIGURE_REPORT.items()
+        if kind in kinds
+    }
 
 
 def all_outputs():
@@ -593,8 +632,7 @@ def all_outputs():
         for s in SCHEMES[(e, p)]
         if s in IMPUTED_SCHEMES
     ]
-    out += [f"results/figures/residuals/{label}" for label in RESIDUAL_LABELS]
-    out += posterior_outputs()
+    out += [str(folder) for folder in model_figure_outputs().values()]
     if REPORTED_EVENTS:
         out.append("results/figures/reported_vs_estimated.png")
     if OFFICIAL and population_histories("deaths"):

@@ -180,76 +180,28 @@ rule figure_list_sizes:
         "../../scripts/figure_list_sizes.py"
 
 
-# Per-table model figures go into one directory per method: an image for every table the
-# method estimated (never a placeholder for one it could not), and index.tsv naming every
-# table with its file or the reason it has none (the report's first page lists them too).
-rule figure_residuals:
+# Per-table model figures go into one directory per method under residuals/, lcmcr/ and dga/:
+# an image for every table the method estimated (never a placeholder for one it could not), and
+# index.tsv naming every table with its file or the reason it has none (the report's first page
+# lists them too). One job draws every method's figures: a figure job's start-up (Python, pandas,
+# matplotlib, plotnine) costs more than most of its drawing (README, "Figure jobs"). The report
+# reads each figure's method from its folder ({label}), so the captions name it as before.
+rule figures_models:
     input:
-        estimates=label_estimates,
+        estimates=MODEL_FIGURE_ESTIMATES,
     output:
-        figures=report(
-            directory("results/figures/residuals/{label}"),
-            patterns=["{name}.png"],
-            caption="../report/residuals.rst",
-            category="Model fit",
-            subcategory="{label}",
-        ),
+        **model_figure_outputs(),
     log:
-        "logs/figures/residuals_{label}.log",
+        "logs/figures/models.log",
     params:
         code=CODE,
+        methods=MODEL_FIGURE_METHODS,
         tables=[f"{e}/{p}" for e, p in TABLES],
         event_labels=EVENT_LABELS,
         source_labels={e: source_labels(e) for e in EVENTS},
         synthetic=SYNTHETIC_TABLES,
     script:
-        "../../scripts/figure_residuals.py"
-
-
-rule figure_lcmcr:
-    input:
-        estimates=label_estimates,
-    output:
-        figures=report(
-            directory("results/figures/lcmcr/{label}"),
-            patterns=["{name}.png"],
-            caption="../report/lcmcr.rst",
-            category="Bayesian diagnostics",
-            subcategory="{label}",
-        ),
-    log:
-        "logs/figures/lcmcr_{label}.log",
-    params:
-        code=CODE,
-        figures=label_posterior_figures,
-        tables=[f"{e}/{p}" for e, p in TABLES],
-        event_labels=EVENT_LABELS,
-        synthetic=SYNTHETIC_TABLES,
-    script:
-        "../../scripts/figure_posterior.py"
-
-
-rule figure_dga:
-    input:
-        estimates=label_estimates,
-    output:
-        figures=report(
-            directory("results/figures/dga/{label}"),
-            patterns=["{name}.png"],
-            caption="../report/dga.rst",
-            category="Bayesian diagnostics",
-            subcategory="{label}",
-        ),
-    log:
-        "logs/figures/dga_{label}.log",
-    params:
-        code=CODE,
-        figures=label_posterior_figures,
-        tables=[f"{e}/{p}" for e, p in TABLES],
-        event_labels=EVENT_LABELS,
-        synthetic=SYNTHETIC_TABLES,
-    script:
-        "../../scripts/figure_posterior.py"
+        "../../scripts/figures_models.py"
 
 
 # Multiple imputation: each imputation's estimate next to the pooled one, per stratum and total.
