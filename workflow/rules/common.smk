@@ -611,6 +611,44 @@ def model_figure_outputs():
     }
 
 
+# The figures of the cited public numbers (rule figures_reported) and of the estimates against
+# them and the official lists (rule figures_comparisons), by output name: each figure only when
+# the config has what it draws.
+LIST_SIZE_EVENTS = events_with_list_sizes()
+REPORTED_FIGURES = {}
+if REPORTED_EVENTS:
+    REPORTED_FIGURES["tolls"] = report(
+        "results/figures/reported_tolls.png",
+        caption="../report/reported_tolls.rst",
+        category="Reported figures",
+    )
+    REPORTED_FIGURES["tolls_tsv"] = "results/figures/reported_tolls.tsv"
+for _event in LIST_SIZE_EVENTS:
+    REPORTED_FIGURES[f"list_sizes_{_event}"] = report(
+        f"results/figures/list_sizes_{_event}.png",
+        caption="../report/list_sizes.rst",
+        category="Reported figures",
+    )
+    REPORTED_FIGURES[f"list_sizes_{_event}_tsv"] = (
+        f"results/figures/list_sizes_{_event}.tsv"
+    )
+COMPARISON_FIGURES = {}
+if OFFICIAL and population_histories("deaths"):
+    COMPARISON_FIGURES["coverage"] = report(
+        "results/figures/official_coverage.png",
+        caption="../report/official_coverage.rst",
+        category="2022 versus 2011",
+    )
+    COMPARISON_FIGURES["coverage_tsv"] = "results/figures/official_coverage.tsv"
+if REPORTED_EVENTS:
+    COMPARISON_FIGURES["reported"] = report(
+        "results/figures/reported_vs_estimated.png",
+        caption="../report/reported_vs_estimated.rst",
+        category="2022 versus 2011",
+    )
+    COMPARISON_FIGURES["reported_tsv"] = "results/figures/reported_vs_estimated.tsv"
+
+
 def all_outputs():
     out = [
         "results/estimates.csv",
