@@ -141,22 +141,24 @@ rule figure_strata:
 # lists them too). One job draws every method's figures: a figure job's start-up (Python, pandas,
 # matplotlib, plotnine) costs more than most of its drawing (README, "Figure jobs"). The report
 # reads each figure's method from its folder ({label}), so the captions name it as before.
-rule figures_models:
-    input:
-        estimates=MODEL_FIGURE_ESTIMATES,
-    output:
-        **model_figure_outputs(),
-    log:
-        "logs/figures/models.log",
-    params:
-        code=CODE,
-        methods=MODEL_FIGURE_METHODS,
-        tables=[f"{e}/{p}" for e, p in TABLES],
-        event_labels=EVENT_LABELS,
-        source_labels={e: source_labels(e) for e in EVENTS},
-        synthetic=SYNTHETIC_TABLES,
-    script:
-        "../../scripts/figures_models.py"
+if MODEL_FIGURE_METHODS:
+
+    rule figures_models:
+        input:
+            estimates=MODEL_FIGURE_ESTIMATES,
+        output:
+            **model_figure_outputs(),
+        log:
+            "logs/figures/models.log",
+        params:
+            code=CODE,
+            methods=MODEL_FIGURE_METHODS,
+            tables=[f"{e}/{p}" for e, p in TABLES],
+            event_labels=EVENT_LABELS,
+            source_labels={e: source_labels(e) for e in EVENTS},
+            synthetic=SYNTHETIC_TABLES,
+        script:
+            "../../scripts/figures_models.py"
 
 
 # Multiple imputation: each imputation's estimate next to the pooled one, per stratum and total.
