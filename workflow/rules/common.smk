@@ -565,8 +565,8 @@ DGA_LABELS = [
 TABLE_NAMES = [f"{e}_{p}" for e, p in TABLES]
 
 
-# The per-table model figures (rule figures_models), by method label in config order: log-linear
-# methods get residuals, latent-class and dga methods their posterior figures.
+# The per-table model figures that figures_models draws, by method label in config order;
+# log-linear methods get residuals, latent-class and dga methods their posterior figures.
 MODEL_FIGURE_METHODS = {
     label: (
         {"kind": "residuals", "figures": ["residuals"]}
@@ -611,8 +611,8 @@ def model_figure_outputs():
     }
 
 
-# The figures of the cited public numbers (rule figures_reported) and of the estimates against
-# them and the official lists (rule figures_comparisons), by output name: each figure only when
+# The figures of the cited public numbers (drawn by figures_reported) and of the estimates against
+# them and the official lists (figures_comparisons), by output name; each figure only when
 # the config has what it draws.
 LIST_SIZE_EVENTS = events_with_list_sizes()
 REPORTED_FIGURES = {}
