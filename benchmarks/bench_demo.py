@@ -18,6 +18,8 @@ two commits of a row are measured minutes apart on the same machine. Per run:
 - wall seconds, and CPU seconds (user + system) of the whole process tree: ``os.wait4`` on the
   Snakemake process returns its own usage and that of every job process it waited for (and those
   processes' children: lcmcr's chains, the bootstraps' workers);
+- the figure jobs (rules whose name starts with ``figure``): how many, and their job seconds
+  summed (each job's end minus start, from Snakemake's records in ``.snakemake/metadata``);
 - the load average (``/proc/loadavg``) before and after: the machine is shared;
 - whether every file under ``results/`` (PNGs, result files, draws, tables) has the bytes of the
   first commit's fresh run, and whether ``results/estimates.csv`` and every figure's data are
@@ -75,10 +77,17 @@ def clone(commit: str, base: Path) -> tuple[Path, str]:
     return folder, full
 
 
+def _files(folder: Path) -> list[Path]:
+    """Every file under ``folder`` but Snakemake's empty markers in directory outputs
+    (``.snakemake_timestamp``: where they lie follows which folder a rule declares)."""
+    return sorted(
+        p.relative_to(folder) for p in folder.rglob("*") if p.is_file() and p.name != ".snakemake_timestamp"
+    )
+
+
 def same_tree(results: Path, reference: Path) -> str:
     """Whether every file under ``results`` has the bytes of the same file under ``reference``."""
-    names = sorted(p.relative_to(results) for p in results.rglob("*") if p.is_file())
-    theirs = sorted(p.relative_to(reference) for p in reference.rglob("*") if p.is_file())
+    names, theirs = _files(results), _files(reference)
     if names != theirs:
         return f"NO: other files ({len(set(names) ^ set(theirs))} in one only)"
     different = [str(n) for n in names if (results / n).read_bytes() != (reference / n).read_bytes()]
@@ -87,6 +96,20 @@ def same_tree(results: Path, reference: Path) -> str:
         if different
         else f"yes ({len(names)} files)"
     )
+
+
+def figure_jobs(folder: Path) -> tuple[int, float]:
+    """The figure jobs of the last run in ``folder`` and their job seconds summed.
+
+    Snakemake records every output's rule, job and start and end time in ``.snakemake/metadata``
+    (one file per output); a job with several outputs is counted once.
+    """
+    jobs = {}
+    for path in (folder / ".snakemake" / "metadata").iterdir():
+        record = json.loads(path.read_text("utf-8"))
+        if str(record.get("rule", "")).startswith("figure"):
+            jobs[(record["rule"], record["job_hash"])] = record["endtime"] - record["starttime"]
+    return len(jobs), round(sum(jobs.values()), 1)
 
 
 def run(folder: Path, cores: int) -> dict:
@@ -114,9 +137,12 @@ def run(folder: Path, cores: int) -> dict:
         identical = f"yes ({assert_same_bytes(folder / 'results', _fixture())} files)"
     except AssertionError as error:
         identical = f"NO: {error}"
+    figures, figure_s = figure_jobs(folder)
     return {
         "jobs": int(steps[-1]) if steps else 0,
         "estimate_jobs": len(ESTIMATE_JOB.findall(text)),
+        "figure_jobs": figures,
+        "figure_job_s": figure_s,
         "wall_s": round(wall, 1),
         "cpu_s": round(usage.ru_utime + usage.ru_stime, 1),
         "load_before": before,
@@ -158,7 +184,10 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"demo (config/config.yaml), --cores {args.cores}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
     )
-    header = ["commit", "run", "jobs", "estimate_jobs", "wall_s", "cpu_s", "load_before", "load_after"]
+    header = [
+        "commit", "run", "jobs", "estimate_jobs", "figure_jobs", "figure_job_s", "wall_s", "cpu_s",
+        "load_before", "load_after",
+    ]  # fmt: skip
     print("| " + " | ".join(header + [f"results/ as {args.commits[0]} fresh", "fixture"]) + " |")
     print("|" + "---|" * (len(header) + 2))
     for row in rows:

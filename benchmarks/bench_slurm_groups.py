@@ -57,10 +57,9 @@ CLUSTER = ROOT / "scripts" / "dev" / "slurm_cluster.sh"
 CGROUP_ROOT = Path("/sys/fs/cgroup/cpuacct")
 SUBMITTED = re.compile(r"has been submitted with SLURM jobid (\d+)")
 FIGURES = [
-    "figure_reported_tolls", "figure_overlap", "figure_documented_vs_estimated", "figure_forest",
-    "figure_official_coverage", "figure_strata", "figure_reported_vs_estimated",
-    "figure_list_sizes", "figure_residuals", "figure_lcmcr", "figure_dga", "figure_imputations",
-    "figure_linkage_sensitivity", "figure_covariates",
+    "figures_reported", "figure_overlap", "figures_population", "figures_comparisons",
+    "figure_strata", "figures_models", "figure_imputations", "figure_linkage_sensitivity",
+    "figure_covariates",
 ]  # fmt: skip
 # The grouping measured: all ingests in one job; per event and population its linkage chain;
 # the estimates of several tables; the report's tables and figures in one job at the end.

@@ -249,8 +249,7 @@ def test_a_table_without_estimate_gets_no_posterior_figure(figure):
 def test_the_figure_scripts_write_no_placeholder_and_say_why(tmp_path):
     sys.path.insert(0, str(ROOT / "scripts"))
     try:
-        import figure_posterior
-        import figure_residuals
+        import figures_models
     finally:
         sys.path.pop(0)
     good = undercount.estimate(
@@ -273,11 +272,11 @@ def test_the_figure_scripts_write_no_placeholder_and_say_why(tmp_path):
         result.write(path)
         paths.append(str(path))
     out = tmp_path / "residuals" / "mt"
-    figure_residuals.main(
+    figures_models.main(
         estimates=paths,
-        directory=str(out),
+        folders={"residuals": str(tmp_path / "residuals")},
+        methods={"mt": {"kind": "residuals", "figures": ["residuals"]}},
         tables=["e1/deaths", "e2/deaths"],
-        label="mt",
         event_labels={"e1": "One", "e2": "Two"},
         source_labels={"e1": {}, "e2": {}},
         synthetic={"e1/deaths": True, "e2/deaths": True},
@@ -288,13 +287,13 @@ def test_the_figure_scripts_write_no_placeholder_and_say_why(tmp_path):
     assert index.set_index("table").loc["e2_deaths", "file"] == ""
     assert index.set_index("table").loc["e2_deaths", "reason"] == bad.warnings[-1]
     out = tmp_path / "lcmcr" / "lcmcr"
-    figure_posterior.main(
+    figures_models.main(
         estimates=[paths[1]],
-        directory=str(out),
+        folders={"lcmcr": str(tmp_path / "lcmcr")},
+        methods={"lcmcr": {"kind": "lcmcr", "figures": ["trace", "density"]}},
         tables=["e2/deaths"],
-        figures=["trace", "density"],
-        label="lcmcr",
         event_labels={"e2": "Two"},
+        source_labels={"e2": {}},
         synthetic={"e2/deaths": True},
         log=str(tmp_path / "p.log"),
     )
@@ -303,10 +302,13 @@ def test_the_figure_scripts_write_no_placeholder_and_say_why(tmp_path):
 
 
 def test_the_workflow_declares_no_per_table_placeholder():
-    """The per-table model figures are directories (only real images in them), not one PNG per table."""
-    rules = (ROOT / "workflow" / "rules" / "figures.smk").read_text("utf-8")
+    """The per-table model figures are directories (only real images in them), not one PNG per table:
+    one folder per kind of figure, one sub-folder per method, whose name the report reads."""
+    common = (ROOT / "workflow" / "rules" / "common.smk").read_text("utf-8")
+    assert 'directory(f"results/figures/{kind}")' in common
+    assert 'patterns=["{label}/{name}.png"]' in common
     for name in ("residuals", "lcmcr", "dga"):
-        assert f'directory("results/figures/{name}/{{label}}")' in rules
+        assert f'"{name}": ("../report/{name}.rst",' in common
     assert "no_estimate_panel" not in Path(ROOT / "src" / "undercount" / "figures" / "common.py").read_text(
         "utf-8"
     )

@@ -565,11 +565,88 @@ DGA_LABELS = [
 TABLE_NAMES = [f"{e}_{p}" for e, p in TABLES]
 
 
-def posterior_outputs():
-    """One directory per Bayesian method: its figures of every estimable table, and index.tsv."""
-    out = [f"results/figures/lcmcr/{label}" for label in LCMCR_LABELS]
-    out += [f"results/figures/dga/{label}" for label in DGA_LABELS]
-    return out
+# The per-table model figures that figures_models draws, by method label in config order;
+# log-linear methods get residuals, latent-class and dga methods their posterior figures.
+MODEL_FIGURE_METHODS = {
+    label: (
+        {"kind": "residuals", "figures": ["residuals"]}
+        if label in RESIDUAL_LABELS
+        else {
+            "kind": "lcmcr" if label in LCMCR_LABELS else "dga",
+            "figures": list(_produces(label).posterior_figures),
+        }
+    )
+    for label in METHODS
+    if label in RESIDUAL_LABELS or label in LCMCR_LABELS or label in DGA_LABELS
+}
+# every table's result of each of those methods, method by method (the script's order)
+MODEL_FIGURE_ESTIMATES = [
+    f"results/{e}/{p}/estimates/{label}.json"
+    for label in MODEL_FIGURE_METHODS
+    for e, p in TABLES
+]
+_MODEL_FIGURE_REPORT = {
+    "residuals": ("../report/residuals.rst", "Model fit"),
+    "lcmcr": ("../report/lcmcr.rst", "Bayesian diagnostics"),
+    "dga": ("../report/dga.rst", "Bayesian diagnostics"),
+}
+
+
+def model_figure_outputs():
+    """One folder per kind of model figure that a configured method has: ``<kind>/<label>/``.
+
+    Each image is in the report with its method's caption; the pattern gives it its ``label``.
+    """
+    kinds = {m["kind"] for m in MODEL_FIGURE_METHODS.values()}
+    return {
+        kind: report(
+            directory(f"results/figures/{kind}"),
+            patterns=["{label}/{name}.png"],
+            caption=caption,
+            category=category,
+            subcategory="{label}",
+        )
+        for kind, (caption, category) in _MODEL_FIGURE_REPORT.items()
+        if kind in kinds
+    }
+
+
+# The figures of the cited public numbers (drawn by figures_reported) and of the estimates against
+# them and the official lists (figures_comparisons), by output name; each figure only when
+# the config has what it draws.
+LIST_SIZE_EVENTS = events_with_list_sizes()
+REPORTED_FIGURES = {}
+if REPORTED_EVENTS:
+    REPORTED_FIGURES["tolls"] = report(
+        "results/figures/reported_tolls.png",
+        caption="../report/reported_tolls.rst",
+        category="Reported figures",
+    )
+    REPORTED_FIGURES["tolls_tsv"] = "results/figures/reported_tolls.tsv"
+for _event in LIST_SIZE_EVENTS:
+    REPORTED_FIGURES[f"list_sizes_{_event}"] = report(
+        f"results/figures/list_sizes_{_event}.png",
+        caption="../report/list_sizes.rst",
+        category="Reported figures",
+    )
+    REPORTED_FIGURES[f"list_sizes_{_event}_tsv"] = (
+        f"results/figures/list_sizes_{_event}.tsv"
+    )
+COMPARISON_FIGURES = {}
+if OFFICIAL and population_histories("deaths"):
+    COMPARISON_FIGURES["coverage"] = report(
+        "results/figures/official_coverage.png",
+        caption="../report/official_coverage.rst",
+        category="2022 versus 2011",
+    )
+    COMPARISON_FIGURES["coverage_tsv"] = "results/figures/official_coverage.tsv"
+if REPORTED_EVENTS:
+    COMPARISON_FIGURES["reported"] = report(
+        "results/figures/reported_vs_estimated.png",
+        caption="../report/reported_vs_estimated.rst",
+        category="2022 versus 2011",
+    )
+    COMPARISON_FIGURES["reported_tsv"] = "results/figures/reported_vs_estimated.tsv"
 
 
 def all_outputs():
@@ -593,8 +670,7 @@ def all_outputs():
         for s in SCHEMES[(e, p)]
         if s in IMPUTED_SCHEMES
     ]
-    out += [f"results/figures/residuals/{label}" for label in RESIDUAL_LABELS]
-    out += posterior_outputs()
+    out += [str(folder) for folder in model_figure_outputs().values()]
     if REPORTED_EVENTS:
         out.append("results/figures/reported_vs_estimated.png")
     if OFFICIAL and population_histories("deaths"):

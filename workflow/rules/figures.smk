@@ -1,23 +1,56 @@
 # Figures: each PNG with the .tsv of the data behind it.
 
 
-rule figure_reported_tolls:
-    input:
-        reported=REPORTED,
-    output:
-        png=report(
-            "results/figures/reported_tolls.png",
-            caption="../report/reported_tolls.rst",
-            category="Reported figures",
-        ),
-        tsv="results/figures/reported_tolls.tsv",
-    log:
-        "logs/figures/reported_tolls.log",
-    params:
-        code=CODE,
-        events=EVENT_STARTS,
-    script:
-        "../../scripts/figure_reported_tolls.py"
+# The cited public numbers alone: reported tolls over time, and what the published list sizes
+# imply. One job draws them all (README, "Figure jobs"); each output only when the reported
+# figures have what it draws.
+if REPORTED_FIGURES:
+
+    rule figures_reported:
+        input:
+            reported=REPORTED,
+        output:
+            **REPORTED_FIGURES,
+        log:
+            "logs/figures/reported.log",
+        params:
+            code=CODE,
+            events=EVENT_STARTS,
+            list_events=LIST_SIZE_EVENTS,
+            event_labels=EVENT_LABELS,
+            level=CONFIG["level"],
+        script:
+            "../../scripts/figures_reported.py"
+
+
+# The estimates against the official list and against the reported tolls: one job draws both,
+# each only when the config has what it draws.
+if COMPARISON_FIGURES:
+
+    rule figures_comparisons:
+        input:
+            estimates="results/estimates.csv",
+            histories=(
+                population_histories("deaths")
+                if "coverage" in COMPARISON_FIGURES
+                else []
+            ),
+            reported=REPORTED if "reported" in COMPARISON_FIGURES else [],
+        output:
+            **COMPARISON_FIGURES,
+        log:
+            "logs/figures/comparisons.log",
+        params:
+            code=CODE,
+            deaths_events=population_events("deaths"),
+            official=OFFICIAL,
+            events=EVENT_STARTS,
+            event_labels=EVENT_LABELS,
+            method=CONFIG["headline_method"],
+            level=CONFIG["level"],
+            synthetic=SYNTHETIC,
+        script:
+            "../../scripts/figures_comparisons.py"
 
 
 rule figure_overlap:
@@ -43,19 +76,29 @@ rule figure_overlap:
         "../../scripts/figure_overlap.py"
 
 
-rule figure_documented_vs_estimated:
+# One job per population draws its two figures of estimates: every method on every table
+# (forest), and per event the documented counts beside the estimates. One Python start-up
+# instead of two (README, "Figure jobs"); both read results/estimates.csv, so neither reruns
+# more often than before.
+rule figures_population:
     input:
         estimates="results/estimates.csv",
         histories=histories_of_population,
     output:
-        png=report(
+        forest=report(
+            "results/figures/forest_{population}.png",
+            caption="../report/forest.rst",
+            category="Estimates",
+        ),
+        forest_tsv="results/figures/forest_{population}.tsv",
+        documented=report(
             "results/figures/{population}_documented_vs_estimated.png",
             caption="../report/documented_vs_estimated.rst",
             category="Estimates",
         ),
-        tsv="results/figures/{population}_documented_vs_estimated.tsv",
+        documented_tsv="results/figures/{population}_documented_vs_estimated.tsv",
     log:
-        "logs/figures/{population}_documented_vs_estimated.log",
+        "logs/figures/population_{population}.log",
     params:
         code=CODE,
         events=events_of_population,
@@ -65,52 +108,7 @@ rule figure_documented_vs_estimated:
         level=CONFIG["level"],
         synthetic=population_synthetic,
     script:
-        "../../scripts/figure_documented_vs_estimated.py"
-
-
-rule figure_forest:
-    input:
-        estimates="results/estimates.csv",
-    output:
-        png=report(
-            "results/figures/forest_{population}.png",
-            caption="../report/forest.rst",
-            category="Estimates",
-        ),
-        tsv="results/figures/forest_{population}.tsv",
-    log:
-        "logs/figures/forest_{population}.log",
-    params:
-        code=CODE,
-        event_labels=EVENT_LABELS,
-        level=CONFIG["level"],
-        synthetic=population_synthetic,
-    script:
-        "../../scripts/figure_forest.py"
-
-
-rule figure_official_coverage:
-    input:
-        estimates="results/estimates.csv",
-        histories=population_histories("deaths"),
-    output:
-        png=report(
-            "results/figures/official_coverage.png",
-            caption="../report/official_coverage.rst",
-            category="2022 versus 2011",
-        ),
-        tsv="results/figures/official_coverage.tsv",
-    log:
-        "logs/figures/official_coverage.log",
-    params:
-        code=CODE,
-        events=population_events("deaths"),
-        official=OFFICIAL,
-        event_labels=EVENT_LABELS,
-        level=CONFIG["level"],
-        synthetic=SYNTHETIC,
-    script:
-        "../../scripts/figure_official_coverage.py"
+        "../../scripts/figures_population.py"
 
 
 rule figure_strata:
@@ -137,119 +135,30 @@ rule figure_strata:
         "../../scripts/figure_strata.py"
 
 
-rule figure_reported_vs_estimated:
-    input:
-        reported=REPORTED,
-        estimates="results/estimates.csv",
-    output:
-        png=report(
-            "results/figures/reported_vs_estimated.png",
-            caption="../report/reported_vs_estimated.rst",
-            category="2022 versus 2011",
-        ),
-        tsv="results/figures/reported_vs_estimated.tsv",
-    log:
-        "logs/figures/reported_vs_estimated.log",
-    params:
-        code=CODE,
-        events=EVENT_STARTS,
-        method=CONFIG["headline_method"],
-        level=CONFIG["level"],
-        synthetic=SYNTHETIC,
-    script:
-        "../../scripts/figure_reported_vs_estimated.py"
+# Per-table model figures go into one directory per method under residuals/, lcmcr/ and dga/:
+# an image for every table the method estimated (never a placeholder for one it could not), and
+# index.tsv naming every table with its file or the reason it has none (the report's first page
+# lists them too). One job draws every method's figures: a figure job's start-up (Python, pandas,
+# matplotlib, plotnine) costs more than most of its drawing (README, "Figure jobs"). The report
+# reads each figure's method from its folder ({label}), so the captions name it as before.
+if MODEL_FIGURE_METHODS:
 
-
-rule figure_list_sizes:
-    input:
-        reported=REPORTED,
-    output:
-        png=report(
-            "results/figures/list_sizes_{event}.png",
-            caption="../report/list_sizes.rst",
-            category="Reported figures",
-        ),
-        tsv="results/figures/list_sizes_{event}.tsv",
-    log:
-        "logs/figures/list_sizes_{event}.log",
-    params:
-        code=CODE,
-        label=event_label,
-        level=CONFIG["level"],
-    script:
-        "../../scripts/figure_list_sizes.py"
-
-
-# Per-table model figures go into one directory per method: an image for every table the
-# method estimated (never a placeholder for one it could not), and index.tsv naming every
-# table with its file or the reason it has none (the report's first page lists them too).
-rule figure_residuals:
-    input:
-        estimates=label_estimates,
-    output:
-        figures=report(
-            directory("results/figures/residuals/{label}"),
-            patterns=["{name}.png"],
-            caption="../report/residuals.rst",
-            category="Model fit",
-            subcategory="{label}",
-        ),
-    log:
-        "logs/figures/residuals_{label}.log",
-    params:
-        code=CODE,
-        tables=[f"{e}/{p}" for e, p in TABLES],
-        event_labels=EVENT_LABELS,
-        source_labels={e: source_labels(e) for e in EVENTS},
-        synthetic=SYNTHETIC_TABLES,
-    script:
-        "../../scripts/figure_residuals.py"
-
-
-rule figure_lcmcr:
-    input:
-        estimates=label_estimates,
-    output:
-        figures=report(
-            directory("results/figures/lcmcr/{label}"),
-            patterns=["{name}.png"],
-            caption="../report/lcmcr.rst",
-            category="Bayesian diagnostics",
-            subcategory="{label}",
-        ),
-    log:
-        "logs/figures/lcmcr_{label}.log",
-    params:
-        code=CODE,
-        figures=label_posterior_figures,
-        tables=[f"{e}/{p}" for e, p in TABLES],
-        event_labels=EVENT_LABELS,
-        synthetic=SYNTHETIC_TABLES,
-    script:
-        "../../scripts/figure_posterior.py"
-
-
-rule figure_dga:
-    input:
-        estimates=label_estimates,
-    output:
-        figures=report(
-            directory("results/figures/dga/{label}"),
-            patterns=["{name}.png"],
-            caption="../report/dga.rst",
-            category="Bayesian diagnostics",
-            subcategory="{label}",
-        ),
-    log:
-        "logs/figures/dga_{label}.log",
-    params:
-        code=CODE,
-        figures=label_posterior_figures,
-        tables=[f"{e}/{p}" for e, p in TABLES],
-        event_labels=EVENT_LABELS,
-        synthetic=SYNTHETIC_TABLES,
-    script:
-        "../../scripts/figure_posterior.py"
+    rule figures_models:
+        input:
+            estimates=MODEL_FIGURE_ESTIMATES,
+        output:
+            **model_figure_outputs(),
+        log:
+            "logs/figures/models.log",
+        params:
+            code=CODE,
+            methods=MODEL_FIGURE_METHODS,
+            tables=[f"{e}/{p}" for e, p in TABLES],
+            event_labels=EVENT_LABELS,
+            source_labels={e: source_labels(e) for e in EVENTS},
+            synthetic=SYNTHETIC_TABLES,
+        script:
+            "../../scripts/figures_models.py"
 
 
 # Multiple imputation: each imputation's estimate next to the pooled one, per stratum and total.
