@@ -10,13 +10,12 @@ match-weight chart. Ids and numbers only.
 
 import shutil
 
-import pandas as pd
-
 from undercount import tabular
 from undercount.config import POPULATIONS
 from undercount.figures import save_figure
 from undercount.figures.linkage import match_weights_figure
 from undercount.linkage.core import population_rows, read_model_exact, read_thresholds_exact
+from undercount.linkage.labels import read_label_accuracy_exact
 from undercount.logs import script_logger
 from undercount.records import read_records
 
@@ -39,7 +38,7 @@ def main(job) -> None:
     model = read_model_exact(job.input.fit_model)
     tabular.write_csv(model, job.output.model, index=False, lineterminator="\n", float_format="%.6g")
     shutil.copyfile(job.input.fit_pairs, job.output.pairs)
-    estimated = pd.read_csv(job.input.fit_label_accuracy, dtype={"event": str}, float_precision="round_trip")
+    estimated = read_label_accuracy_exact(job.input.fit_label_accuracy)
     estimated["population"] = population
     tabular.write_csv(
         estimated, job.output.label_accuracy, index=False, lineterminator="\n", float_format="%.6g"

@@ -1148,15 +1148,31 @@ def read_model_exact(path: str | Path) -> pd.DataFrame:
     return pd.DataFrame({c: data[c] for c in MODEL_COLUMNS})
 
 
-def read_thresholds_exact(path: str | Path) -> pd.DataFrame:
-    """A long table of persons at every threshold written at full precision (ids as text)."""
+def read_exact(path: str | Path, *, floats: Sequence[str] = (), ints: Sequence[str] = ()) -> pd.DataFrame:
+    """A table written by :func:`undercount.tabular.write_csv` without a float format, read back exactly.
+
+    Python's ``float`` parses every number as it was written (pandas' own parser
+    may not, by version); ``floats`` and ``ints`` name the number columns, an
+    empty cell is NaN; the other columns are text, with the formula guard of
+    the writer undone.
+    """
     from .. import tabular
 
-    ids = {c: str for c in ("source", "record_id", "person_id")}
-    frame = pd.read_csv(path, dtype=ids, keep_default_na=False, float_precision="round_trip")
-    for column in ids:
-        frame[column] = frame[column].map(tabular.restore)  # undo write_csv's formula guard
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    for column in frame.columns:
+        if column in floats:
+            frame[column] = [float(v) if v != "" else math.nan for v in frame[column]]
+            frame[column] = frame[column].astype("float64")
+        elif column in ints:
+            frame[column] = frame[column].astype("int64")
+        else:
+            frame[column] = frame[column].map(tabular.restore)
     return frame
+
+
+def read_thresholds_exact(path: str | Path) -> pd.DataFrame:
+    """A long table of persons at every threshold written at full precision (ids as text)."""
+    return read_exact(path, floats=("threshold", "match_probability"))
 
 
 def model_table(fitted: Linkage) -> pd.DataFrame:
