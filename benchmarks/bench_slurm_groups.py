@@ -66,7 +66,9 @@ FIGURES = [
 GROUPING = {
     "groups": {
         "ingest": "ingest",
-        **dict.fromkeys(["link_thresholds", "link", "histories", "linkage_sensitivity"], "linkage"),
+        **dict.fromkeys(
+            ["link_fit", "link_thresholds", "link", "histories", "linkage_sensitivity"], "linkage"
+        ),
         **dict.fromkeys(
             [
                 "estimate",

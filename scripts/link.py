@@ -1,7 +1,7 @@
 """Rule link: records of one population -> persons.csv (source, record_id, person_id, match_probability).
 
 With a fitted matcher (splink, probabilistic) the persons at the main
-threshold are taken from link_thresholds' output (one fit serves every
+threshold are taken from link_thresholds' output (one fit, link_fit's, serves every
 threshold); the deterministic matcher links the records here.
 """
 

@@ -23,6 +23,14 @@ from undercount.linkage import (
     pairwise_accuracy,
     read_truth,
 )
+from undercount.linkage.core import (
+    MODEL_COLUMNS,
+    population_rows,
+    read_model_exact,
+    read_thresholds_exact,
+    write_model_exact,
+)
+from undercount.linkage.labels import LABEL_ACCURACY_COLUMNS, read_label_accuracy_exact
 from undercount.names import parse_name
 from undercount.records import read_source
 
@@ -312,6 +320,84 @@ def test_thresholds_share_one_fit(jan2022_detentions):
     flagged = sum(int((f["torture_alleged"] == True).sum()) for f in jan2022_detentions.values())  # noqa: E712
     assert (linked.groupby("threshold").size() == flagged).all()
     assert linked["match_probability"].between(0, 1).all()
+
+
+def test_populations_of_a_kind_share_its_fit(jan2022_detentions):
+    """link_fit's premise: one fit of every detention record, then each population its rows.
+
+    The rows a flag keeps are found by position here (the records in input order, as the
+    fit returns them), independently of population_rows, which matches record ids.
+    """
+    everyone, _ = link_population_thresholds(
+        jan2022_detentions, kind="detention", flag=None, thresholds=[0.9, 0.5]
+    )
+    records = pd.concat(list(jan2022_detentions.values()), ignore_index=True)
+    for flag in ("torture_alleged", "died_in_custody"):
+        carries = (records[flag] == True).fillna(False).to_numpy(dtype=bool)  # noqa: E712
+        assert 0 < carries.sum() < len(records)
+        expected = pd.concat(
+            [block[carries] for _, block in everyone.groupby("threshold", sort=True)], ignore_index=True
+        )
+        kept = population_rows(everyone, jan2022_detentions, flag)
+        pd.testing.assert_frame_equal(kept, expected)
+    pd.testing.assert_frame_equal(population_rows(everyone, jan2022_detentions, None), everyone)
+
+
+def test_fit_files_read_back_exactly(tmp_path):
+    """The shared fit's files give back the numbers themselves, not six digits of them."""
+    from undercount import tabular
+
+    model = pd.DataFrame(
+        {
+            "comparison": ["surname", "surname", "age"],
+            "level": [1, 2, 1],
+            "label": ["same stem", "", "differs"],
+            "m": [0.9123456789012345, np.nan, 1e-300],
+            "u": [1 / 3, 0.25, np.nan],
+            "weight": [np.log2(0.9123456789012345 * 3), np.nan, np.nan],
+            "tf_adjusted": [True, False, False],
+        }
+    )
+    write_model_exact(model, tmp_path / "model.json")
+    pd.testing.assert_frame_equal(read_model_exact(tmp_path / "model.json"), model, check_exact=True)
+    empty = pd.DataFrame(columns=MODEL_COLUMNS)
+    write_model_exact(empty, tmp_path / "empty.json")
+    pd.testing.assert_frame_equal(read_model_exact(tmp_path / "empty.json"), empty)
+    linked = pd.DataFrame(
+        {
+            "threshold": [0.5, 0.5],
+            "source": ["a", "b"],
+            "record_id": ["=HYPERLINK(1)", "007"],  # a formula guarded on writing; leading zeros
+            "person_id": ["p1", "p1"],
+            "match_probability": [0.123456789, 2 / 3],
+        }
+    )
+    tabular.write_csv(linked, tmp_path / "thresholds.csv")
+    pd.testing.assert_frame_equal(
+        read_thresholds_exact(tmp_path / "thresholds.csv"), linked, check_exact=True
+    )
+    accuracy = pd.DataFrame(
+        {
+            "event": ["jan2022"] * 2,
+            "population": ["", ""],  # each population fills in its own
+            "threshold": [0.3, 0.99],
+            "records": [8000, 8000],
+            "precision": [0.987654321, np.nan],
+            "recall": [1 / 7, np.nan],
+            "f1": [0.25, 0.0],
+            "persons_found": [6000, 7000],
+            "true_persons": [np.nan, np.nan],
+            "basis": ["labels", "labels"],
+            "labelled_pairs": [40, 40],
+        },
+        columns=LABEL_ACCURACY_COLUMNS,
+    )
+    tabular.write_csv(accuracy, tmp_path / "accuracy.csv")
+    pd.testing.assert_frame_equal(
+        read_label_accuracy_exact(tmp_path / "accuracy.csv"), accuracy, check_exact=True
+    )
+    tabular.write_csv(pd.DataFrame(columns=LABEL_ACCURACY_COLUMNS), tmp_path / "none.csv")
+    assert read_label_accuracy_exact(tmp_path / "none.csv").columns.tolist() == LABEL_ACCURACY_COLUMNS
 
 
 @settings(max_examples=5, deadline=None)

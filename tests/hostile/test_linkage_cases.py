@@ -206,6 +206,6 @@ def test_a_single_list_gives_not_estimable_with_the_reason(tmp_path):
     estimates = pd.read_csv(work / "results" / "estimates.csv")
     row = estimates[(estimates["population"] == "deaths") & (estimates["stratum"] == "all")].iloc[0]
     assert pd.isna(row["n_hat"]) and "fewer than two lists" in row["warnings"]
-    log = (work / "logs" / "link_thresholds" / "jan2022" / "deaths.log").read_text("utf-8")
+    log = (work / "logs" / "link_fit" / "jan2022" / "casualty.log").read_text("utf-8")
     assert "no candidate pair" in log
     assert pd.read_csv(work / "results" / "jan2022" / "deaths" / "persons.csv")["person_id"].nunique() == 3

@@ -232,5 +232,5 @@ def test_without_retries_the_run_fails_and_running_it_again_completes_it(
     rules = {jobs[s]["comment"].split("_wildcards_")[0] for s in submitted}
     # the killed estimate and what depends on it ran again; linkage and tables did not
     assert LCMCR_JOB in {jobs[s]["comment"] for s in submitted} and killed not in submitted
-    assert not rules & {"rule_ingest", "rule_link_thresholds", "rule_link", "rule_histories"}
+    assert not rules & {"rule_ingest", "rule_link_fit", "rule_link_thresholds", "rule_link", "rule_histories"}
     assert_same_bytes(workdir / "results", small_local)

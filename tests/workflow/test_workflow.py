@@ -268,8 +268,23 @@ def test_linkage_accuracy_meets_the_target_and_is_reported(runs):
         "match_probability",
         "match_weight",
     ]
-    log = (runs[0] / "logs" / "link_thresholds" / "jan2022" / "detentions.log").read_text("utf-8")
+    # one fit of the event's detention records serves detentions, torture and deaths in custody
+    log = (runs[0] / "logs" / "link_fit" / "jan2022" / "detention.log").read_text("utf-8")
     assert "Splink blocking analysis" in log and "blocking rule surname + given_initial" in log
+    for population in ("detentions", "torture", "deaths_in_custody"):
+        own = (runs[0] / "logs" / "link_thresholds" / "jan2022" / f"{population}.log").read_text("utf-8")
+        assert "logs/link_fit/jan2022/detention.log" in own and "records kept for" in own
+        folder = results / "jan2022" / population / "linkage"
+        assert (folder / "pairs.csv").read_bytes() == (
+            results / "jan2022" / "linkage" / "detention" / "pairs.csv"
+        ).read_bytes()
+    fits = sorted(
+        str(p.relative_to(runs[0] / "logs")) for p in (runs[0] / "logs" / "link_fit").rglob("*.log")
+    )
+    assert fits == [
+        f"link_fit/{e}/{k}.log" for e in ("jan2022", "zhanaozen2011") for k in ("casualty", "detention")
+    ]
+    assert len(list((runs[0] / "logs" / "link_thresholds").rglob("*.log"))) == 8  # one per table
 
 
 def test_estimates_at_every_threshold(runs):

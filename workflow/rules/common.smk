@@ -77,6 +77,7 @@ wildcard_constraints:
     event="|".join(EVENTS),
     # longest first, so deaths_in_custody is never read as deaths followed by a scheme
     population="|".join(sorted(uc.POPULATIONS, key=len, reverse=True)),
+    kind="|".join(sorted({kind for kind, _flag in uc.POPULATIONS.values()})),
     source="[A-Za-z][A-Za-z0-9_]*",
     label="|".join(METHODS),
     scheme="[a-z][a-z0-9_]*",

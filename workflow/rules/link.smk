@@ -1,15 +1,41 @@
 # Link the records of one population into persons; only ids leave this step.
-# The matcher (Splink by default) is fitted once per population and clustered at every
-# threshold: persons.csv takes the main one, linkage_sensitivity estimates at all.
+# The matcher (Splink by default) is fitted once per event and record kind (link_fit): the
+# populations that share the kind's records (detentions, torture, deaths in custody) share its
+# fit and clustering at every threshold, and each keeps its records' rows (link_thresholds).
+# persons.csv takes the main threshold, linkage_sensitivity estimates at all.
 
 
 include: "link_common.smk"
 
 
+rule link_fit:
+    input:
+        records=kind_records,
+        labels=event_labels,
+    output:
+        linked=FIT["linked"],
+        # exact, so each population's model.csv and chart come from the fit's numbers; its last
+        # digits differ between runs (Splink on DuckDB, about 1e-14), so it leaves results/ once read
+        model=temp(FIT["model"]),
+        pairs=FIT["pairs"],
+        label_accuracy=FIT["label_accuracy"],
+    log:
+        "logs/link_fit/{event}/{kind}.log",
+    params:
+        code=CODE,
+        sources=kind_source_ids,
+        other_sources=kind_other_source_ids,
+        thresholds=THRESHOLDS,
+        linkage=LINKAGE_FIT,
+    script:
+        "../../scripts/link_fit.py"
+
+
 rule link_thresholds:
     input:
-        records=population_records,
-        labels=event_labels,
+        unpack(population_fit),
+        # a population defined by a flag (torture_alleged) reads it from its records
+        records=flagged_population_records,
     output:
         linked="results/{event}/{population}/linkage/thresholds.csv",
         model="results/{event}/{population}/linkage/model.csv",
@@ -25,9 +51,6 @@ rule link_thresholds:
     params:
         code=CODE,
         sources=population_source_ids,
-        other_sources=other_source_ids,
-        thresholds=THRESHOLDS,
-        linkage=LINKAGE_FIT,
         # the label follows the lists (undercount.synthetic), never the config's top-level flag
         synthetic=table_synthetic,
         title=match_weights_title,

@@ -86,6 +86,53 @@ def link_inputs(wildcards):
     return {"records": population_records(wildcards)}
 
 
+# One fit per event and record kind, shared by the populations whose records are of that kind.
+# Ids and numbers only; the model is kept exactly (model.json), each population's model.csv rounds it.
+FIT = {
+    "linked": "results/{event}/linkage/{kind}/thresholds.csv",
+    "model": "results/{event}/linkage/{kind}/model.json",
+    "pairs": "results/{event}/linkage/{kind}/pairs.csv",
+    "label_accuracy": "results/{event}/linkage/{kind}/label_accuracy.csv",
+}
+
+
+def kind_records(wildcards):
+    return [
+        RECORDS.format(event=wildcards.event, source=s.id)
+        for s in uc.sources(CONFIG, wildcards.event, wildcards.kind)
+    ]
+
+
+def kind_source_ids(wildcards):
+    return [s.id for s in uc.sources(CONFIG, wildcards.event, wildcards.kind)]
+
+
+def kind_other_source_ids(wildcards):
+    return [
+        s.id for s in uc.sources(CONFIG, wildcards.event) if s.kind != wildcards.kind
+    ]
+
+
+def population_kind(wildcards):
+    return uc.POPULATIONS[wildcards.population][0]
+
+
+def population_fit(wildcards):
+    """The fit a population's linkage comes from: its kind's (link_fit)."""
+    kind = population_kind(wildcards)
+    return {
+        f"fit_{name}": path.format(event=wildcards.event, kind=kind)
+        for name, path in FIT.items()
+    }
+
+
+def flagged_population_records(wildcards):
+    """A population defined by a flag needs its records (the flag); the others only the fit."""
+    if uc.POPULATIONS[wildcards.population][1] is None:
+        return []
+    return population_records(wildcards)
+
+
 def event_labels(wildcards):
     return LABELS.get(wildcards.event, [])
 

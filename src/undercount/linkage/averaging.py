@@ -3,7 +3,7 @@
 :mod:`undercount.linkage.draws` draws plausible partitions and pools estimates
 over them; this module is what the workflow's rules call around it:
 
-* :func:`linkage_of_pairs` rebuilds the linkage a ``link_thresholds`` job
+* :func:`linkage_of_pairs` rebuilds the linkage a ``link_fit`` job
   described in its ``pairs.csv`` (never a second fit), with the config's
   conflict rules and the labelled pairs as constraints, and optionally the
   recalibration fitted on those labels (:func:`recalibration_from_labels`);
@@ -84,7 +84,7 @@ def linkage_of_pairs(
     """The linkage ``pairs`` (a written :func:`~undercount.linkage.core.pairs_table`) describes.
 
     ``records`` are every record the pairs were scored on (with ``source``),
-    as ``link_thresholds`` gave them to the fit; ``conflicts`` are the
+    as ``link_fit`` gave them to the fit; ``conflicts`` are the
     config's conflict rules, ``must`` and ``cannot`` the labelled pairs
     (record keys). Pairs blocking never proposed have no probability: the
     draws treat them as non-matches (:func:`~undercount.linkage.draws.draw_partitions`).

@@ -887,14 +887,38 @@ def link_population_thresholds(
     records = _population_records(records_by_source)
     fitted = fit_linkage(records, date_column=date_column(kind), method=method, **options)
     fitted.with_constraints(must, cannot)
-    keep = _flag_mask(records, flag)
     frames = []
     for t in sorted(set(float(x) for x in thresholds)):
-        persons = fitted.persons(t)[keep].reset_index(drop=True)
+        persons = fitted.persons(t)
         persons.insert(0, "threshold", t)
         frames.append(persons)
-    columns = ["threshold", *PERSON_COLUMNS]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns), fitted
+    linked = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=THRESHOLD_COLUMNS)
+    return population_rows(linked, records_by_source, flag), fitted
+
+
+#: Columns of the long table of persons at every threshold (``linkage/thresholds.csv``).
+THRESHOLD_COLUMNS = ["threshold", *PERSON_COLUMNS]
+
+
+def population_rows(
+    linked: pd.DataFrame, records_by_source: Mapping[str, pd.DataFrame], flag: str | None
+) -> pd.DataFrame:
+    """The rows of a linkage of all records of a kind that belong to one population.
+
+    ``linked`` has ``source`` and ``record_id`` (and any other columns: the
+    long table at every threshold, or persons at one); ``records_by_source`` are
+    the canonical records it linked. A population defined by a flag
+    (``torture_alleged``) keeps the rows of the records carrying it, in their
+    order; with ``flag`` None every row is kept. So the populations that share
+    a kind's records share its fit and clustering, and differ only here.
+    """
+    if flag is None:
+        return linked.reset_index(drop=True)
+    records = _population_records(records_by_source)
+    mask = _flag_mask(records, flag)
+    flagged = set(zip(records["source"].astype(str)[mask], records["record_id"].astype(str)[mask]))
+    keep = [key in flagged for key in zip(linked["source"].astype(str), linked["record_id"].astype(str))]
+    return linked[np.asarray(keep, dtype=bool)].reset_index(drop=True)
 
 
 # ------------------------------------------------------------- accuracy
@@ -1099,6 +1123,56 @@ def read_reference_frequencies(path: str | Path) -> dict[str, dict[str, float]]:
         if total > 0:
             out[part] = {k: v / total for k, v in table.items()}
     return out
+
+
+def write_model_exact(model: pd.DataFrame, path: str | Path) -> None:
+    """A :func:`model_table` as JSON with every float as Python writes it (read back bit for bit).
+
+    ``model.csv`` rounds to six digits; the shared fit of a kind's records keeps
+    the model exactly, so that each population's ``model.csv`` and match-weight
+    chart are made from the numbers the fit gave (:func:`read_model_exact`).
+    """
+    import json
+
+    columns = {c: model[c].tolist() for c in MODEL_COLUMNS} if len(model) else {c: [] for c in MODEL_COLUMNS}
+    Path(path).write_text(json.dumps({"columns": MODEL_COLUMNS, "data": columns}) + "\n", encoding="utf-8")
+
+
+def read_model_exact(path: str | Path) -> pd.DataFrame:
+    """The model table :func:`write_model_exact` wrote, with the same values and types."""
+    import json
+
+    data = json.loads(Path(path).read_text(encoding="utf-8"))["data"]
+    if not data[MODEL_COLUMNS[0]]:
+        return pd.DataFrame(columns=MODEL_COLUMNS)
+    return pd.DataFrame({c: data[c] for c in MODEL_COLUMNS})
+
+
+def read_exact(path: str | Path, *, floats: Sequence[str] = (), ints: Sequence[str] = ()) -> pd.DataFrame:
+    """A table written by :func:`undercount.tabular.write_csv` without a float format, read back exactly.
+
+    Python's ``float`` parses every number as it was written (pandas' own parser
+    may not, by version); ``floats`` and ``ints`` name the number columns, an
+    empty cell is NaN; the other columns are text, with the formula guard of
+    the writer undone.
+    """
+    from .. import tabular
+
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    for column in frame.columns:
+        if column in floats:
+            frame[column] = [float(v) if v != "" else math.nan for v in frame[column]]
+            frame[column] = frame[column].astype("float64")
+        elif column in ints:
+            frame[column] = frame[column].astype("int64")
+        else:
+            frame[column] = frame[column].map(tabular.restore)
+    return frame
+
+
+def read_thresholds_exact(path: str | Path) -> pd.DataFrame:
+    """A long table of persons at every threshold written at full precision (ids as text)."""
+    return read_exact(path, floats=("threshold", "match_probability"))
 
 
 def model_table(fitted: Linkage) -> pd.DataFrame:

@@ -40,6 +40,18 @@ LABEL_ACCURACY_COLUMNS = [
 ]
 
 
+def read_label_accuracy_exact(path: str | Path) -> pd.DataFrame:
+    """A :func:`label_accuracy` table written without a float format, with the same values and types."""
+    from .core import read_exact
+
+    frame = read_exact(
+        path,
+        floats=("threshold", "precision", "recall", "f1", "true_persons"),
+        ints=("records", "persons_found", "labelled_pairs"),
+    )
+    return frame if len(frame) else pd.DataFrame(columns=LABEL_ACCURACY_COLUMNS)
+
+
 def read_labels(path: str | Path, known: Mapping[str, Iterable[str]] | None = None) -> pd.DataFrame:
     """Read and check a labels file.
 
