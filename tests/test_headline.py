@@ -130,7 +130,7 @@ def test_auto_with_four_lists_leads_with_the_span_of_lcmcr_and_mth_gamma():
 def test_a_span_that_cannot_be_formed_gives_its_first_member_and_says_why():
     lc = result("lcmcr", 160, 130, 220)
     alone = headline.choose({"lc": lc, "mt": result("mt", 120, 110, 130)}, n_lists=4)
-    assert alone.label == "lc" and not alone.is_span
+    assert alone.label == "lc" and not alone.is_span and alone.reason.startswith("lc is the headline")
     assert "could not be formed: mth-gamma (not configured)" in alone.reason
     broken = not_estimable("mth-gamma", lc.lists, 100, "not estimable: no MLE")
     chosen = headline.choose({"lc": lc, "mg": broken}, n_lists=4)

@@ -214,16 +214,16 @@ def choose(
         found = [usable(estimator) for estimator in wanted]
         if len(wanted) > 1:
             if all(found):
-                labels = [str(lb) for lb in found]
-                parts = {lb: results[lb] for lb in labels}
+                picked = [str(lb) for lb in found]
+                parts = {lb: results[lb] for lb in picked}
                 why = REASONS.get(entry, "it comes first in the automatic rule")
-                name = span_label(labels)
+                name = span_label(picked)
                 return Headline(
                     name,
                     combine.span(parts),
-                    f"The headline is the span of the intervals of {', '.join(labels)} because, with "
+                    f"The headline is the span of the intervals of {', '.join(picked)} because, with "
                     f"{n_lists} lists, {why} (the automatic rule, headline: {AUTO}). Its point is "
-                    f"{labels[0]}'s estimate.",
+                    f"{picked[0]}'s estimate.",
                     parts,
                 )
             lacking = [
@@ -237,15 +237,15 @@ def choose(
                 "often than the span in the simulated designs (docs/calibration.md)."
             )
             continue
-        label = found[0]
-        if label is not None:
+        pick = found[0]
+        if pick is not None:
             why = REASONS.get(entry, "it comes first in the automatic rule")
             return Headline(
-                label,
-                results[label],
+                pick,
+                results[pick],
                 " ".join(
                     [
-                        f"{label} is the headline because, with {n_lists} lists, {why} "
+                        f"{pick} is the headline because, with {n_lists} lists, {why} "
                         f"(the automatic rule, headline: {AUTO}).",
                         *passed,
                     ]
