@@ -553,18 +553,9 @@ def headline_fit(table: Mapping[str, Fit], entry: str) -> Fit:
     fits = [table[m.removesuffix(FITS_SUFFIX)] for m in rule_members(entry)]
     first = fits[0]
     if len(fits) == 1:
-        return Fit(
-            first.design,
-            first.replicate,
-            HEADLINE,
-            first.N,
-            first.n_observed,
-            "ok",
-            first.n_hat,
-            first.ci_low,
-            first.ci_high,
-            first.warnings,
-        )
+        warnings = first.warnings
+    else:
+        warnings = tuple(f"model {f.method}: {w}" for f in fits for w in f.warnings)
     return Fit(
         first.design,
         first.replicate,
@@ -575,7 +566,7 @@ def headline_fit(table: Mapping[str, Fit], entry: str) -> Fit:
         first.n_hat,
         min(f.ci_low for f in fits),
         max(f.ci_high for f in fits),
-        tuple(f"model {f.method}: {w}" for f in fits for w in f.warnings),
+        warnings,
     )
 
 
