@@ -30,7 +30,10 @@ def script_logger(path: str | Path, name: str) -> logging.Logger:
     logger.setLevel(logging.INFO)
     for handler in list(logger.handlers):
         logger.removeHandler(handler)
-    handler = logging.FileHandler(path, mode="w", encoding="utf-8")
+    # emptied once, then both handlers append: a handler opened with "w" writes at its own offset
+    # and would overwrite the libraries' lines that the other handler appended meanwhile
+    path.write_bytes(b"")
+    handler = logging.FileHandler(path, mode="a", encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
     logger.addHandler(handler)
     logger.propagate = False
