@@ -234,3 +234,60 @@ def test_combined_results_round_trip(tmp_path, hiv):
     ):
         result.write(tmp_path / "c.json")
         assert read_result(tmp_path / "c.json") == result
+
+
+def _walked(fn, value):
+    """``fn`` (encode, decode or plain of undercount.results._json) with its long-list shortcut off."""
+    from undercount.results import _json
+
+    saved = _json._LONG
+    _json._LONG = sys.maxsize
+    try:
+        return fn(value)
+    finally:
+        _json._LONG = saved
+
+
+#: what may follow a long run of finite floats: nothing, or one item that stops the shortcut or not
+_TAILS = [
+    [],
+    [math.nan],
+    [math.inf],
+    [-math.inf],
+    ["NaN"],
+    ["Infinity"],
+    [None],
+    [2**70],
+    ["text"],
+    [True],
+    [7],
+]
+
+
+@pytest.mark.parametrize("tail", _TAILS, ids=repr)
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    head=st.lists(st.floats(allow_nan=False, allow_infinity=False), min_size=64, max_size=80),
+    at=st.integers(min_value=0, max_value=80),
+    nested=st.booleans(),
+)
+def test_long_lists_of_numbers_take_the_shortcut_with_the_same_json(tail, head, at, nested):
+    """A posterior of 10^5-10^6 grid points is written and read without walking it item by item:
+    the shortcut gives the same data as the walk, for lists of finite numbers and for lists that
+    hold a non-finite float, a NON_FINITE name, a huge int, None or text anywhere (no shortcut)."""
+    from undercount.results._json import decode, encode, plain
+
+    value = head + tail
+    data = {
+        "posterior": [value, value] if nested else value,
+        "array": np.asarray(head),
+        "tuple": tuple(value),
+    }
+    ready = plain(data)
+    assert json.dumps(ready, default=repr) == json.dumps(_walked(plain, data), default=repr)
+    coded = encode(ready)
+    assert json.dumps(coded, allow_nan=True) == json.dumps(_walked(encode, ready), allow_nan=True)
+    back = decode(json.loads(json.dumps(coded, allow_nan=True)))
+    assert json.dumps(back, allow_nan=True) == json.dumps(
+        _walked(decode, json.loads(json.dumps(coded))), allow_nan=True
+    )

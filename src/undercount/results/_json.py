@@ -18,6 +18,10 @@ from typing import Any
 import numpy as np
 
 NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+#: a list at least this long is first looked at whole: a posterior on a grid has 10^5-10^6 numbers
+_LONG = 64
+#: Python's own scalars, which :func:`plain` leaves as they are (``type(v) in``: no subclass, no numpy scalar)
+_SCALARS = (bool, int, float, str, type(None))
 
 
 def plain(value: Any) -> Any:
@@ -28,8 +32,12 @@ def plain(value: Any) -> Any:
     if isinstance(value, Mapping):
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
+        if len(value) >= _LONG and all(type(v) in _SCALARS for v in value):
+            return list(value)
         return [plain(v) for v in value]
     if isinstance(value, np.ndarray):
+        if value.dtype.kind in "biuf":  # tolist() gives Python bools, ints and floats, nested by shape
+            return value.tolist()
         return [plain(v) for v in value.tolist()]
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
@@ -40,11 +48,29 @@ def plain(value: Any) -> Any:
     return value
 
 
+def _finite_numbers(value: list) -> bool:
+    """Whether a long list holds only finite numbers (bools, ints, floats; nested lists of them by shape).
+
+    Such a list is its own :func:`encode` and :func:`decode`, so neither need walk it item by item.
+    """
+    if len(value) < _LONG:
+        return False
+    try:
+        arr = np.asarray(value)
+    except (ValueError, TypeError, OverflowError):  # ragged, or not numbers
+        return False
+    if arr.dtype.kind in "biu":
+        return True
+    return arr.dtype.kind == "f" and bool(np.isfinite(arr).all())
+
+
 def encode(value: Any) -> Any:
     """:func:`plain` data with every non-finite float replaced by its :data:`NON_FINITE` name."""
     if isinstance(value, dict):
         return {k: encode(v) for k, v in value.items()}
     if isinstance(value, list):
+        if _finite_numbers(value):
+            return value
         return [encode(v) for v in value]
     if isinstance(value, float) and not math.isfinite(value):
         return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
@@ -56,6 +82,8 @@ def decode(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: decode(v) for k, v in value.items()}
     if isinstance(value, list):
+        if _finite_numbers(value):
+            return value
         return [decode(v) for v in value]
     if isinstance(value, str) and value in NON_FINITE:
         return NON_FINITE[value]

@@ -25,12 +25,10 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ._json import plain, same
+from ._json import number, plain, same
 
 
 def _float(value: Any) -> float:
-    from ._json import number
-
     return number(value)
 
 
@@ -63,7 +61,10 @@ def _mappings(value: Any) -> tuple[Mapping[str, Any], ...]:
 
 
 def _float_array(value: Any) -> np.ndarray:
-    out = np.array([_float(v) for v in value] if not isinstance(value, np.ndarray) else value, dtype=float)
+    if not isinstance(value, np.ndarray):
+        numbers = np.asarray(value) if all(type(v) in (int, float) for v in value) else None
+        value = numbers if numbers is not None and numbers.dtype.kind in "iuf" else [_float(v) for v in value]
+    out = np.array(value, dtype=float)
     out.setflags(write=False)
     return out
 
