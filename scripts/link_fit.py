@@ -7,11 +7,21 @@ Each population's link_thresholds job then keeps its records' rows. Writes ids
 and numbers only: the persons of every record at every threshold, the model
 (exactly, for each population's model.csv and chart), the candidate pairs and
 the accuracy estimated from the labels.
+
+The fit is looked up first in the step cache (undercount.cache.StepCache, folder
+``$UNDERCOUNT_CACHE/linkage``), keyed by the records' and labels' content, the
+settings, the thresholds and the library: a rerun after ``make clean``, or a
+config that changes nothing the fit reads, writes the same files without fitting
+again, and its log carries the fit's own lines.
 """
+
+import logging
+from pathlib import Path
 
 import pandas as pd
 
 from undercount import tabular
+from undercount.cache import StepCache, StepEntry, Uncacheable, file_digest
 from undercount.linkage import link_population_thresholds
 from undercount.linkage.core import (
     blocking_report,
@@ -25,11 +35,91 @@ from undercount.linkage.labels import LABEL_ACCURACY_COLUMNS, constraints, label
 from undercount.logs import script_logger
 from undercount.records import read_records
 
+#: the packages a fit runs on: their versions enter the fit's key
+FIT_PACKAGES = ("splink", "duckdb", "pyspark", "numpy", "pandas")
+#: the job's outputs that the cache keeps (all of them)
+OUTPUTS = ("linked", "model", "pairs", "label_accuracy")
+
+
+def fit_key_fields(job) -> dict:
+    """What the fit reads: the records' and labels' content, the sources, thresholds and settings."""
+    linkage = dict(job.params.linkage)
+    reference = linkage.pop("reference_frequencies", None)
+    return {
+        "event": job.wildcards.event,  # label_accuracy.csv names it
+        "kind": job.wildcards.kind,
+        "records": [[s, file_digest(p)] for s, p in zip(job.params.sources, job.input.records)],
+        "labels": [file_digest(p) for p in job.input.labels],
+        "other_sources": list(job.params.other_sources),
+        "thresholds": [float(t) for t in job.params.thresholds],
+        "linkage": linkage,
+        "reference_frequencies": file_digest(reference) if reference else None,
+    }
+
 
 def main(job) -> None:
     """Run the rule for ``job``: Snakemake's job object, or any object with its
     ``input``, ``output``, ``params``, ``wildcards`` and ``log`` attributes."""
     log = script_logger(job.log[0], "link_fit")
+    cache = StepCache.from_environment("linkage")
+    key = None
+    if cache is not None:
+        try:
+            key = cache.key(fit_key_fields(job), FIT_PACKAGES)
+        except Uncacheable as exc:
+            log.info("fit cache: not used (%s)", exc)
+    if key is not None:
+        found, status = cache.load(key)
+        if found is not None and set(found.files) == set(OUTPUTS):
+            for name in OUTPUTS:
+                Path(getattr(job.output, name)).write_bytes(found.files[name].encode("utf-8"))
+            log.info("fit cache: hit %s (%s); the fit's own log follows", key[:16], cache.root)
+            for level, text in found.log:
+                log.log(_LEVELS.get(level, 20), "%s", text)
+            return
+        if status.startswith("corrupt"):
+            log.warning("fit cache: entry %s %s; fitting again", key[:16], status)
+    # the libraries' warnings (Splink's EM: a level never observed) reach the log file as they
+    # happen; they are kept too, so that a hit's log says them again
+    heard = _Collector()
+    logging.getLogger().addHandler(heard)
+    try:
+        lines = fit(job)
+    finally:
+        logging.getLogger().removeHandler(heard)
+    for level, text in lines:
+        log.log(_LEVELS.get(level, 20), "%s", text)
+    lines = heard.lines + lines
+    if key is not None:
+        try:
+            files = {name: Path(getattr(job.output, name)).read_bytes().decode("utf-8") for name in OUTPUTS}
+            cache.store(key, StepEntry(files=files, log=lines))
+            log.info("fit cache: stored %s (%s)", key[:16], cache.root)
+        except (OSError, UnicodeDecodeError) as exc:
+            log.info("fit cache: not stored (%s)", exc)
+
+
+_LEVELS = {"INFO": 20, "WARNING": 30}
+
+
+class _Collector(logging.Handler):
+    """The WARNING records of every library during the fit, as the job's log file shows them."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.lines: list[tuple[str, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append((record.levelname, f"[{record.name}] {record.getMessage()}"))
+
+
+def fit(job) -> list[tuple[str, str]]:
+    """Fit, cluster and write the job's outputs; return the log lines (level, text) it has to say."""
+    lines: list[tuple[str, str]] = []
+
+    def say(text: str, level: str = "INFO") -> None:
+        lines.append((level, text))
+
     event, kind = job.wildcards.event, job.wildcards.kind
     records = {
         source: read_records(path, kind) for source, path in zip(job.params.sources, job.input.records)
@@ -52,25 +142,24 @@ def main(job) -> None:
         pairs_table(fitted), job.output.pairs, index=False, lineterminator="\n", float_format="%.6g"
     )
     n = sum(len(r) for r in records.values())
-    log.info(
-        "linkage method: %s (backend %s); %s records in: %d", options["method"], options["backend"], kind, n
-    )
+    say(f"linkage method: {options['method']} (backend {options['backend']}); {kind} records in: {n}")
     for line in blocking_report(fitted):
-        log.info(line)
+        say(line)
     if fitted.model is None:
-        log.warning("no candidate pair: no two records could be compared, so every record is its own person")
-    else:
-        log.info("candidate pairs scored: %d", len(fitted.i))
-        converged = getattr(fitted.model, "converged", True)
-        log.info("EM: %d iterations, converged: %s", fitted.model.iterations, converged)
-        if not converged:
-            log.warning("EM did not converge: the match probabilities may be unreliable")
-    if must or cannot:
-        log.info("labelled pairs used as constraints: %d must-link, %d cannot-link", len(must), len(cannot))
-    for threshold, block in linked.groupby("threshold", sort=True):
-        log.info(
-            "threshold %g: %d records -> %d persons", threshold, len(block), block["person_id"].nunique()
+        say(
+            "no candidate pair: no two records could be compared, so every record is its own person",
+            "WARNING",
         )
+    else:
+        say(f"candidate pairs scored: {len(fitted.i)}")
+        converged = getattr(fitted.model, "converged", True)
+        say(f"EM: {fitted.model.iterations} iterations, converged: {converged}")
+        if not converged:
+            say("EM did not converge: the match probabilities may be unreliable", "WARNING")
+    if must or cannot:
+        say(f"labelled pairs used as constraints: {len(must)} must-link, {len(cannot)} cannot-link")
+    for threshold, block in linked.groupby("threshold", sort=True):
+        say(f"threshold {threshold:g}: {len(block)} records -> {block['person_id'].nunique()} persons")
     if labels is not None and len(labels):
         # the population column is each population's own (link_thresholds fills it in)
         estimated = label_accuracy(
@@ -79,6 +168,7 @@ def main(job) -> None:
     else:
         estimated = pd.DataFrame(columns=LABEL_ACCURACY_COLUMNS)
     tabular.write_csv(estimated, job.output.label_accuracy, index=False, lineterminator="\n")
+    return lines
 
 
 if "snakemake" in globals():

@@ -200,3 +200,101 @@ def test_provenance_shows_paths_relative_to_the_project(tmp_path):
     assert names.count("config/config.yaml") == 2 and "my-lists.yaml (outside the project)" in names
     assert not any(str(tmp_path) in str(v) for v in frame.to_numpy().ravel())
     assert {"kind": "seed", "name": "job seed e/deaths/all/mt", "value": "11"} in frame.to_dict("records")
+
+
+# ---------------------------------------------------------------------- link_fit and its cache
+FIT_SETTINGS = ("method", "backend", "blocking_rules", "max_pairs", "reference_frequencies", "conflicts")
+
+
+def _link_fit_job(tmp_path, name, *, thresholds=(0.5, 0.9)):
+    """scripts/link_fit.py's job on the demo's Zhanaozen casualty records (64), as the workflow builds it."""
+    from types import SimpleNamespace
+
+    from undercount.config import load_config, sources
+    from undercount.records import read_source, write_records
+
+    config = load_config(ROOT / "config" / "config.yaml")
+    records = []
+    ids = []
+    for spec in sources(config, "zhanaozen2011", "casualty"):
+        spec = type(spec)(**{**spec.__dict__, "path": str(ROOT / spec.path)})
+        path = tmp_path / "records" / f"{spec.id}.csv"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_records(read_source(spec), path)
+        records.append(str(path))
+        ids.append(spec.id)
+    out = tmp_path / name
+    out.mkdir(parents=True, exist_ok=True)
+    return SimpleNamespace(
+        input=SimpleNamespace(records=records, labels=[]),
+        output=SimpleNamespace(
+            **{k: str(out / f"{k}.out") for k in ("linked", "model", "pairs", "label_accuracy")}
+        ),
+        params=SimpleNamespace(
+            sources=ids,
+            other_sources=[],
+            thresholds=list(thresholds),
+            linkage={k: config["linkage"][k] for k in FIT_SETTINGS},
+        ),
+        wildcards=SimpleNamespace(event="zhanaozen2011", kind="casualty"),
+        log=[str(out / "job.log")],
+    )
+
+
+def _outputs(job):
+    return {
+        k: open(getattr(job.output, k), "rb").read() for k in ("linked", "model", "pairs", "label_accuracy")
+    }
+
+
+def test_link_fit_is_looked_up_by_content_and_a_damaged_entry_is_fitted_again(tmp_path, monkeypatch):
+    """A second fit of the same records and settings is a hit: the same bytes in every output and
+    the fit's own log lines; another threshold is a miss; a truncated entry is refitted, not used."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("UNDERCOUNT_CACHE", str(cache))
+    script = load("link_fit")
+    first = _link_fit_job(tmp_path, "first")
+    script.main(first)
+    first_log = open(first.log[0], encoding="utf-8").read()
+    assert "fit cache: stored" in first_log and "candidate pairs scored:" in first_log
+    entries = sorted((cache / "linkage").rglob("*.json"))
+    assert len(entries) == 1
+    # ids and numbers only: the records' names never reach the entry
+    names = pd.read_csv(first.input.records[0], dtype=str)["full_name"].dropna()
+    text = entries[0].read_text("utf-8")
+    assert names.size and not any(n in text for n in names)
+
+    second = _link_fit_job(tmp_path, "second")
+    script.main(second)
+    assert _outputs(second) == _outputs(first)
+    second_log = open(second.log[0], encoding="utf-8").read()
+    assert "fit cache: hit" in second_log
+
+    def said(log):  # the fit's own lines, without the cache's
+        return [line for line in log.splitlines() if not line.startswith("INFO fit cache:")]
+
+    assert said(second_log) == said(first_log)
+
+    other = _link_fit_job(tmp_path, "other", thresholds=(0.5,))
+    script.main(other)
+    assert "fit cache: stored" in open(other.log[0], encoding="utf-8").read()
+    assert len(sorted((cache / "linkage").rglob("*.json"))) == 2
+
+    data = entries[0].read_bytes()
+    entries[0].write_bytes(data[: len(data) // 2])
+    third = _link_fit_job(tmp_path, "third")
+    script.main(third)
+    third_log = open(third.log[0], encoding="utf-8").read()
+    assert "truncated" in third_log and "fitting again" in third_log and "fit cache: stored" in third_log
+    assert _outputs(third) == _outputs(first)
+    assert entries[0].read_bytes() == data  # replaced by a whole entry
+
+
+def test_link_fit_without_the_cache_fits_and_stores_nothing(tmp_path, monkeypatch):
+    monkeypatch.setenv("UNDERCOUNT_CACHE", "off")
+    job = _link_fit_job(tmp_path, "alone")
+    load("link_fit").main(job)
+    log = open(job.log[0], encoding="utf-8").read()
+    assert "fit cache" not in log and "EM:" in log
+    assert not (tmp_path / "cache").exists()

@@ -34,6 +34,11 @@ Where the cache lives is a runtime setting, not an analysis setting: the
 environment variable :data:`ENVIRONMENT` names the folder (default
 :data:`DEFAULT_ROOT`, relative to the folder the workflow runs in); ``off``
 switches it off. A hit gives the same bytes in every result file as a miss.
+
+:class:`StepCache` keeps the output files of a whole workflow step the same way
+(the linkage fit of scripts/link_fit.py), under ``<root>/<step>/``: its key is a
+SHA-256 over the step's inputs' content (:func:`file_digest`), its settings, the
+library and the packages it runs on; its entries are checked as an estimate's.
 """
 
 from __future__ import annotations
@@ -66,6 +71,9 @@ DEFAULT_ROOT = ".cache/undercount"
 FORMAT = "undercount-estimate-cache/1"
 #: Format of the key's text: bump it whenever what enters the key changes.
 KEY_FORMAT = "undercount-estimate-key/1"
+#: Formats of a :class:`StepCache` entry's first line and of its key's text.
+STEP_FORMAT = "undercount-step-cache/1"
+STEP_KEY_FORMAT = "undercount-step-key/1"
 #: The table summary's fields that estimate_table reads; they enter the key.
 META_FIELDS = ("notes", "unusable_reason")
 #: Packages whose versions enter the key: the estimators' numerical stack.
@@ -177,30 +185,7 @@ class EstimateCache:
 
     def store(self, key: str, result: EstimateResult) -> None:
         """Write ``result`` under ``key``: a temporary file in the same folder, renamed into place."""
-        path = self.path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        payload = json.dumps(
-            {"key": key, "result": result.to_dict(include_draws=True)},
-            ensure_ascii=False,
-            allow_nan=False,
-            separators=(",", ":"),
-        ).encode("utf-8")
-        header = f"{FORMAT} sha256={hashlib.sha256(payload).hexdigest()} bytes={len(payload)}\n".encode(
-            "ascii"
-        )
-        fd, tmp = tempfile.mkstemp(prefix=f".{key[:16]}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(header + payload)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except FileNotFoundError:
-                pass
-            raise
+        _write_entry(self.path(key), FORMAT, {"key": key, "result": result.to_dict(include_draws=True)})
 
     # ------------------------------------------------------------------ estimates
     def estimate_table(
@@ -250,6 +235,107 @@ class EstimateCache:
         if status == "miss":
             return result, Lookup("miss", key, detail)
         return result, Lookup("corrupt", key, f"{status.removeprefix('corrupt: ')}; {detail}")
+
+
+class StepCache:
+    """The output files of one workflow step, stored under a key over everything the step reads.
+
+    Where :class:`EstimateCache` keeps estimates, this keeps a step's files as text
+    (ids and numbers only, as ``results/`` holds them) with the log lines the step
+    wrote, under ``<root>/<step>/``. The step names its inputs in ``fields``
+    (files by their content's digest, :func:`file_digest`, never by path; its
+    settings as they are); the key adds the library and the environment, as an
+    estimate's does, and the ``packages`` the step runs on. An entry is written
+    and checked as an estimate's is: a truncated or damaged entry is never used.
+
+    The linkage fit (scripts/link_fit.py) is the step that needs it: Splink's
+    training on a kind's records is the longest job of a rerun, and its result
+    depends on nothing but the records, the labels and the settings.
+    """
+
+    def __init__(self, root: str | Path, step: str) -> None:
+        self.step = step
+        self.root = Path(root) / step
+
+    @classmethod
+    def from_environment(cls, step: str, environ: Mapping[str, str] | None = None) -> StepCache | None:
+        """The cache of ``step`` in the folder :data:`ENVIRONMENT` names, or None when it says off."""
+        environ = os.environ if environ is None else environ
+        value = environ.get(ENVIRONMENT, DEFAULT_ROOT)
+        if value.strip().lower() in _OFF:
+            return None
+        return cls(value, step)
+
+    def key(self, fields: Mapping[str, Any], packages: Iterable[str] = ()) -> str:
+        """A SHA-256 (hex) over ``fields``, the step, the library and the environment; or :class:`Uncacheable`."""
+        from importlib import metadata
+
+        versions = {}
+        for name in packages:
+            try:
+                versions[name] = metadata.version(name)
+            except metadata.PackageNotFoundError:
+                versions[name] = "not installed"
+        text = json.dumps(
+            {
+                "format": STEP_KEY_FORMAT,
+                "step": self.step,
+                "fields": _described(dict(fields), "step input"),
+                "packages": versions,
+                "library": library_digest(),
+                "environment": environment(),
+            },
+            ensure_ascii=True,
+            allow_nan=False,
+            separators=(",", ":"),
+        )
+        return hashlib.sha256(text.encode("ascii")).hexdigest()
+
+    def path(self, key: str) -> Path:
+        """Where the entry of ``key`` lives: ``<root>/<step>/<first two hex digits>/<key>.json``."""
+        return self.root / key[:2] / f"{key}.json"
+
+    def load(self, key: str) -> tuple[StepEntry | None, str]:
+        """The files and log lines stored under ``key`` and ``"hit"``; or None and ``"miss"`` or ``"corrupt: ..."``."""
+        try:
+            data = self.path(key).read_bytes()
+        except (FileNotFoundError, NotADirectoryError):
+            return None, "miss"
+        except OSError as exc:
+            return None, f"corrupt: unreadable ({exc.strerror})"
+        try:
+            body = _read_entry(data, key, STEP_FORMAT)
+            files, log = body["files"], body["log"]
+            if not (isinstance(files, dict) and all(isinstance(v, str) for v in files.values())):
+                raise _Damaged("files are not text")
+            lines = [(str(level), str(text)) for level, text in log]
+        except _Damaged as exc:
+            return None, f"corrupt: {exc}"
+        except (KeyError, TypeError, ValueError):
+            return None, "corrupt: unreadable entry"
+        return StepEntry(files=dict(files), log=lines), "hit"
+
+    def store(self, key: str, entry: StepEntry) -> None:
+        """Write ``entry`` under ``key`` (whole or not at all)."""
+        body = {"key": key, "files": dict(entry.files), "log": [list(line) for line in entry.log]}
+        _write_entry(self.path(key), STEP_FORMAT, body)
+
+
+@dataclass(frozen=True)
+class StepEntry:
+    """What :class:`StepCache` keeps of a step: its files' text by output name, and its log lines (level, text)."""
+
+    files: Mapping[str, str]
+    log: list[tuple[str, str]]
+
+
+def file_digest(path: str | Path) -> str:
+    """SHA-256 (hex) of a file's bytes: how a step's key names an input file."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def cached_estimate_table(
@@ -343,28 +429,55 @@ class _Damaged(Exception):
     """An entry whose bytes cannot be trusted."""
 
 
-def _decode(data: bytes, key: str) -> EstimateResult:
-    from .results import EstimateResult
+def _write_entry(path: Path, fmt: str, body: Mapping[str, Any]) -> None:
+    """``body`` as JSON under a header line with its SHA-256 and length; written whole or not at all."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = json.dumps(body, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
+    header = f"{fmt} sha256={hashlib.sha256(payload).hexdigest()} bytes={len(payload)}\n".encode("ascii")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem[:16]}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(header + payload)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
 
+
+def _read_entry(data: bytes, key: str, fmt: str) -> dict[str, Any]:
+    """The body of an entry :func:`_write_entry` wrote under ``key``, or :class:`_Damaged` saying why not."""
     head, sep, payload = data.partition(b"\n")
     if not sep:
         raise _Damaged("no header line (truncated)")
     match = re.fullmatch(rb"(\S+) sha256=([0-9a-f]{64}) bytes=([0-9]+)", head)
     if match is None:
         raise _Damaged("unreadable header line")
-    if match.group(1).decode("ascii", "replace") != FORMAT:
-        raise _Damaged(f"format {match.group(1).decode('ascii', 'replace')!r}, not {FORMAT!r}")
+    if match.group(1).decode("ascii", "replace") != fmt:
+        raise _Damaged(f"format {match.group(1).decode('ascii', 'replace')!r}, not {fmt!r}")
     if len(payload) != int(match.group(3)):
         raise _Damaged(f"{len(payload)} bytes where the header says {int(match.group(3))} (truncated)")
     if hashlib.sha256(payload).hexdigest() != match.group(2).decode("ascii"):
         raise _Damaged("checksum mismatch")
     try:
         body = json.loads(payload.decode("utf-8"))
-        if body.get("key") != key:
-            raise _Damaged("the entry holds another key")
+    except ValueError:
+        raise _Damaged("unreadable JSON") from None
+    if not isinstance(body, dict) or body.get("key") != key:
+        raise _Damaged("the entry holds another key")
+    return body
+
+
+def _decode(data: bytes, key: str) -> EstimateResult:
+    from .results import EstimateResult
+
+    body = _read_entry(data, key, FORMAT)
+    try:
         return EstimateResult.from_dict(body["result"])
-    except _Damaged:
-        raise
     except Exception as exc:  # a checksummed entry that still does not read: never used
         raise _Damaged(f"unreadable result ({type(exc).__name__})") from None
 
