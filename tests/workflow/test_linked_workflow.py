@@ -176,3 +176,42 @@ def test_rerun_is_byte_identical(workdir):
     proc = snakemake(workdir, "--configfile", "config/linked.yaml", "--forcerun", "stratify")
     assert proc.returncode == 0, proc.stderr[-4000:]
     assert [digest(p) for p in files] == before
+
+
+def test_with_splink_for_the_lists_the_linked_table_is_still_not_linked(workdir):
+    """The default matcher (Splink) links the record lists; the linked table's rows are its persons.
+
+    Before, the linked table's `link` job asked for a fit of the table's event too, and that
+    fit, with no record list of the event to read, failed ("No objects to concatenate").
+    """
+    import re
+    import subprocess
+    import sys
+
+    config = {**CONFIG, "linkage": {"method": "splink"}}
+    (workdir / "config/splink.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "-n",
+            "--forceall",
+            "--cores",
+            "1",
+            "--configfile",
+            "config/splink.yaml",
+        ],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    # the plan, one block per job: "rule <name>:" or "localrule <name>:" and its input, output, wildcards
+    jobs = re.split(r"\n(?=(?:local)?(?:rule|checkpoint) )", proc.stdout + proc.stderr)
+    fits = [job for job in jobs if re.match(r"(?:local)?rule link_fit:", job)]
+    assert fits and all("wildcards: event=zhanaozen2011, kind=casualty" in job for job in fits), fits
+    links = [job for job in jobs if re.match(r"(?:local)?rule link:", job) and "event=linked2020" in job]
+    assert len(links) == 1, links
+    inputs = re.search(r"input: (.*)", links[0]).group(1)
+    assert inputs == "private/linked2020/records/persons.csv", inputs  # the table itself, no fit

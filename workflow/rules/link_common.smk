@@ -77,12 +77,13 @@ SENSITIVITY_METHODS = [sensitivity_method(m) for m in LINKAGE["sensitivity_metho
 
 
 def link_inputs(wildcards):
+    # a linked person table is never linked, whatever the matcher of the other tables
+    if (wildcards.event, wildcards.population) in LINKED_TABLES:
+        return {"table": population_records(wildcards)[0]}
     if FITTED:
         return {
             "linked": f"results/{wildcards.event}/{wildcards.population}/linkage/thresholds.csv"
         }
-    if (wildcards.event, wildcards.population) in LINKED_TABLES:
-        return {"table": population_records(wildcards)[0]}
     return {"records": population_records(wildcards)}
 
 
