@@ -120,11 +120,8 @@ class EstimateCache:
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> EstimateCache | None:
         """The cache :data:`ENVIRONMENT` names (default :data:`DEFAULT_ROOT`), or None when it says off."""
-        environ = os.environ if environ is None else environ
-        value = environ.get(ENVIRONMENT, DEFAULT_ROOT)
-        if value.strip().lower() in _OFF:
-            return None
-        return cls(value)
+        root = _root(environ)
+        return None if root is None else cls(root)
 
     # ------------------------------------------------------------------ keys
     def key(
@@ -171,13 +168,9 @@ class EstimateCache:
     # ------------------------------------------------------------------ entries
     def load(self, key: str) -> tuple[EstimateResult | None, str]:
         """The result stored under ``key`` and ``"hit"``; or None and ``"miss"`` or ``"corrupt"`` with why."""
-        path = self.path(key)
-        try:
-            data = path.read_bytes()
-        except (FileNotFoundError, NotADirectoryError):
-            return None, "miss"
-        except OSError as exc:
-            return None, f"corrupt: unreadable ({exc.strerror})"
+        data, status = _entry_bytes(self.path(key))
+        if data is None:
+            return None, status
         try:
             return _decode(data, key), "hit"
         except _Damaged as exc:
@@ -260,11 +253,8 @@ class StepCache:
     @classmethod
     def from_environment(cls, step: str, environ: Mapping[str, str] | None = None) -> StepCache | None:
         """The cache of ``step`` in the folder :data:`ENVIRONMENT` names, or None when it says off."""
-        environ = os.environ if environ is None else environ
-        value = environ.get(ENVIRONMENT, DEFAULT_ROOT)
-        if value.strip().lower() in _OFF:
-            return None
-        return cls(value, step)
+        root = _root(environ)
+        return None if root is None else cls(root, step)
 
     def key(self, fields: Mapping[str, Any], packages: Iterable[str] = ()) -> str:
         """A SHA-256 (hex) over ``fields``, the step, the library and the environment; or :class:`Uncacheable`."""
@@ -297,12 +287,9 @@ class StepCache:
 
     def load(self, key: str) -> tuple[StepEntry | None, str]:
         """The files and log lines stored under ``key`` and ``"hit"``; or None and ``"miss"`` or ``"corrupt: ..."``."""
-        try:
-            data = self.path(key).read_bytes()
-        except (FileNotFoundError, NotADirectoryError):
-            return None, "miss"
-        except OSError as exc:
-            return None, f"corrupt: unreadable ({exc.strerror})"
+        data, status = _entry_bytes(self.path(key))
+        if data is None:
+            return None, status
         try:
             body = _read_entry(data, key, STEP_FORMAT)
             files, log = body["files"], body["log"]
@@ -427,6 +414,22 @@ def environment() -> dict[str, str]:
 # ---------------------------------------------------------------------- entries
 class _Damaged(Exception):
     """An entry whose bytes cannot be trusted."""
+
+
+def _root(environ: Mapping[str, str] | None) -> str | None:
+    """The cache folder :data:`ENVIRONMENT` names (default :data:`DEFAULT_ROOT`), or None when it says off."""
+    value = (os.environ if environ is None else environ).get(ENVIRONMENT, DEFAULT_ROOT)
+    return None if value.strip().lower() in _OFF else value
+
+
+def _entry_bytes(path: Path) -> tuple[bytes | None, str]:
+    """An entry's bytes, or None and ``"miss"`` (no entry) or ``"corrupt: ..."`` (unreadable)."""
+    try:
+        return path.read_bytes(), "hit"
+    except (FileNotFoundError, NotADirectoryError):
+        return None, "miss"
+    except OSError as exc:
+        return None, f"corrupt: unreadable ({exc.strerror})"
 
 
 def _write_entry(path: Path, fmt: str, body: Mapping[str, Any]) -> None:
