@@ -141,8 +141,38 @@ def test_reported_vs_estimated_draws_the_span_of_a_span_headline():
     row = est.iloc[0]
     assert len(est) == 1 and row["method"] == "span(mt, chapman)"
     assert (row["n_hat"], row["ci_low"], row["ci_high"]) == (350.0, 300.0, math.inf)
-    assert row["warnings"] == "chapman: small overlap"
+    assert row["warnings"] == "model chapman: small overlap"
     frame = estimates()
     frame.loc[frame["method"] == "chapman", "n_hat"] = float("nan")
     _, est = reported_vs_estimated_data(reported, frame, events, "mt|chapman")
     assert math.isnan(est.iloc[0]["n_hat"]) and "not estimable as a span: chapman" in est.iloc[0]["warnings"]
+
+
+def test_the_figures_span_says_what_the_reports_span_says():
+    """The span drawn from estimates.csv rows carries the warnings combine.span gives the report,
+    word for word: each model's own, one shared by both once, and the refusal when one is missing."""
+    from undercount.results import EstimateResult, combine
+    from undercount.results.result import not_estimable
+
+    reported = pd.read_csv(ROOT / "data" / "reported_figures.csv")
+    events = {"jan2022": ("Jan", "2022-01-02")}
+    lists = ("a", "b", "c", "d")
+    cases = {
+        "own and shared": (
+            EstimateResult("mt", lists, 300, 350.0, 330.0, 380.0, warnings=("sparse", "R-hat 1.2")),
+            EstimateResult("chapman", lists, 300, 340.0, 300.0, 390.0, warnings=("sparse", "misfit")),
+        ),
+        "one missing": (
+            EstimateResult("mt", lists, 300, 350.0, 330.0, 380.0, warnings=("sparse",)),
+            not_estimable("chapman", lists, 300, "not estimable: no MLE"),
+        ),
+    }
+    for name, (mt, chapman) in cases.items():
+        report = combine.span({"mt": mt, "chapman": chapman})
+        frame = estimates()
+        for r in (mt, chapman):
+            at = frame["method"] == r.method
+            frame.loc[at, ["n_hat", "ci_low", "ci_high"]] = [r.n_hat, r.ci_low, r.ci_high]
+            frame.loc[at, "warnings"] = " | ".join(r.warnings)
+        _, est = reported_vs_estimated_data(reported, frame, events, "mt|chapman")
+        assert est.iloc[0]["warnings"].split(" | ") == list(report.warnings), name

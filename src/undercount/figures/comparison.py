@@ -31,6 +31,7 @@ from plotnine import (
 
 from ..config import population_label
 from ..headline import members, span_label
+from ..results.combine import carried_texts, span_refusal
 from .common import (
     NOT_ESTIMABLE,
     NOT_ESTIMABLE_COLOUR,
@@ -546,12 +547,13 @@ def _span_row(rows: Sequence[Mapping], labels: Sequence[str]) -> dict:
     def texts(value) -> list[str]:
         return [w for w in value.split(" | ") if w] if isinstance(value, str) else []
 
-    warnings = [f"{m}: {w}" for m in labels if m in by for w in texts(by[m]["warnings"])]
+    # worded as the report's span (combine.span): "model m: ...", "every model: ..." once
+    warnings = carried_texts({m: texts(by[m]["warnings"]) for m in labels if m in by}, "model")
     caveats = list(dict.fromkeys(c for m in labels if m in by for c in texts(by[m].get("caveats"))))
     missing = [m for m in labels if m not in by or not math.isfinite(float(by[m]["n_hat"]))]
     nan = float("nan")
     if missing:
-        warnings.append(f"not estimable as a span: {', '.join(missing)} gave no estimate")
+        warnings.append(span_refusal(missing))
         point, low, high = nan, nan, nan
     else:
         point = float(by[labels[0]]["n_hat"])

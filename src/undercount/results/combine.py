@@ -42,10 +42,15 @@ def carried_warnings(results: Mapping[str, EstimateResult], what: str, *, groupe
     them and how many they are (``linkage draws 1-3, 7 (4 of 50): ...``): fifty
     linkage draws would otherwise repeat one R-hat warning fifty times.
     """
-    names = list(results)
+    return carried_texts({name: r.warnings for name, r in results.items()}, what, grouped=grouped)
+
+
+def carried_texts(warnings: Mapping[str, Sequence[str]], what: str, *, grouped: bool = False) -> list[str]:
+    """:func:`carried_warnings` on the warnings themselves, by input's name (a figure's table rows)."""
+    names = list(warnings)
     holders: dict[str, list[str]] = {}
-    for name, result in results.items():
-        for w in result.warnings:
+    for name, texts in warnings.items():
+        for w in texts:
             holders.setdefault(w, [])
             if name not in holders[w]:
                 holders[w].append(name)
@@ -61,9 +66,9 @@ def carried_warnings(results: Mapping[str, EstimateResult], what: str, *, groupe
             else:
                 out.append(f"{_plural(what)} {name_list(who)} ({len(who)} of {len(names)}): {w}")
         return out
-    for name, result in results.items():
+    for name, texts in warnings.items():
         seen: set[str] = set()
-        for w in result.warnings:
+        for w in texts:
             if w not in shared and w not in seen:
                 out.append(f"{what} {name}: {w}")
                 seen.add(w)
@@ -542,6 +547,15 @@ def _with_caveats(
     return with_caveats(result, tuple(c for r in parts for c in r.caveats))
 
 
+def span_refusal(missing: Sequence[str]) -> str:
+    """Why a span is not estimable when the models ``missing`` gave no estimate."""
+    them = "it" if len(missing) == 1 else "them"
+    return (
+        f"not estimable as a span: {name_list(list(missing))} gave no estimate, and a span without "
+        f"{them} would be narrower than the span asked for"
+    )
+
+
 def span(results: Mapping[str, EstimateResult], *, what: str = "model") -> EstimateResult:
     """The span of several models' intervals for one table: lowest lower end to highest upper end.
 
@@ -583,8 +597,7 @@ def span(results: Mapping[str, EstimateResult], *, what: str = "model") -> Estim
                 "span",
                 lists,
                 first.n_observed,
-                f"not estimable as a span: {name_list(missing)} gave no estimate, and a span without "
-                f"{'it' if len(missing) == 1 else 'them'} would be narrower than the span asked for",
+                span_refusal(missing),
                 level=first.ci_level,
                 model=members,
                 settings={"members": list(named)},
