@@ -6,12 +6,12 @@ output is there only when the config has what it draws (workflow/rules/figures.s
 one job draws both (README, "Figure jobs").
 """
 
-import json
 from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
 from undercount.figures import save_figure
+from undercount.figures.common import table_summaries
 from undercount.figures.comparison import coverage_data, coverage_figure, reported_vs_estimated_figure
 from undercount.logs import script_logger
 from undercount.results import headline_rows
@@ -31,10 +31,7 @@ def official_coverage(
 ) -> None:
     """``events[i]`` is the event of the deaths table summary ``histories[i]``."""
     frame = headline_rows(pd.read_csv(estimates))  # linkage-averaged rows where linkage.draws is set
-    summaries = {}
-    for event, path in zip(events, histories, strict=True):
-        with open(path, encoding="utf-8") as fh:
-            summaries[event] = json.load(fh)
+    summaries = table_summaries(events, histories)
     data = coverage_data(frame, summaries, official, event_labels)
     plot, data = coverage_figure(data, level, synthetic)
     save_figure(plot, data, png, width=8, height=4.5)

@@ -6,13 +6,13 @@ and the estimates. One job draws both: a figure job's start-up (Python, pandas,
 matplotlib, plotnine) costs more than its drawing (README, "Figure jobs").
 """
 
-import json
 import math
 from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
 from undercount.figures import save_figure
+from undercount.figures.common import table_summaries
 from undercount.figures.comparison import forest_figure
 from undercount.figures.estimates import documented_vs_estimated_data, documented_vs_estimated_figure
 from undercount.logs import script_logger
@@ -59,10 +59,7 @@ def documented_vs_estimated(
     )  # linkage-averaged rows where linkage.draws is set
     frame = frame[(frame["population"] == population) & (frame["stratum"] == stratum)]
     frame["warnings"] = frame["warnings"].fillna("")
-    summaries = {}
-    for event, path in zip(events, histories, strict=True):
-        with open(path, encoding="utf-8") as fh:
-            summaries[event] = json.load(fh)
+    summaries = table_summaries(events, histories)
     data = documented_vs_estimated_data(frame, summaries, event_labels, source_labels)
     plot, data = documented_vs_estimated_figure(data, population, level, synthetic)
     save_figure(plot, data, png, width=8, height=2.2 + 0.35 * len(data))

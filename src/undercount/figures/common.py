@@ -43,6 +43,17 @@ def write_tsv(frame: pd.DataFrame, path: str | Path) -> None:
     tabular.write_csv(frame, path, sep="\t", index=False, lineterminator="\n", float_format="%.6g")
 
 
+def table_summaries(events, paths) -> dict[str, dict]:
+    """The table summaries (``histories.json``) of a figure job, by event: ``paths[i]`` is ``events[i]``'s."""
+    import json
+
+    out = {}
+    for event, path in zip(events, paths, strict=True):
+        with open(path, encoding="utf-8") as fh:
+            out[event] = json.load(fh)
+    return out
+
+
 def save_figure(plot, data: pd.DataFrame, png: str | Path, width: float = 8, height: float = 5) -> None:
     """Write ``png`` and its data (the same path with ``.tsv``) deterministically.
 
