@@ -332,3 +332,48 @@ def test_draws_are_calibrated_on_simulated_lists_after_recalibration():
     assert bad.empty, bad.to_string()
     # the recalibration is fitted on the labelled pairs only: as many as the analyst labelled
     assert got["recalibration"].labelled == len(got["chosen"])
+
+
+_POINT_ONLY = [
+    "mt",
+    "m0",
+    "mth-chao",
+    "mh-poisson",
+    "mth-gamma",
+    "loglinear",
+    "loglinear-bic",
+    "loglinear-aic",
+    "stepwise",
+]
+
+
+@pytest.mark.parametrize("method", _POINT_ONLY)
+@pytest.mark.parametrize("name", ["spina_bifida", "HIV"])
+def test_bootstrap_replicates_need_no_profile_interval(method, name):
+    """A replicate keeps N-hat only: with the log-normal interval in the replicates (point_only,
+    the default) every replicate is the same number as with the method's own interval."""
+    from conftest import benchmark_table
+
+    from undercount.linkage.draws import bootstrap_replicates, replicate_settings
+
+    table = benchmark_table(name)
+    assert replicate_settings(method, {"interval": "profile"})["interval"] == "lognormal"
+    # a fixed model with one interaction, in the model's own notation (first two lists)
+    first, second = table.lists[:2]
+    model = " + ".join([*table.lists, f"{first}:{second}"]) if method == "loglinear" else None
+    n_hat = 1.4 * table.n_observed
+    both = [
+        bootstrap_replicates(
+            table, method, n_hat, nboot=8, rng=np.random.default_rng(5), model=model, point_only=point_only
+        )
+        for point_only in (True, False)
+    ]
+    assert np.isfinite(both[1]).sum() >= 4
+    np.testing.assert_array_equal(both[0], both[1])
+
+
+def test_replicates_keep_the_settings_of_a_method_without_a_log_normal_interval():
+    from undercount.linkage.draws import replicate_settings
+
+    assert replicate_settings("chapman", {"pair": "largest"}) == {"pair": "largest"}
+    assert replicate_settings("dga", None) == {}

@@ -683,6 +683,23 @@ def _seed_for(seed: int, key: tuple, method: str) -> np.random.SeedSequence:
     )
 
 
+#: The settings a bootstrap replicate runs with where the method has them: replicates keep N-hat only.
+REPLICATE_SETTINGS = {"interval": "lognormal"}
+
+
+def replicate_settings(method: str, settings: Mapping[str, Any] | None) -> dict[str, Any]:
+    """``settings`` with :data:`REPLICATE_SETTINGS` where ``method`` has such a setting and allows the value."""
+    from ..estimators import get_method
+
+    out = dict(settings or {})
+    offered = {s.name: s for s in get_method(method).settings}
+    for name, value in REPLICATE_SETTINGS.items():
+        setting = offered.get(name)
+        if setting is not None and (setting.choices is None or value in setting.choices):
+            out[name] = value
+    return out
+
+
 def bootstrap_replicates(
     table: Any,
     method: str,
@@ -692,6 +709,7 @@ def bootstrap_replicates(
     rng: np.random.Generator,
     model: str | None = None,
     settings: Mapping[str, Any] | None = None,
+    point_only: bool = True,
 ) -> np.ndarray:
     """Replicates of N-hat under Buckland and Garthwaite's (1991) bootstrap.
 
@@ -700,9 +718,20 @@ def bootstrap_replicates(
     ``(N-hat - n) / N-hat``, drops the unobserved, and estimates again with
     the same method and model: so the number observed varies as it would
     between surveys. A replicate without an estimate is NaN.
+
+    A replicate needs N-hat only. With ``point_only`` (the default), a method
+    that offers the closed-form log-normal interval (``interval: lognormal``:
+    mt, a fixed log-linear model, the closed-population models) computes that
+    one in the replicates instead of its profile-likelihood interval
+    (:func:`replicate_settings`): N-hat is the same number, and a replicate of
+    mt on January 2022's detentions costs 0.9 ms instead of 11 ms. The tests
+    compare the replicates both ways.
     """
     from ..estimators import estimate
     from ..histories import CaptureTable
+
+    if point_only:
+        settings = replicate_settings(method, settings)
 
     patterns, counts = table.cells()
     total = max(int(round(n_hat)), int(counts.sum()))
