@@ -17,19 +17,33 @@ in a temporary copy of the project, on synthetic linked person tables that it wr
 ``--cache off`` makes the same two runs without the cache (UNDERCOUNT_CACHE=off), to compare.
 Every number is measured here, on this machine; the table says how many cores the runs had.
 
+``--slurm`` makes the same runs through ``profiles/slurm`` on the single-node test cluster
+(scripts/dev/slurm_cluster.sh, as root; started before the first run, stopped after the last,
+also on an error or Ctrl-C), with the options the SLURM tests add (tests/workflow/test_slurm.py)
+and one CPU per estimate job (``--set-threads estimate=1 estimate_stratum=1``: config-large has
+no method that uses more, README "Running on a SLURM cluster"), as a local run has. Every job
+is an sbatch submission of its own. ``--compare DIR`` checks each run's ``estimates.csv``
+against those of a run kept in DIR (``--keep``) with the same sizes, byte for byte: the
+inputs are the same (the lists are written from fixed seeds), so the numbers must be too.
+
     python benchmarks/bench_workflow.py                     # the large config (557 jobs; 2,100 before one job per table)
     python benchmarks/bench_workflow.py --events 1 --regions 4 --keep /tmp/small
+    python benchmarks/bench_workflow.py --events 1 --regions 4 --slurm --compare /tmp/small
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +57,8 @@ PROJECT_PARTS = ["Snakefile", "workflow", "scripts", "profiles"]
 LISTS = ("A", "B", "C")
 # each person's chance of being on each list (independent lists, a little heterogeneity by region)
 CATCH = (0.45, 0.40, 0.50)
+# config-large's methods use one CPU each; profiles/slurm asks 4 for a table's job (lcmcr, bootstraps)
+ONE_CPU_PER_ESTIMATE = ("--set-threads", "estimate=1", "estimate_stratum=1")
 
 
 @dataclass(frozen=True)
@@ -54,6 +70,7 @@ class Run:
     estimate_jobs: int
     wall: float
     lookups: dict[str, int]
+    submitted: int | None = None  # sbatch submissions (SLURM runs only)
 
     @property
     def jobs_per_second(self) -> float:
@@ -147,27 +164,125 @@ def prepare(workdir: Path, events: int | None, methods: list[str] | None = None)
     return config
 
 
-def snakemake(workdir: Path, name: str, *, cores: int, cache: str, extra: tuple[str, ...] = ()) -> Run:
-    """Run the workflow to results/estimates.csv; count the jobs by the logs they wrote."""
+def slug(name: str) -> str:
+    return re.sub(r"\W+", "-", name).strip("-")
+
+
+def _slurm_tests():
+    """tests/conftest.py and tests/workflow/test_slurm.py, imported as bench_slurm_groups.py does."""
+    for folder in (ROOT / "tests", ROOT / "tests" / "workflow"):
+        if str(folder) not in sys.path:
+            sys.path.insert(0, str(folder))
+    import conftest
+    import test_slurm
+
+    return conftest, test_slurm
+
+
+@contextlib.contextmanager
+def slurm_cluster(directory: Path) -> Iterator[dict[str, str]]:
+    """The single-node test cluster, started and stopped as tests/conftest.py's fixture does.
+
+    Yields the environment that points SLURM's commands at it. The cluster is stopped (its
+    jobs cancelled, its daemons ended) on the way out, also on an error, Ctrl-C or SIGTERM.
+    """
+    conftest, _ = _slurm_tests()
+    env = {**os.environ, "UNDERCOUNT_SLURM_DIR": str(directory)}
+    cluster = ["bash", str(conftest.SLURM_CLUSTER)]
+    started = subprocess.run([*cluster, "start"], env=env, capture_output=True, text=True)
+    if started.returncode != 0:
+        raise SystemExit(f"the SLURM test cluster did not start:\n{started.stderr.strip()[-3000:]}")
+    # SIGTERM ends the run through the finally below, as Ctrl-C does
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    try:
+        yield {**os.environ, "SLURM_CONF": str(directory / "etc" / "slurm.conf")}
+    finally:
+        subprocess.run([*cluster, "stop"], env=env, capture_output=True, text=True)
+        signal.signal(signal.SIGTERM, previous)
+
+
+def snakemake(
+    workdir: Path,
+    name: str,
+    *,
+    cores: int,
+    cache: str,
+    extra: tuple[str, ...] = (),
+    slurm: dict[str, str] | None = None,
+) -> Run:
+    """Run the workflow to results/estimates.csv; count the jobs by the logs they wrote.
+
+    ``slurm``, the environment of a test cluster (``slurm_cluster``), runs it through
+    profiles/slurm there; without it, locally (profiles/default). Snakemake's output is kept in
+    ``bench/<run>.snakemake.log`` and the run's estimates.csv in ``bench/<run>.estimates.csv``.
+    """
     from undercount.cache import count_lookups
 
-    env = dict(os.environ, UNDERCOUNT_CACHE=cache)
-    cmd = [
-        sys.executable, "-m", "snakemake", "results/estimates.csv", "--cores", str(cores),
-        *extra, "--configfile", "config/large.yaml",
-    ]  # fmt: skip
+    args = ("results/estimates.csv", "--cores", str(cores), *extra, "--configfile", "config/large.yaml")
+    submissions = None
+    if slurm is None:
+        env = dict(os.environ, UNDERCOUNT_CACHE=cache)
+        cmd = [sys.executable, "-m", "snakemake", *args]
+    else:
+        _, test_slurm = _slurm_tests()
+        env = dict(slurm, UNDERCOUNT_CACHE=cache)
+        cmd = test_slurm.slurm_command(*args, *ONE_CPU_PER_ESTIMATE)
+        submissions = test_slurm.SUBMITTED
     start = time.time()
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, cwd=workdir, env=env, capture_output=True, text=True)
     wall = time.perf_counter() - t0
+    bench = workdir / "bench"
+    bench.mkdir(exist_ok=True)
+    (bench / f"{slug(name)}.snakemake.log").write_text(proc.stderr, encoding="utf-8")
     if proc.returncode != 0:
         raise SystemExit(f"snakemake failed ({name}):\n{proc.stderr[-4000:]}")
-    logs = [p for p in (workdir / "logs").rglob("*.log") if p.stat().st_mtime >= start - 1]
+    shutil.copy2(workdir / "results" / "estimates.csv", bench / f"{slug(name)}.estimates.csv")
+    # the rules' logs; sbatch's own (logs/slurm, kept for failed jobs) are not jobs of their own
+    logs = [
+        p
+        for p in (workdir / "logs").rglob("*.log")
+        if p.stat().st_mtime >= start - 1 and (workdir / "logs" / "slurm") not in p.parents
+    ]
     estimate_logs = [p for p in logs if (workdir / "logs" / "estimate") in p.parents]
-    return Run(name, len(logs), len(estimate_logs), wall, count_lookups(estimate_logs))
+    submitted = None if submissions is None else len(set(submissions.findall(proc.stderr)))
+    return Run(name, len(logs), len(estimate_logs), wall, count_lookups(estimate_logs), submitted)
 
 
-def table(runs: list[Run], cores: int) -> str:
+def compare(workdir: Path, reference: Path, runs: list[Run]) -> list[str]:
+    """Each run's estimates.csv against the same run's in ``reference`` (kept by ``--keep``), byte for byte.
+
+    The lists as they are after the runs must be the reference's (same sizes, same seeds);
+    the last run's results/estimates.csv is compared too, for a reference kept by an earlier
+    version of this script (no ``bench/`` folder).
+    """
+    lists = sorted(p.relative_to(workdir) for p in (workdir / "data").rglob("*.csv"))
+    same_lists = all(
+        (reference / p).exists() and (reference / p).read_bytes() == (workdir / p).read_bytes() for p in lists
+    )
+    if not same_lists:
+        return [f"not compared: the lists under data/ differ from {reference}'s (other sizes or seeds?)"]
+    lines = [f"the {len(lists)} lists under data/ are byte-identical to {reference}'s"]
+    pairs = [
+        (f"{r.name}: estimates.csv", workdir / "bench" / f"{slug(r.name)}.estimates.csv",
+         reference / "bench" / f"{slug(r.name)}.estimates.csv")
+        for r in runs
+    ]  # fmt: skip
+    pairs.append(
+        ("after the last run: results/estimates.csv", workdir / "results" / "estimates.csv",
+         reference / "results" / "estimates.csv")
+    )  # fmt: skip
+    for what, ours, theirs in pairs:
+        if not theirs.exists():
+            lines.append(f"{what}: no reference ({theirs} is missing)")
+        elif ours.read_bytes() == theirs.read_bytes():
+            lines.append(f"{what}: byte-identical to {theirs} ({ours.stat().st_size:,} bytes)")
+        else:
+            lines.append(f"{what}: DIFFERS from {theirs}")
+    return lines
+
+
+def table(runs: list[Run], cores: int, executor: str = "local (profiles/default)") -> str:
     """The runs as a text table."""
     from undercount.cache import hit_rate
 
@@ -185,9 +300,12 @@ def table(runs: list[Run], cores: int) -> str:
             f"{'-' if rate != rate else f'{rate:.3f}':>8}"
         )
     lines.append(
-        f"({cores} cores; jobs counted by the logs each run wrote; estimate = jobs of rules estimate and "
-        "estimate_stratum, one per table running all its methods; lookups = the methods' cache lines)"
+        f"(executor: {executor}; {cores} cores; jobs counted by the logs each run wrote; estimate = jobs "
+        "of rules estimate and estimate_stratum, one per table running all its methods; lookups = the "
+        "methods' cache lines)"
     )
+    if any(r.submitted is not None for r in runs):
+        lines.append("sbatch submissions: " + ", ".join(f"{r.name} {r.submitted}" for r in runs))
     return "\n".join(lines)
 
 
@@ -217,6 +335,17 @@ def main(argv: list[str] | None = None) -> list[Run]:
     parser.add_argument(
         "--clean-rerun", action="store_true", help="a third run after make clean (cache kept)"
     )
+    parser.add_argument(
+        "--slurm",
+        action="store_true",
+        help="the runs through profiles/slurm on the single-node test cluster (as root)",
+    )
+    parser.add_argument(
+        "--compare",
+        type=Path,
+        default=None,
+        help="a run kept in this folder (--keep, same sizes): compare each run's estimates.csv with that run's",
+    )
     args = parser.parse_args(argv)
 
     workdir = args.keep or Path(tempfile.mkdtemp(prefix="bench-workflow-"))
@@ -233,16 +362,31 @@ def main(argv: list[str] | None = None) -> list[Run]:
         extra: tuple[str, ...] = ()
         if args.group:
             extra = ("--groups", "estimate_stratum=strata", "--group-components", f"strata={args.group}")
-        runs = [snakemake(workdir, "cold", cores=args.cores, cache=cache, extra=extra)]
-        event, regions = change_one_source(workdir, config, args.changed)
-        print(
-            f"changed: {len(regions)} regions of {event} ({', '.join(regions)}): one person each from B to A"
-        )
-        runs.append(snakemake(workdir, "one source changed", cores=args.cores, cache=cache, extra=extra))
-        if args.clean_rerun:
-            clean(workdir)
-            runs.append(snakemake(workdir, "after make clean", cores=args.cores, cache=cache, extra=extra))
-        print(table(runs, args.cores))
+        with contextlib.ExitStack() as stack:
+            slurm = None
+            executor = "local (profiles/default)"
+            if args.slurm:
+                cluster = Path(tempfile.mkdtemp(prefix="bench-workflow-slurm-"))
+                stack.callback(shutil.rmtree, cluster, ignore_errors=True)
+                slurm = stack.enter_context(slurm_cluster(cluster))
+                executor = "SLURM (profiles/slurm, single-node test cluster, every job an sbatch job)"
+                print(f"SLURM test cluster started in {cluster}")
+
+            def run(name: str) -> Run:
+                return snakemake(workdir, name, cores=args.cores, cache=cache, extra=extra, slurm=slurm)
+
+            runs = [run("cold")]
+            event, regions = change_one_source(workdir, config, args.changed)
+            print(
+                f"changed: {len(regions)} regions of {event} ({', '.join(regions)}): one person each from B to A"
+            )
+            runs.append(run("one source changed"))
+            if args.clean_rerun:
+                clean(workdir)
+                runs.append(run("after make clean"))
+        print(table(runs, args.cores, executor))
+        if args.compare is not None:
+            print("\n".join(compare(workdir, args.compare, runs)))
         return runs
     finally:
         if args.keep is None:
