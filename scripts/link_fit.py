@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from undercount import tabular
-from undercount.cache import StepCache, StepEntry, Uncacheable, file_digest
+from undercount.cache import StepCache, StepEntry, Uncacheable
 from undercount.linkage import link_population_thresholds
 from undercount.linkage.core import (
     blocking_report,
@@ -33,6 +33,7 @@ from undercount.linkage.core import (
 )
 from undercount.linkage.labels import LABEL_ACCURACY_COLUMNS, constraints, label_accuracy, read_labels
 from undercount.logs import script_logger
+from undercount.provenance import sha256 as file_digest
 from undercount.records import read_records
 
 #: the packages a fit runs on: their versions enter the fit's key

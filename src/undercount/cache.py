@@ -37,7 +37,7 @@ switches it off. A hit gives the same bytes in every result file as a miss.
 
 :class:`StepCache` keeps the output files of a whole workflow step the same way
 (the linkage fit of scripts/link_fit.py), under ``<root>/<step>/``: its key is a
-SHA-256 over the step's inputs' content (:func:`file_digest`), its settings, the
+SHA-256 over the step's inputs' content (:func:`undercount.provenance.sha256`), its settings, the
 library and the packages it runs on; its entries are checked as an estimate's.
 """
 
@@ -158,12 +158,11 @@ class EstimateCache:
             "library": library_digest(),
             "environment": environment(),
         }
-        text = json.dumps(fields, ensure_ascii=True, allow_nan=False, separators=(",", ":"))
-        return hashlib.sha256(text.encode("ascii")).hexdigest()
+        return _key_digest(fields)
 
     def path(self, key: str) -> Path:
         """Where the entry of ``key`` lives: ``<root>/<first two hex digits>/<key>.json``."""
-        return self.root / key[:2] / f"{key}.json"
+        return _entry_path(self.root, key)
 
     # ------------------------------------------------------------------ entries
     def load(self, key: str) -> tuple[EstimateResult | None, str]:
@@ -236,7 +235,7 @@ class StepCache:
     Where :class:`EstimateCache` keeps estimates, this keeps a step's files as text
     (ids and numbers only, as ``results/`` holds them) with the log lines the step
     wrote, under ``<root>/<step>/``. The step names its inputs in ``fields``
-    (files by their content's digest, :func:`file_digest`, never by path; its
+    (files by their content's digest, :func:`undercount.provenance.sha256`, never by path; its
     settings as they are); the key adds the library and the environment, as an
     estimate's does, and the ``packages`` the step runs on. An entry is written
     and checked as an estimate's is: a truncated or damaged entry is never used.
@@ -266,7 +265,7 @@ class StepCache:
                 versions[name] = metadata.version(name)
             except metadata.PackageNotFoundError:
                 versions[name] = "not installed"
-        text = json.dumps(
+        return _key_digest(
             {
                 "format": STEP_KEY_FORMAT,
                 "step": self.step,
@@ -274,16 +273,12 @@ class StepCache:
                 "packages": versions,
                 "library": library_digest(),
                 "environment": environment(),
-            },
-            ensure_ascii=True,
-            allow_nan=False,
-            separators=(",", ":"),
+            }
         )
-        return hashlib.sha256(text.encode("ascii")).hexdigest()
 
     def path(self, key: str) -> Path:
         """Where the entry of ``key`` lives: ``<root>/<step>/<first two hex digits>/<key>.json``."""
-        return self.root / key[:2] / f"{key}.json"
+        return _entry_path(self.root, key)
 
     def load(self, key: str) -> tuple[StepEntry | None, str]:
         """The files and log lines stored under ``key`` and ``"hit"``; or None and ``"miss"`` or ``"corrupt: ..."``."""
@@ -314,15 +309,6 @@ class StepEntry:
 
     files: Mapping[str, str]
     log: list[tuple[str, str]]
-
-
-def file_digest(path: str | Path) -> str:
-    """SHA-256 (hex) of a file's bytes: how a step's key names an input file."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def cached_estimate_table(
@@ -414,6 +400,17 @@ def environment() -> dict[str, str]:
 # ---------------------------------------------------------------------- entries
 class _Damaged(Exception):
     """An entry whose bytes cannot be trusted."""
+
+
+def _key_digest(fields: Mapping[str, Any]) -> str:
+    """A key: the SHA-256 (hex) of ``fields`` as compact, ASCII, strict JSON."""
+    text = json.dumps(fields, ensure_ascii=True, allow_nan=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("ascii")).hexdigest()
+
+
+def _entry_path(root: Path, key: str) -> Path:
+    """``<root>/<first two hex digits of key>/<key>.json``."""
+    return root / key[:2] / f"{key}.json"
 
 
 def _root(environ: Mapping[str, str] | None) -> str | None:

@@ -12,7 +12,6 @@ real: results built from one always carry the "synthetic data" label.
 
 from __future__ import annotations
 
-import hashlib
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -22,12 +21,10 @@ MANIFEST = "SYNTHETIC.sha256"
 
 
 def file_sha256(path: str | Path) -> str:
-    """SHA-256 of a file's bytes, hex."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    """SHA-256 of a file's bytes, hex (:func:`undercount.provenance.sha256`)."""
+    from .provenance import sha256
+
+    return sha256(path)
 
 
 def parse_manifest(text: str) -> dict[str, str]:
