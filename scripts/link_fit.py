@@ -76,7 +76,7 @@ def main(job) -> None:
                 Path(getattr(job.output, name)).write_bytes(found.files[name].encode("utf-8"))
             log.info("fit cache: hit %s (%s); the fit's own log follows", key[:16], cache.root)
             for level, text in found.log:
-                log.log(_LEVELS.get(level, 20), "%s", text)
+                log.log(_LEVELS.get(level, logging.INFO), "%s", text)
             return
         if status.startswith("corrupt"):
             log.warning("fit cache: entry %s %s; fitting again", key[:16], status)
@@ -89,7 +89,7 @@ def main(job) -> None:
     finally:
         logging.getLogger().removeHandler(heard)
     for level, text in lines:
-        log.log(_LEVELS.get(level, 20), "%s", text)
+        log.log(_LEVELS.get(level, logging.INFO), "%s", text)
     lines = heard.lines + lines
     if key is not None:
         try:
@@ -100,7 +100,8 @@ def main(job) -> None:
             log.info("fit cache: not stored (%s)", exc)
 
 
-_LEVELS = {"INFO": 20, "WARNING": 30}
+#: a log line's level by its name, as a record gives it (an ERROR from a library is replayed as one)
+_LEVELS = logging.getLevelNamesMapping()
 
 
 class _Collector(logging.Handler):
