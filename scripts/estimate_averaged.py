@@ -15,6 +15,7 @@ import pandas as pd
 
 from undercount.cache import EstimateCache
 from undercount.linkage.averaging import (
+    draw_settings,
     estimate_draws,
     linkage_share,
     per_draw_frame,
@@ -38,6 +39,7 @@ def main(
     seed: int,
     pool_seed: int,
     level: float,
+    draw_overrides: Mapping[str, Mapping[str, Any]] | None = None,
     threads: int = 1,
     where: str = "",
 ) -> EstimateResult:
@@ -47,7 +49,10 @@ def main(
     lists = list(summary["lists"])
     frame = pd.read_csv(histories)
     tables = read_draw_histories(frame, lists, source=histories)
-    settings = workflow_settings(method["method"], method.get("settings"), threads)
+    own, overridden = draw_settings(method["method"], method.get("settings"), draw_overrides)
+    for line in overridden:
+        logger.info(line)
+    settings = workflow_settings(method["method"], own, threads)
     done = estimate_draws(
         tables,
         summary,
@@ -89,6 +94,7 @@ if "snakemake" in globals():
             per_draw=snakemake.output.per_draw,
             log=snakemake.log[0],
             method=snakemake.params.method,
+            draw_overrides=snakemake.params.draw_settings,
             seed=snakemake.params.seed,
             pool_seed=snakemake.params.pool_seed,
             level=snakemake.params.level,

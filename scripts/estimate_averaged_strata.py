@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from undercount.cache import EstimateCache
-from undercount.linkage.averaging import linkage_share, write_pooled
+from undercount.linkage.averaging import draw_settings, linkage_share, write_pooled
 from undercount.linkage.draw_strata import DrawStrata, average_stratum, average_total, stratum_tables
 from undercount.logs import job_progress, script_logger
 from undercount.results import EstimateResult, workflow_settings
@@ -39,6 +39,7 @@ def main(
     draws: int,
     usable_rule: Mapping[str, int],
     level: float,
+    draw_overrides: Mapping[str, Mapping[str, Any]] | None = None,
     threads: int = 1,
     where: str = "",
 ) -> EstimateResult:
@@ -52,7 +53,10 @@ def main(
         raise ValueError(f"{histories}: no column(s) {missing}; columns are {list(frame.columns)}")
     away = pd.read_csv(outside)
     tables = stratum_tables(frame, lists, strata, int(draws))
-    settings = workflow_settings(method["method"], method.get("settings"), threads)
+    own, overridden = draw_settings(method["method"], method.get("settings"), draw_overrides)
+    for line in overridden:
+        logger.info(line)
+    settings = workflow_settings(method["method"], own, threads)
     cache = EstimateCache.from_environment()
     out = Path(strata_out)
     out.mkdir(parents=True, exist_ok=True)
@@ -120,6 +124,7 @@ if "snakemake" in globals():
             total_per_draw=snakemake.output.total_per_draw,
             log=snakemake.log[0],
             method=snakemake.params.method,
+            draw_overrides=snakemake.params.draw_settings,
             strata=snakemake.params.strata,
             seeds=snakemake.params.seeds,
             total_seeds=snakemake.params.total_seeds,

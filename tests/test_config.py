@@ -53,6 +53,10 @@ def test_defaults_filled():
     ]
     assert config["methods"] == {"mt": {"settings": {}, "method": "mt"}}
     assert tables(config) == [("e", "deaths")]
+    # each linkage draw's lcmcr: 250 samples per chain (the pool mixes R x 1,000 draws)
+    assert config["linkage"]["draws"] == 0 and config["linkage"]["draws_settings"] == {
+        "lcmcr": {"samples": 250}
+    }
 
 
 @pytest.mark.parametrize(
@@ -102,6 +106,18 @@ def test_defaults_filled():
             "events.jan2022.sources.official.delimiter",
         ),
         (lambda c: c.update(headline="lcmcr|mth-g"), "config headline: 'mth-g' is neither auto nor a label"),
+        (
+            lambda c: c["linkage"].update(draws_settings={"lcmrc": {"samples": 100}}),
+            "config linkage.draws_settings.lcmrc: unknown method 'lcmrc'",
+        ),
+        (
+            lambda c: c["linkage"].update(draws_settings={"lcmcr": {"sample": 100}}),
+            "config linkage.draws_settings.lcmcr: method 'lcmcr' has no setting 'sample'",
+        ),
+        (
+            lambda c: c["linkage"].update(draws_settings={"lcmcr": {"samples": "many"}}),
+            "config linkage.draws_settings.lcmcr: ",
+        ),
     ],
 )
 def test_bad_config_names_the_entry(mutate, message):

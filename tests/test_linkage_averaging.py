@@ -204,3 +204,62 @@ def test_recalibration_uses_only_labelled_pairs_the_linkage_scored():
     assert cal == expected and cal.labelled == 3 and cal.matches == 2
     assert recalibration_from_labels(linkage, labels.iloc[3:]) is None  # no scored labelled pair
     assert recalibration_from_labels(linkage, None) is None
+
+
+def test_draw_settings_override_only_the_draws_and_say_so():
+    from undercount.errors import MethodError
+    from undercount.linkage.averaging import draw_settings
+
+    own, lines = draw_settings("lcmcr", {"samples": 2000, "burnin": 500}, {"lcmcr": {"samples": 250}})
+    assert own == {"samples": 250, "burnin": 500}
+    assert lines == ["linkage.draws_settings: lcmcr samples: 250 for each linkage draw (the method's: 2000)"]
+    # another method's entry leaves this one as configured; a value equal to the method's is no override
+    assert draw_settings("mt", None, {"lcmcr": {"samples": 250}}) == ({}, [])
+    assert draw_settings("lcmcr", None, {"lcmcr": {"samples": 1000}}) == ({"samples": 1000}, [])
+    with pytest.raises(MethodError, match="has no setting 'sample'"):
+        draw_settings("lcmcr", None, {"lcmcr": {"sample": 250}})
+
+
+def test_pooled_ess_weights_a_table_by_the_draws_that_share_it():
+    from types import SimpleNamespace
+
+    from undercount.linkage.draws import pooled_ess
+
+    def chains(ess):
+        return SimpleNamespace(details=SimpleNamespace(ess_bulk=ess))
+
+    a, b = chains(1000.0), chains(500.0)
+    # four distinct tables: the draws' ESS add up
+    assert pooled_ess([chains(1000.0) for _ in range(4)]) == pytest.approx(4000.0, rel=1e-12)
+    # one table met by three of four draws counts with weight 3/4, its chains once
+    assert pooled_ess([a, a, a, b]) == pytest.approx(
+        1 / ((3 / 4) ** 2 / 1000 + (1 / 4) ** 2 / 500), rel=1e-12
+    )
+    assert pooled_ess([a, a]) == pytest.approx(1000.0, rel=1e-12)  # the same chains twice: no gain
+    assert pooled_ess([a, SimpleNamespace(details=None)]) is None  # a draw without chains: no pooled ESS
+
+
+def test_the_pool_of_chains_says_its_effective_sample_size():
+    """Real lcmcr chains, short on purpose: the pool's note gives its ESS and says when it is too small."""
+    from undercount.estimators import diagnostics, estimate
+    from undercount.linkage.draws import pooled_ess
+
+    one = CaptureTable.from_arrays(
+        ["a", "b", "c"],
+        [[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 0], [1, 0, 1], [1, 1, 1]],
+        [20, 15, 10, 5, 4, 3],
+    )
+    two = CaptureTable.from_arrays(
+        ["a", "b", "c"],
+        [[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 0], [1, 0, 1], [1, 1, 1]],
+        [21, 15, 10, 4, 4, 3],
+    )
+    short = {"burnin": 200, "samples": 40, "thinning": 2, "chains": 2, "workers": 1, "progress": False}
+    r1, r2 = (estimate(t, "lcmcr", settings=short, seed=5) for t in (one, two))
+    pooled = pool_over_linkages([r1, r2, r1], seed=1)
+    ess = pooled_ess([r1, r2, r1])
+    assert ess == pytest.approx(1 / ((2 / 3) ** 2 / r1.details.ess_bulk + (1 / 3) ** 2 / r2.details.ess_bulk))
+    note = pooled.warnings[-1]
+    assert f"effective sample size of the pooled draws of N about {ess:,.0f}" in note
+    assert ess < diagnostics.ESS_THRESHOLD  # 2 chains x 40 draws cannot reach it
+    assert "the pooled interval is imprecise" in note

@@ -95,6 +95,11 @@ def validate_config(config: Mapping[str, Any]) -> dict:
             spec.resolve(entry["settings"])
         except UndercountError as exc:
             raise ConfigError(f"config methods.{label}: {exc}") from None
+    for name, settings in config["linkage"]["draws_settings"].items():
+        try:
+            get_method(name).resolve(settings)
+        except UndercountError as exc:
+            raise ConfigError(f"config linkage.draws_settings.{name}: {exc}") from None
     headline = config["headline"]
     if headline != "auto":
         from .headline import members

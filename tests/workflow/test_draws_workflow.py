@@ -1,7 +1,8 @@
 """The workflow with linkage.draws on a small config: averaged rows, their pooling, reruns, privacy.
 
 One table (the demo's Zhanaozen deaths, 3 lists, about 40 people), R = 5 plausible
-linkages, mt (bootstrap replicates) and dga (posterior draws, 1,000 of them), and one
+linkages, mt (bootstrap replicates) and dga (posterior draws: 1,000 for the single linkage, 500
+for each linkage draw through linkage.draws_settings), and one
 strata scheme by date window (its strata and total averaged over the draws too).
 """
 
@@ -30,7 +31,13 @@ CONFIG = {
     "private_dir": "private",
     "reported_figures": None,
     "populations": ["deaths"],
-    "linkage": {"method": "splink", "threshold": 0.5, "thresholds": [0.5], "draws": R},
+    "linkage": {
+        "method": "splink",
+        "threshold": 0.5,
+        "thresholds": [0.5],
+        "draws": R,
+        "draws_settings": {"dga": {"draws": 500}},  # each draw's dga: half the single estimate's draws
+    },
     "methods": {"mt": {}, "dga": {"settings": {"draws": 1000}}},
     "strata": {"timing": {"by": ["period"], "periods": {"first_day": [0, 0], "later": [1, 60]}}},
     "events": {
@@ -118,6 +125,22 @@ def test_averaged_rows_stand_beside_the_single_ones(runs):
         d = read_result(runs[0] / TABLE / f"averaged/{label}.json").details
         assert d.within_variance > 0 and d.between_variance >= 0
         assert 0 <= d.width_share_between <= 1
+
+
+def test_each_draw_is_estimated_with_the_draws_settings(runs):
+    """linkage.draws_settings reaches the draws' estimates (and their strata), not the single linkage's."""
+    work = runs[0]
+    assert read_result(work / TABLE / "estimates/dga.json").settings["draws"] == 1000
+    for path in (f"{TABLE}/averaged/dga.json", f"{TABLE}/strata/timing/averaged_total/dga.json"):
+        pooled = read_result(work / path)
+        assert pooled.settings["draws"] == 500
+        assert pooled.draws.values.shape == (R, 500)  # one row of 500 draws of N per linkage draw
+    assert (
+        read_result(work / TABLE / "averaged/mt.json").settings
+        == read_result(work / TABLE / "estimates/mt.json").settings
+    )
+    log = (work / "logs/estimate_averaged/zhanaozen2011/deaths/dga.log").read_text("utf-8")
+    assert "linkage.draws_settings: dga draws: 500 for each linkage draw (the method's: 1000)" in log
 
 
 def test_per_draw_tables_are_the_draws_and_estimates_recompute(runs):

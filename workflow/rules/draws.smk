@@ -52,6 +52,7 @@ rule estimate_averaged:
     params:
         code=CODE,
         method=method_entry,
+        draw_settings=draw_overrides,
         seed=averaged_seed,
         pool_seed=averaged_pool_seed,
         level=CONFIG["level"],
@@ -101,6 +102,7 @@ rule estimate_averaged_strata:
     params:
         code=CODE,
         method=method_entry,
+        draw_settings=draw_overrides,
         strata=strata_names,
         seeds=averaged_strata_seeds,
         total_seeds=averaged_total_seeds,

@@ -28,6 +28,14 @@ if DRAWS and any(s in IMPUTED_SCHEMES for e, p in DRAW_TABLES for s in SCHEMES[(
     )
 
 
+
+def draw_overrides(wildcards):
+    """linkage.draws_settings of the job's method only: changing another method's entry reruns
+    none of its jobs."""
+    name = CONFIG["methods"][wildcards.label]["method"]
+    return {name: LINKAGE["draws_settings"].get(name, {})}
+
+
 def averaged_strata_seeds(wildcards):
     """Per stratum: the seed of its estimates over the draws and of their pool."""
     return {

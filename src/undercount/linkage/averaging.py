@@ -169,6 +169,31 @@ class DrawEstimates:
     lookups: list[str]
 
 
+def draw_settings(
+    method: str, settings: Mapping[str, Any] | None, overrides: Mapping[str, Mapping[str, Any]] | None
+) -> tuple[dict[str, Any], list[str]]:
+    """The settings of each linkage draw's estimate: the method's, with ``linkage.draws_settings``' over them.
+
+    ``overrides`` maps method names to settings (config ``linkage.draws_settings``).
+    Returns the settings and one line per overridden setting, for the job's log
+    (``samples: 250 (the method's: 1000)``).
+    """
+    from ..estimators import get_method
+
+    spec = get_method(method)
+    own = spec.resolve(settings)
+    given = dict((overrides or {}).get(method) or {})
+    changed = spec.resolve({**own, **given})
+    out = {**dict(settings or {}), **given}
+    lines = [
+        f"linkage.draws_settings: {method} {name}: {changed[name]!r} for each linkage draw "
+        f"(the method's: {own[name]!r})"
+        for name in sorted(given)
+        if changed[name] != own[name]
+    ]
+    return out, lines
+
+
 def _seed_of(seed: int, table: Any, method: str) -> np.random.SeedSequence:
     from .draws import _seed_for
 
@@ -407,6 +432,7 @@ __all__ = [
     "UNCERTAIN_COLUMNS",
     "DrawEstimates",
     "draw_histories",
+    "draw_settings",
     "draws_summary",
     "estimate_draws",
     "linkage_of_pairs",

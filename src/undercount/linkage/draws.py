@@ -836,7 +836,44 @@ def pool_over_linkages(results: Sequence[Any], *, seed: int, level: float | None
         f"pooled over {len(results)} plausible linkages ({distinct} distinct capture-history tables): "
         "the interval carries the linkage uncertainty"
     )
+    ess = pooled_ess(results)
+    if ess is not None:
+        from ..estimators import diagnostics
+
+        note += f"; effective sample size of the pooled draws of N about {ess:,.0f}"
+        if ess < diagnostics.ESS_THRESHOLD:
+            note += (
+                f", below {diagnostics.ESS_THRESHOLD}: the pooled interval is imprecise; run the "
+                "chains longer (linkage.draws_settings)"
+            )
     return replace(pooled, warnings=(*pooled.warnings, note))
+
+
+def pooled_ess(results: Sequence[Any]) -> float | None:
+    """Effective sample size of N in the equal-weight mixture of the draws' chains.
+
+    A draw whose table another draw shares reuses the same chains, so each
+    distinct table ``t``, met by ``c_t`` of the ``R`` draws with bulk ESS
+    ``E_t``, enters with weight ``c_t / R``; the mixture's mean then has
+    variance ``sum_t (c_t / R)^2 s^2 / E_t`` (``s^2`` a common within-draw
+    variance), the variance of a mean of ``1 / sum_t (c_t / R)^2 / E_t``
+    independent draws. None unless every draw's estimate has chains with a
+    finite ESS.
+    """
+    import math
+
+    counts: dict[int, int] = {}
+    ess: dict[int, float] = {}
+    for r in results:
+        value = getattr(getattr(r, "details", None), "ess_bulk", None)
+        if value is None or not math.isfinite(float(value)) or float(value) <= 0:
+            return None
+        counts[id(r)] = counts.get(id(r), 0) + 1
+        ess[id(r)] = float(value)
+    if not counts:
+        return None
+    total = len(results)
+    return 1.0 / sum((c / total) ** 2 / ess[k] for k, c in counts.items())
 
 
 def pooled_estimate(
