@@ -28,7 +28,6 @@ if DRAWS and any(s in IMPUTED_SCHEMES for e, p in DRAW_TABLES for s in SCHEMES[(
     )
 
 
-
 def draw_overrides(wildcards):
     """linkage.draws_settings of the job's method only: changing another method's entry reruns
     none of its jobs."""

@@ -860,8 +860,6 @@ def pooled_ess(results: Sequence[Any]) -> float | None:
     independent draws. None unless every draw's estimate has chains with a
     finite ESS.
     """
-    import math
-
     counts: dict[int, int] = {}
     ess: dict[int, float] = {}
     for r in results:
