@@ -442,6 +442,7 @@ def test_config_linkage_section_defaults_and_checks():
         "truth": None,
         "draws": 0,
         "draws_recalibrate": False,
+        "draws_settings": {"lcmcr": {"samples": 250}},
     }
     for bad, where in [
         ({"threshold": 1.0}, "linkage.threshold"),
