@@ -63,3 +63,42 @@ def test_this_test_process_runs_the_pinned_kernels():
 
     cores = _blas.loaded_cores()
     assert cores and set(cores.values()) <= {pinned}, cores
+
+
+def test_numpy_is_kept_off_avx512_only_where_the_cpu_has_it():
+    env: dict[str, str] = {}
+    assert _blas.pin_numpy(env, machine="x86_64", flags={"avx2", "fma"}, numpy_version="2.4.6") is None
+    assert env == {}  # nothing to disable: numpy already runs the kernels an AVX2 machine runs
+    assert (
+        _blas.pin_numpy(env, machine="x86_64", flags={"avx512f"}, numpy_version="2.4.6")
+        == "X86_V4 AVX512_ICL AVX512_SPR"
+    )
+    older: dict[str, str] = {}
+    assert (
+        "AVX512F"
+        in _blas.pin_numpy(older, machine="x86_64", flags={"avx512f"}, numpy_version="2.2.1").split()
+    )
+    own = {"NPY_DISABLE_CPU_FEATURES": "AVX2"}
+    assert _blas.pin_numpy(own, machine="x86_64", flags={"avx512f"}) == "AVX2" and own == {
+        "NPY_DISABLE_CPU_FEATURES": "AVX2"
+    }
+    assert _blas.pin_numpy({}, machine="aarch64", flags={"avx512f"}, numpy_version="2.4.6") is None
+
+
+def test_import_undercount_keeps_numpy_off_its_avx512_kernels():
+    """In a fresh process without the variable: after import undercount, numpy dispatches to no AVX-512 kernel."""
+    code = (
+        "import os, json, undercount, numpy\n"
+        "from numpy._core._multiarray_umath import __cpu_features__ as f\n"
+        "print(json.dumps([os.environ.get('NPY_DISABLE_CPU_FEATURES'), sorted(k for k, v in f.items() if v)]))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "NPY_DISABLE_CPU_FEATURES"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    value, enabled = json.loads(out.stdout)
+    assert not [f for f in enabled if f.startswith("AVX512") or f == "X86_V4"], enabled
+    avx512 = (
+        sys.platform.startswith("linux")
+        and os.uname().machine == "x86_64"
+        and "avx512f" in _blas._cpu_flags()
+    )
+    assert (value is not None) == avx512, value  # set exactly where there is something to disable

@@ -27,8 +27,10 @@ import importlib
 
 from . import _blas
 
-# the same BLAS kernels on every x86-64 machine, set before numpy or scipy loads (undercount._blas)
+# the same BLAS kernels on every x86-64 machine, and numpy off its AVX-512 kernels, set before
+# numpy or scipy loads (undercount._blas)
 _blas.pin()
+_blas.pin_numpy()
 
 #: ``typing`` costs more to import than the rest of this module; mypy reads this name as typing's.
 TYPE_CHECKING = False

@@ -15,6 +15,13 @@ process and so every job it starts) pins before any numerical library is importe
 that imported numpy before undercount keeps the kernels it loaded; :func:`loaded_cores` tells
 which (the provenance table records the variable every job inherits).
 
+numpy's own SIMD loops are dispatched by CPU too (float64 ``exp`` and ``log`` have AVX-512
+kernels, and on other CPUs call the C library): :func:`pin_numpy` keeps numpy off its AVX-512
+kernels with ``NPY_DISABLE_CPU_FEATURES``, on machines that have AVX-512, where that variable is
+unset. (CI once wrote a dga posterior mass of the demo as 1.87189e-14 where the machine that
+wrote the regression fixture, an AMD EPYC without AVX-512, wrote 1.8719e-14; CI's CPU was not
+recorded, so which kernel moved the last bit is not known.)
+
 This module imports nothing numerical.
 """
 
@@ -64,6 +71,52 @@ def pin(
         return None
     env[VARIABLE] = PORTABLE_X86
     return PORTABLE_X86
+
+
+#: numpy's own SIMD kernels are picked by the CPU as well: on an AVX-512 machine float64 ``exp``
+#: and ``log`` (and the sorts) run AVX-512 code, elsewhere the C library's, and the two may differ
+#: in the last bit. The AVX-512 dispatch targets of numpy 2.4 and newer, then of older releases
+#: (numpy ignores a name it does not dispatch to).
+NUMPY_VARIABLE = "NPY_DISABLE_CPU_FEATURES"
+NUMPY_AVX512 = (
+    "X86_V4 AVX512_ICL AVX512_SPR",
+    "AVX512F AVX512CD AVX512_SKX AVX512_CLX AVX512_CNL AVX512_ICL AVX512_SPR",
+)
+
+
+def pin_numpy(
+    environ: dict[str, str] | None = None,
+    *,
+    machine: str | None = None,
+    flags: set[str] | None = None,
+    numpy_version: str | None = None,
+) -> str | None:
+    """Keep numpy off its AVX-512 kernels, so that an AVX-512 machine computes as an AVX2 one does.
+
+    Sets ``NPY_DISABLE_CPU_FEATURES`` where it is unset, on Linux x86-64 machines whose CPU has
+    AVX-512 (elsewhere there is nothing to disable). Returns the value in force afterwards, or
+    None. numpy reads the variable once, when it loads.
+    """
+    env = os.environ if environ is None else environ
+    if env.get(NUMPY_VARIABLE):
+        return env[NUMPY_VARIABLE]
+    if not sys.platform.startswith("linux"):
+        return None
+    if (machine or os.uname().machine).lower() not in ("x86_64", "amd64"):
+        return None
+    have = _cpu_flags() if flags is None else flags
+    if "avx512f" not in have:
+        return None
+    if numpy_version is None:
+        from importlib import metadata
+
+        try:
+            numpy_version = metadata.version("numpy")
+        except metadata.PackageNotFoundError:
+            return None
+    major, minor = (int(part) for part in numpy_version.split(".")[:2])
+    env[NUMPY_VARIABLE] = NUMPY_AVX512[0] if (major, minor) >= (2, 4) else NUMPY_AVX512[1]
+    return env[NUMPY_VARIABLE]
 
 
 def loaded_cores() -> dict[str, str]:

@@ -389,6 +389,8 @@ def environment() -> dict[str, str]:
     # shared by machines that pin differently must not answer one with the other's result
     blas = os.environ.get("OPENBLAS_CORETYPE") or "native"
     out = {"python": sys.version.split()[0], "machine": platform.machine(), "blas": blas}
+    # likewise numpy's own kernels (undercount._blas.pin_numpy): AVX-512 ones or not
+    out["numpy_disabled"] = os.environ.get("NPY_DISABLE_CPU_FEATURES") or "none"
     for name in PACKAGES:
         try:
             out[name] = metadata.version(name)

@@ -112,4 +112,8 @@ def provenance_rows(
     # the BLAS kernels every job loads (undercount._blas): results can differ in digits between kernels
     kernels = os.environ.get("OPENBLAS_CORETYPE") or "not pinned (each CPU's own)"
     rows.append({"kind": "platform", "name": "OpenBLAS kernels (OPENBLAS_CORETYPE)", "value": kernels})
+    disabled = os.environ.get("NPY_DISABLE_CPU_FEATURES") or "none (no AVX-512 here, or not pinned)"
+    rows.append(
+        {"kind": "platform", "name": "numpy kernels disabled (NPY_DISABLE_CPU_FEATURES)", "value": disabled}
+    )
     return rows
