@@ -15,7 +15,7 @@ import pandas as pd
 
 from undercount.cache import EstimateCache
 from undercount.linkage.averaging import (
-    draw_settings,
+    draw_job_settings,
     estimate_draws,
     linkage_share,
     per_draw_frame,
@@ -24,7 +24,7 @@ from undercount.linkage.averaging import (
 )
 from undercount.linkage.draws import pool_over_linkages
 from undercount.logs import job_progress, script_logger
-from undercount.results import EstimateResult, workflow_settings
+from undercount.results import EstimateResult
 
 
 def main(
@@ -49,10 +49,7 @@ def main(
     lists = list(summary["lists"])
     frame = pd.read_csv(histories)
     tables = read_draw_histories(frame, lists, source=histories)
-    own, overridden = draw_settings(method["method"], method.get("settings"), draw_overrides)
-    for line in overridden:
-        logger.info(line)
-    settings = workflow_settings(method["method"], own, threads)
+    settings = draw_job_settings(method, draw_overrides, threads, logger)
     done = estimate_draws(
         tables,
         summary,

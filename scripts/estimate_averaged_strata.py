@@ -16,10 +16,10 @@ from typing import Any
 import pandas as pd
 
 from undercount.cache import EstimateCache
-from undercount.linkage.averaging import draw_settings, linkage_share, write_pooled
+from undercount.linkage.averaging import draw_job_settings, linkage_share, write_pooled
 from undercount.linkage.draw_strata import DrawStrata, average_stratum, average_total, stratum_tables
 from undercount.logs import job_progress, script_logger
-from undercount.results import EstimateResult, workflow_settings
+from undercount.results import EstimateResult
 
 
 def main(
@@ -53,10 +53,7 @@ def main(
         raise ValueError(f"{histories}: no column(s) {missing}; columns are {list(frame.columns)}")
     away = pd.read_csv(outside)
     tables = stratum_tables(frame, lists, strata, int(draws))
-    own, overridden = draw_settings(method["method"], method.get("settings"), draw_overrides)
-    for line in overridden:
-        logger.info(line)
-    settings = workflow_settings(method["method"], own, threads)
+    settings = draw_job_settings(method, draw_overrides, threads, logger)
     cache = EstimateCache.from_environment()
     out = Path(strata_out)
     out.mkdir(parents=True, exist_ok=True)

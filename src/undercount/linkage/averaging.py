@@ -194,6 +194,22 @@ def draw_settings(
     return out, lines
 
 
+def draw_job_settings(
+    method: Mapping[str, Any], overrides: Mapping[str, Mapping[str, Any]] | None, threads: int, logger: Any
+) -> dict[str, Any]:
+    """A linkage-averaging job's settings for ``method`` (a config method entry), in the workflow's form.
+
+    :func:`draw_settings` with ``overrides`` (``linkage.draws_settings``), each overridden
+    setting logged to ``logger``, then :func:`undercount.results.workflow_settings` for ``threads``.
+    """
+    from ..results import workflow_settings
+
+    own, overridden = draw_settings(method["method"], method.get("settings"), overrides)
+    for line in overridden:
+        logger.info(line)
+    return workflow_settings(method["method"], own, threads)
+
+
 def _seed_of(seed: int, table: Any, method: str) -> np.random.SeedSequence:
     from .draws import _seed_for
 
@@ -432,6 +448,7 @@ __all__ = [
     "UNCERTAIN_COLUMNS",
     "DrawEstimates",
     "draw_histories",
+    "draw_job_settings",
     "draw_settings",
     "draws_summary",
     "estimate_draws",
