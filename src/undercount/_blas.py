@@ -18,9 +18,10 @@ which (the provenance table records the variable every job inherits).
 numpy's own SIMD loops are dispatched by CPU too (float64 ``exp`` and ``log`` have AVX-512
 kernels, and on other CPUs call the C library): :func:`pin_numpy` keeps numpy off its AVX-512
 kernels with ``NPY_DISABLE_CPU_FEATURES``, on machines that have AVX-512, where that variable is
-unset. (CI once wrote a dga posterior mass of the demo as 1.87189e-14 where the machine that
-wrote the regression fixture, an AMD EPYC without AVX-512, wrote 1.8719e-14; CI's CPU was not
-recorded, so which kernel moved the last bit is not known.)
+unset. (The demo's dga figure data read 1.8719e-14 in the regression fixture, written on an
+Intel Xeon, and 1.87189e-14 in CI and on an AMD EPYC without AVX-512; that value was a
+difference of sums, roundoff of about 1e-11 of its bin, and the figure now writes it as 0:
+``undercount.estimators.dga.OTHER_FLOOR``. Whether that Xeon had AVX-512 was not recorded.)
 
 This module imports nothing numerical.
 """

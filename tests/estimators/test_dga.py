@@ -386,3 +386,26 @@ def test_weight_on_the_complete_graph_is_a_warning():
     assert lognormal.n_hat > 2 * inv_n.n_hat
     calm = estimate(benchmark_table("spina_bifida"), "dga", settings={"max_missing": "20n", **QUIET})
     assert not any("joins every list" in w for w in calm.warnings)
+
+
+def test_the_other_graphs_band_is_zero_below_its_roundoff():
+    """binned_by_graph's last row (all other graphs) is a difference of sums: where it is under
+    OTHER_FLOOR of its bin it is roundoff and written as 0; above, the bands add up to the bin."""
+    from undercount.estimators.dga import OTHER_FLOOR
+
+    post = dga_posterior(benchmark_table("spina_bifida"), max_missing=400)
+    for graphs in (1, 4):
+        binned = post.binned_by_graph(graphs=graphs)
+        probs = np.asarray(binned["probability"])
+        assert len(binned["graphs"]) == graphs + 1 and binned["graphs"][-1] == "all other graphs"
+        total, other = probs.sum(axis=0), probs[-1]
+        assert np.all(other >= 0) and np.all((other == 0) | (other > OTHER_FLOOR * (total - other)))
+        # what is dropped is at most the floor of each bin, and the kept bands are untouched
+        rest = probs[:-1].sum(axis=0)
+        exact = [
+            post.p[lo - post.N[0] : hi - post.N[0] + 1].sum()
+            for lo, hi in zip(binned["N_low"], binned["N_high"])
+        ]
+        assert np.all(np.abs(total - exact) <= OTHER_FLOOR * np.asarray(exact) + 1e-15)
+        # the top graphs' own joint masses agree with the grid's to about 1e-11 (OTHER_FLOOR's note)
+        assert np.all(rest <= np.asarray(exact) * (1 + 1e-10))
