@@ -36,6 +36,13 @@ def test_not_pinned_where_the_kernels_cannot_run(monkeypatch, machine, flags):
     assert env == {}
 
 
+def _fresh_process(code: str, *, without: str):
+    """What ``code`` prints as JSON, run in a fresh interpreter whose environment lacks ``without``."""
+    env = {k: v for k, v in os.environ.items() if k != without}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
+
+
 def test_import_undercount_pins_the_kernels_numpy_and_scipy_load():
     """In a fresh process without the variable: import undercount, then numpy and scipy's BLAS."""
     if not (sys.platform.startswith("linux") and os.uname().machine == "x86_64"):
@@ -47,9 +54,7 @@ def test_import_undercount_pins_the_kernels_numpy_and_scipy_load():
         "from undercount._blas import loaded_cores\n"
         "print(json.dumps([os.environ.get('OPENBLAS_CORETYPE'), loaded_cores()]))\n"
     )
-    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_CORETYPE"}
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    value, cores = json.loads(out.stdout)
+    value, cores = _fresh_process(code, without="OPENBLAS_CORETYPE")
     assert value == "Haswell"
     assert cores and set(cores.values()) == {"Haswell"}, cores  # numpy's and scipy's OpenBLAS alike
 
@@ -92,9 +97,7 @@ def test_import_undercount_keeps_numpy_off_its_avx512_kernels():
         "from numpy._core._multiarray_umath import __cpu_features__ as f\n"
         "print(json.dumps([os.environ.get('NPY_DISABLE_CPU_FEATURES'), sorted(k for k, v in f.items() if v)]))\n"
     )
-    env = {k: v for k, v in os.environ.items() if k != "NPY_DISABLE_CPU_FEATURES"}
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    value, enabled = json.loads(out.stdout)
+    value, enabled = _fresh_process(code, without="NPY_DISABLE_CPU_FEATURES")
     assert not [f for f in enabled if f.startswith("AVX512") or f == "X86_V4"], enabled
     avx512 = (
         sys.platform.startswith("linux")
